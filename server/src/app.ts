@@ -1,0 +1,70 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import express, { type Express } from 'express';
+import cookieParser from 'cookie-parser';
+import { pinoHttp } from 'pino-http';
+import { config } from './config.js';
+import { logger } from './platform/logger.js';
+import { requestId } from './platform/http/request-id.js';
+import { errorHandler, notFound, requireJsonBody } from './platform/http/error-handler.js';
+import { httpMetrics, metricsHandler } from './platform/metrics.js';
+import { healthz, readyz } from './platform/health.js';
+import { audit } from './platform/audit.js';
+import { resolvePrincipal } from './platform/auth.js';
+import { idempotency } from './platform/idempotency.js';
+import { buildOpenApi } from './platform/openapi.js';
+import type { ModuleRouter } from './platform/http/route.js';
+import { authRoutes } from './modules/auth/auth.routes.js';
+import { adminUsersRoutes, meRoutes } from './modules/users/users.routes.js';
+import { tokensRoutes } from './modules/tokens/tokens.routes.js';
+import { creditsRoutes } from './modules/credits/credits.routes.js';
+import { auditRoutes } from './modules/audit/audit.routes.js';
+
+// More specific prefixes first: /api/me/tokens before /api/me.
+const modules: ModuleRouter[] = [authRoutes, tokensRoutes, creditsRoutes, meRoutes, adminUsersRoutes, auditRoutes];
+
+export interface AppOptions {
+  /** Directory of the built SPA to serve (production); empty to serve none. */
+  webDist?: string;
+  /** Benchmarks only: measure the API without the idempotency layer. */
+  idempotency?: boolean;
+}
+
+export function createApp(opts: AppOptions = {}): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.TRUST_PROXY);
+  app.set('etag', false);
+
+  app.use(requestId, httpMetrics);
+  app.use(pinoHttp({
+    logger,
+    genReqId: (req) => (req as express.Request).id,
+    autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
+    serializers: { req: (r: { method: string; url: string }) => ({ method: r.method, url: r.url }), res: (r: { statusCode: number }) => ({ statusCode: r.statusCode }) },
+  }));
+
+  app.get('/healthz', healthz);
+  app.get('/readyz', readyz);
+  app.get('/metrics', metricsHandler);
+  const openapi = buildOpenApi();
+  app.get('/api/openapi.json', (_req, res) => { res.json(openapi); });
+
+  const api = express.Router();
+  api.use(cookieParser(), audit, requireJsonBody, express.json({ limit: '1mb' }), resolvePrincipal);
+  if (opts.idempotency !== false) api.use(idempotency);
+  for (const m of modules) api.use(m.prefix.replace(/^\/api/, ''), m.router);
+  api.use(notFound);
+  app.use('/api', api);
+
+  const dist = opts.webDist ?? config.WEB_DIST;
+  if (dist && existsSync(path.join(dist, 'index.html'))) {
+    app.use(express.static(dist, { index: false, maxAge: '1h', immutable: false }));
+    // History-mode SPA: any other GET that wants HTML gets index.html.
+    app.get(/^(?!\/api\/).*/, (req, res, next) => (req.accepts('html') ? res.sendFile(path.resolve(dist, 'index.html')) : next()));
+  }
+
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+// The one view of the environment: read once, cast, defaulted and validated at boot.
+// A secret can also come from a file named by <NAME>_FILE (Docker/K8s secrets).
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_URL: z.string().url().optional(),
+  DATABASE_URL: z.string().regex(/^mysql|mariadb:\/\//, 'must be a mysql:// or mariadb:// URL').default('mysql://root@127.0.0.1:3306/campus'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379/0'),
+  REDIS_PREFIX: z.string().default('cc:'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: z.string().default('loopback'),
+  SESSION_COOKIE: z.string().default('cc_session'),
+  SESSION_TTL_HOURS: z.coerce.number().int().positive().default(24 * 7),
+  COOKIE_SECURE: bool.default(false),
+  TRIAL_DAYS: z.coerce.number().int().positive().default(7),
+  TRIAL_CREDITS: z.coerce.number().int().nonnegative().default(100),
+  TRIAL_QUOTA_VCPUS: z.coerce.number().int().nonnegative().default(4),
+  TRIAL_QUOTA_MEMORY_MIB: z.coerce.number().int().nonnegative().default(4096),
+  TRIAL_QUOTA_DISK_GIB: z.coerce.number().int().nonnegative().default(40),
+  TRIAL_QUOTA_VMS: z.coerce.number().int().nonnegative().default(3),
+  RATE_LIMIT_LOGIN_PER_IP: z.coerce.number().int().positive().default(30),
+  RATE_LIMIT_LOGIN_PER_EMAIL: z.coerce.number().int().positive().default(10),
+  RATE_LIMIT_SIGNUP_PER_IP: z.coerce.number().int().positive().default(10),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().positive().default(60),
+  IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().positive().default(24),
+  IDEMPOTENCY_LOCK_SECONDS: z.coerce.number().int().positive().default(60),
+  WEB_DIST: z.string().default(''),
+  ADMIN_EMAIL: z.string().email().default('admin@campus.local'),
+  ADMIN_PASSWORD: z.string().min(10).optional(),
+  SSH_KEY_FILE: z.string().default('.data/ssh/id_ed25519'),
+});
+
+/** Variables that may instead be read from a file named by <NAME>_FILE. */
+const SECRET_NAMES = ['DATABASE_URL', 'REDIS_URL', 'ADMIN_PASSWORD'] as const;
+
+export type Config = z.infer<typeof schema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const merged: Record<string, string | undefined> = { ...env };
+  for (const name of SECRET_NAMES) {
+    const file = env[`${name}_FILE`];
+    if (file && !merged[name]) merged[name] = readFileSync(file, 'utf8').trim();
+  }
+  const parsed = schema.safeParse(merged);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+export const config: Config = loadConfig();

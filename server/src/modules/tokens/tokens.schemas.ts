@@ -1,0 +1,13 @@
+import { z } from 'zod';
+
+export const CreateTokenBody = z.object({
+  name: z.string().trim().min(1, 'required').max(80, 'at most 80 characters'),
+  expiresInDays: z.number().int().min(1).max(365).optional(),
+}).strict();
+export const TokenIdParams = z.object({ id: z.uuid('not a token id') });
+export const Token = z.object({
+  id: z.string(), name: z.string(), prefix: z.string().describe('First characters, to recognise the token'),
+  createdAt: z.string(), lastUsedAt: z.string().nullable(), expiresAt: z.string().nullable(), revokedAt: z.string().nullable(),
+});
+export const TokenList = z.object({ items: z.array(Token) });
+export const CreatedToken = z.object({ token: Token, secret: z.string().describe('Shown once; store it now') });

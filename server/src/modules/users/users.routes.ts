@@ -1,0 +1,25 @@
+import { moduleRouter } from '../../platform/http/route.js';
+import { AdminUserResponse, ExtendTrialBody, ListUsersQuery, MeResponse, UpdateUserBody, UserIdParams, UserPage } from './users.schemas.js';
+import { extendTrial, getMe, listUsers, updateUser } from './users.service.js';
+
+export const meRoutes = moduleRouter('/api/me', 'me');
+
+meRoutes.get('/', { summary: 'The signed-in user with trial, quota and credits', access: 'user', responses: { 200: MeResponse } },
+  async ({ user }) => ({ status: 200, body: { user: await getMe(user.userId) } }));
+
+export const adminUsersRoutes = moduleRouter('/api/admin/users', 'admin');
+
+adminUsersRoutes.get('/', { summary: 'Search and page users', access: 'admin', query: ListUsersQuery, responses: { 200: UserPage } },
+  async ({ query }) => ({ status: 200, body: await listUsers(query) }));
+
+adminUsersRoutes.patch('/:id', { summary: 'Disable/enable a user or set their role', access: 'admin', params: UserIdParams, body: UpdateUserBody, responses: { 200: AdminUserResponse }, audit: 'admin.user.update' },
+  async ({ params, body, user, req }) => {
+    Object.assign(req.audit, { targetType: 'user', targetId: params.id, details: body });
+    return { status: 200, body: { user: await updateUser(user.userId, params.id, body) } };
+  });
+
+adminUsersRoutes.post('/:id/extend-trial', { summary: "Extend a user's trial by some days", access: 'admin', params: UserIdParams, body: ExtendTrialBody, responses: { 200: AdminUserResponse }, audit: 'admin.user.extend-trial' },
+  async ({ params, body, req }) => {
+    Object.assign(req.audit, { targetType: 'user', targetId: params.id, details: body });
+    return { status: 200, body: { user: await extendTrial(params.id, body.days) } };
+  });

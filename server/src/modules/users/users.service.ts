@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import argon2 from 'argon2';
+import { config } from '../../config.js';
+import { db } from '../../platform/db.js';
+import { AppError, errors } from '../../platform/errors.js';
+import { destroyUserSessions } from '../../platform/auth.js';
+import { Prisma } from '../../generated/prisma/client.js';
+import type { Role, UserStatus } from '../../generated/prisma/enums.js';
+import { createTrialQuota, quotaView, type QuotaRow } from '../quotas/quotas.service.js';
+import { applyCredit } from '../credits/credits.service.js';
+import type { AdminUserDto, MeDto } from './users.schemas.js';
+
+const DAY_MS = 86_400_000;
+
+// argon2id with OWASP's second recommended profile (19 MiB, t=2): ~25 ms here, and
+// memory-hard enough that a stolen table is expensive to attack.
+export const hashPassword = (password: string) =>
+  argon2.hash(password, { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+
+export function trialDaysLeft(trialEndsAt: Date | null, now = Date.now()): number | null {
+  if (!trialEndsAt) return null;
+  return Math.max(0, Math.ceil((trialEndsAt.getTime() - now) / DAY_MS));
+}
+
+interface UserRow {
+  id: string; email: string; displayName: string; role: Role; status: UserStatus;
+  trialEndsAt: Date | null; creditBalance: number; createdAt: Date;
+}
+
+export function toAdminUser(u: UserRow): AdminUserDto {
+  return {
+    id: u.id, email: u.email, displayName: u.displayName, role: u.role, status: u.status,
+    trialEndsAt: u.trialEndsAt?.toISOString() ?? null,
+    trialDaysLeft: trialDaysLeft(u.trialEndsAt),
+    createdAt: u.createdAt.toISOString(),
+    credits: { balance: u.creditBalance },
+  };
+}
+
+export function toMe(u: UserRow & { quota: QuotaRow | null }): MeDto {
+  const base = toAdminUser(u);
+  return {
+    ...base,
+    trialExpired: u.trialEndsAt !== null && u.trialEndsAt.getTime() <= Date.now(),
+    quota: quotaView(u.quota),
+  };
+}
+
+const userSelect = {
+  id: true, email: true, displayName: true, role: true, status: true, trialEndsAt: true, creditBalance: true, createdAt: true,
+} as const;
+
+export interface NewUser {
+  email: string;
+  password: string;
+  displayName: string;
+  role?: Role;
+  /** Trial accounts get the trial quota, credits and end date; admins made by the seed do not expire. */
+  trial: boolean;
+}
+
+/** Creates a user with quota and opening credits in one transaction. */
+export async function createUser(input: NewUser): Promise<MeDto> {
+  const passwordHash = await hashPassword(input.password);
+  const id = randomUUID();
+  try {
+    await db.$transaction(async (tx) => {
+      await tx.user.create({
+        data: {
+          id, email: input.email, passwordHash, displayName: input.displayName, role: input.role ?? 'user',
+          trialEndsAt: input.trial ? new Date(Date.now() + config.TRIAL_DAYS * DAY_MS) : null,
+        },
+      });
+      await createTrialQuota(tx, id);
+      if (input.trial && config.TRIAL_CREDITS > 0) {
+        await applyCredit(tx, { userId: id, amount: config.TRIAL_CREDITS, reason: 'trial-grant', reference: 'trial-grant' });
+      }
+    });
+  } catch (e) {
+    if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002') {
+      throw new AppError('EMAIL_TAKEN', 'An account with this email already exists. Sign in instead.');
+    }
+    throw e;
+  }
+  return getMe(id);
+}
+
+export async function getMe(userId: string): Promise<MeDto> {
+  const u = await db.user.findUnique({ where: { id: userId }, select: { ...userSelect, quota: true } });
+  if (!u) throw errors.notFound('User');
+  return toMe(u);
+}
+
+export async function listUsers(q: { q?: string; role?: Role; status?: UserStatus; page: number; pageSize: number }) {
+  const where: Prisma.UserWhereInput = {
+    ...(q.role ? { role: q.role } : {}),
+    ...(q.status ? { status: q.status } : {}),
+    ...(q.q ? { OR: [{ email: { contains: q.q } }, { displayName: { contains: q.q } }] } : {}),
+  };
+  const [rows, total] = await Promise.all([
+    db.user.findMany({ where, select: userSelect, orderBy: { createdAt: 'desc' }, skip: (q.page - 1) * q.pageSize, take: q.pageSize }),
+    db.user.count({ where }),
+  ]);
+  return { items: rows.map(toAdminUser), total, page: q.page, pageSize: q.pageSize };
+}
+
+export async function updateUser(actorId: string, id: string, change: { role?: Role; status?: UserStatus }): Promise<AdminUserDto> {
+  // An admin who locks themselves out leaves nobody to undo it.
+  if (id === actorId && (change.status === 'disabled' || change.role === 'user')) {
+    throw errors.conflict('You cannot disable or demote your own account.');
+  }
+  const existing = await db.user.findUnique({ where: { id }, select: { id: true } });
+  if (!existing) throw errors.notFound('User');
+  const u = await db.user.update({ where: { id }, data: change, select: userSelect });
+  // The auth layer re-reads status on every request, so tokens stop at once too; sessions
+  // are also dropped so nothing lingers if the account is enabled again later.
+  if (change.status === 'disabled') await destroyUserSessions(id);
+  return toAdminUser(u);
+}
+
+export async function extendTrial(id: string, days: number): Promise<AdminUserDto> {
+  const u = await db.user.findUnique({ where: { id }, select: { trialEndsAt: true } });
+  if (!u) throw errors.notFound('User');
+  const from = Math.max(Date.now(), u.trialEndsAt?.getTime() ?? 0);
+  const updated = await db.user.update({ where: { id }, data: { trialEndsAt: new Date(from + days * DAY_MS) }, select: userSelect });
+  return toAdminUser(updated);
+}

@@ -1,0 +1,24 @@
+import { PrismaMariaDb } from '@prisma/adapter-mariadb';
+import { PrismaClient } from '../generated/prisma/client.js';
+import { config } from '../config.js';
+
+export type Db = PrismaClient;
+export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
+export function mariadbOptions(url: string, connectionLimit = 10) {
+  const u = new URL(url);
+  return {
+    host: u.hostname,
+    port: Number(u.port || 3306),
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    database: u.pathname.replace(/^\//, ''),
+    connectionLimit: Number(u.searchParams.get('connection_limit') ?? connectionLimit),
+  };
+}
+
+export function createDb(url = config.DATABASE_URL): PrismaClient {
+  return new PrismaClient({ adapter: new PrismaMariaDb(mariadbOptions(url)) });
+}
+
+export const db = createDb();

@@ -1,0 +1,62 @@
+// One error shape everywhere: {"error":{"code","message","details"}}.
+// Codes are an enum; each family has one status. Services throw AppError via the
+// factories below; the error handler turns anything else into 500 INTERNAL.
+
+export const ErrorCode = {
+  VALIDATION_FAILED: 400,
+  MALFORMED_JSON: 400,
+  IDEMPOTENCY_KEY_MISSING: 400,
+  UNAUTHENTICATED: 401,
+  INVALID_CREDENTIALS: 401,
+  FORBIDDEN: 403,
+  ACCOUNT_DISABLED: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  EMAIL_TAKEN: 409,
+  IDEMPOTENCY_IN_PROGRESS: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  SERVICE_UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCode;
+
+export type ErrorDetails = Record<string, unknown>;
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: ErrorDetails };
+}
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: ErrorDetails,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'AppError';
+    this.status = ErrorCode[code];
+  }
+
+  toBody(): ErrorBody {
+    return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
+  }
+}
+
+export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
+
+export const errors = {
+  validation: (issues: { path: string; message: string }[], where = 'request') =>
+    new AppError('VALIDATION_FAILED', `The ${where} is invalid: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`, { issues }),
+  unauthenticated: (message = 'Sign in to continue.') => new AppError('UNAUTHENTICATED', message),
+  forbidden: (message = 'You are not allowed to do this.') => new AppError('FORBIDDEN', message),
+  notFound: (what: string) => new AppError('NOT_FOUND', `${what} was not found.`),
+  conflict: (message: string, details?: ErrorDetails) => new AppError('CONFLICT', message, details),
+  rateLimited: (retryAfterSeconds: number) =>
+    new AppError('RATE_LIMITED', `Too many attempts. Try again in ${retryAfterSeconds} s.`, { retryAfterSeconds }, { 'Retry-After': String(retryAfterSeconds) }),
+};

@@ -1,0 +1,43 @@
+import type { Role, UserStatus } from '../../generated/prisma/enums.js';
+
+// What the auth middleware learns about the caller. It lives on the request so the
+// idempotency, audit and rate-limit layers can scope by it without knowing how it was made.
+export interface Principal {
+  kind: 'session' | 'token';
+  /** Stable id for scoping (idempotency keys, rate limits): user id for both kinds. */
+  userId: string;
+  email: string;
+  role: Role;
+  status: UserStatus;
+  sessionId?: string;
+  tokenId?: string;
+}
+
+export interface AuditNote {
+  action?: string;
+  targetType?: string;
+  targetId?: string;
+  /** Actor when the request itself establishes who it is (login, signup). */
+  actorId?: string;
+  actorEmail?: string;
+  details?: Record<string, unknown>;
+  /** A replayed response changed nothing: it is not audited again. */
+  skip?: boolean;
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      id: string;
+      principal?: Principal;
+      audit: AuditNote;
+      /** Route pattern for metrics/audit (`/api/admin/users/:id`), set by the route helper. */
+      routePattern?: string;
+    }
+  }
+}
+
+/** Anonymous callers are scoped by address: one client never sees another's stored response. */
+export const scopeOf = (principal: Principal | undefined, ip: string | undefined) =>
+  principal ? `u:${principal.userId}` : `ip:${ip ?? 'unknown'}`;

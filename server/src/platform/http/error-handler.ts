@@ -1,0 +1,45 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { AppError, errors, isAppError } from '../errors.js';
+import { logger } from '../logger.js';
+
+// The last middleware: every error leaves in one shape. Body-parser's own errors are
+// translated; anything unknown becomes 500 INTERNAL with the request id and no stack.
+
+interface HttpishError { type?: string; status?: number; statusCode?: number; expose?: boolean }
+
+function translate(err: unknown): AppError | undefined {
+  if (isAppError(err)) return err;
+  const e = err as HttpishError;
+  switch (e?.type) {
+    case 'entity.parse.failed':
+      return new AppError('MALFORMED_JSON', 'The request body is not valid JSON.');
+    case 'entity.too.large':
+      return new AppError('PAYLOAD_TOO_LARGE', 'The request body is larger than 1 MB.');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError('UNSUPPORTED_MEDIA_TYPE', 'The request body encoding is not supported; send UTF-8 JSON.');
+  }
+  return undefined;
+}
+
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  const known = translate(err);
+  const appErr = known ?? new AppError('INTERNAL', 'Something went wrong on our side. Quote the request id when you report it.', { requestId: req.id });
+  if (!known) logger.error({ err, requestId: req.id, path: req.path }, 'unhandled error');
+  if (res.headersSent) return;
+  for (const [h, v] of Object.entries(appErr.headers ?? {})) res.setHeader(h, v);
+  res.status(appErr.status).json(appErr.toBody());
+};
+
+export const notFound: RequestHandler = (req, _res, next) => next(errors.notFound(`${req.method} ${req.originalUrl.split('?')[0]}`));
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+/** A body that is not JSON is refused before anything reads it. */
+export const requireJsonBody: RequestHandler = (req, _res, next) => {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (BODY_METHODS.has(req.method) && hasBody && !req.is('application/json')) {
+    return next(new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json.', { contentType: req.headers['content-type'] ?? null }));
+  }
+  next();
+};

@@ -1,0 +1,114 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { RequestHandler, Response } from 'express';
+import { config } from '../config.js';
+import { redis, rkey } from './redis.js';
+import { AppError } from './errors.js';
+import { scopeOf } from './http/context.js';
+import { logger } from './logger.js';
+import { beforeSend } from './http/before-send.js';
+
+// Idempotency-Key on every mutating request (IETF httpapi draft, Stripe's practice).
+// Record key = scope (principal or anonymous client) + method + path + key.
+// One Lua round trip claims the key or returns what is there, so under any number of
+// concurrent requests with one key exactly one executes.
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const REPLAYED_HEADERS = ['content-type', 'location', 'set-cookie'] as const;
+
+interface Running { state: 'running'; fp: string; owner: string }
+interface Done {
+  state: 'done';
+  fp: string;
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: string;
+}
+type IdemRecord = Running | Done;
+
+const claimScript = `
+local v = redis.call('GET', KEYS[1])
+if v then return v end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return false`;
+
+const releaseScript = `
+local v = redis.call('GET', KEYS[1])
+if v and cjson.decode(v).owner == ARGV[1] then
+  if ARGV[2] == '' then return redis.call('DEL', KEYS[1]) end
+  return redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+end
+return 0`;
+
+/** Order-insensitive fingerprint of the JSON body. */
+export function fingerprint(body: unknown): string {
+  return createHash('sha256').update(stableStringify(body ?? null)).digest('hex');
+}
+
+export function stableStringify(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`).join(',')}}`;
+}
+
+// Transient outcomes are not kept, so the client's retry with the same key executes anew:
+// server errors, rate limits, and input that never passed validation (Stripe does the same).
+function shouldStore(status: number, body: string): boolean {
+  if (status >= 500 || status === 429 || status === 499) return false;
+  if (status === 400 && (body.includes('"VALIDATION_FAILED"') || body.includes('"MALFORMED_JSON"'))) return false;
+  return true;
+}
+
+export const idempotency: RequestHandler = async (req, res, next) => {
+  if (!MUTATING.has(req.method)) return next();
+  const key = req.get(IDEMPOTENCY_HEADER);
+  if (key === undefined) {
+    return next(new AppError('IDEMPOTENCY_KEY_MISSING', 'This request needs an Idempotency-Key header (a UUID is best).'));
+  }
+  if (!KEY_PATTERN.test(key)) {
+    return next(new AppError('VALIDATION_FAILED', 'The Idempotency-Key header must be 1-255 visible ASCII characters, sent once.', {
+      issues: [{ path: 'headers.idempotency-key', message: '1-255 visible ASCII characters' }],
+    }));
+  }
+
+  const recordKey = rkey('idem', scopeOf(req.principal, req.ip), req.method, req.baseUrl + req.path, key);
+  const fp = fingerprint(req.body);
+  const owner = randomUUID();
+  const mine: Running = { state: 'running', fp, owner };
+  const existing = (await redis.eval(claimScript, 1, recordKey, JSON.stringify(mine), config.IDEMPOTENCY_LOCK_SECONDS * 1000)) as string | null;
+
+  if (existing) {
+    const rec = JSON.parse(existing) as IdemRecord;
+    if (rec.fp !== fp) {
+      return next(new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request body.'));
+    }
+    if (rec.state === 'running') {
+      return next(new AppError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed. Retry shortly.', undefined, { 'Retry-After': '1' }));
+    }
+    req.audit.skip = true;
+    res.setHeader('Idempotent-Replayed', 'true');
+    for (const [h, v] of Object.entries(rec.headers)) res.setHeader(h, v);
+    res.status(rec.status);
+    return rec.body ? res.send(rec.body) : res.end();
+  }
+
+  // Stored before the response leaves: a client that retries the moment it hears back is
+  // replayed, never told "still running".
+  beforeSend(res, (status, text) => {
+    let record = '';
+    if (shouldStore(status, text)) {
+      const headers: Done['headers'] = {};
+      for (const h of REPLAYED_HEADERS) {
+        const v = res.getHeader(h);
+        if (v !== undefined) headers[h] = Array.isArray(v) ? v : String(v);
+      }
+      record = JSON.stringify({ state: 'done', fp, status, headers, body: text } satisfies Done);
+    }
+    return redis
+      .eval(releaseScript, 1, recordKey, owner, record, config.IDEMPOTENCY_TTL_HOURS * 3600 * 1000)
+      .catch((err: unknown) => logger.error({ err, requestId: req.id }, 'idempotency record not saved'));
+  });
+  next();
+};

@@ -1,0 +1,50 @@
+import { ElMessage } from 'element-plus';
+import { isApiError } from '@/api/api-error';
+import { i18n } from '@/i18n';
+
+/** Form field name -> message, from a VALIDATION_FAILED error's issues. */
+export type FieldErrors = Record<string, string>;
+
+/** The text a person sees for an error: our translation of its code, else the server's message. */
+export function errorMessage(error: unknown): string {
+  const { t, te } = i18n.global;
+  if (!isApiError(error)) return t('errors.UNKNOWN');
+  if (error.code === 'RATE_LIMITED') {
+    const seconds = error.retryAfterSeconds;
+    return seconds === null
+      ? t('errors.RATE_LIMITED_NO_WAIT')
+      : t('errors.RATE_LIMITED', { retryAfterSeconds: Math.ceil(seconds) });
+  }
+  const key = `errors.${error.code}`;
+  // te() checks the current locale only; the fallback locale (en) has every known code.
+  if (te(key) || te(key, 'en')) return t(key);
+  return error.message || t('errors.UNKNOWN');
+}
+
+/**
+ * Maps validation issues onto form fields. The server's path may be "email" or
+ * "body.email"; the last segment is the field name.
+ */
+export function fieldErrorsOf(error: unknown): FieldErrors {
+  if (!isApiError(error)) return {};
+  const fields: FieldErrors = {};
+  for (const issue of error.issues) {
+    const field = issue.path.split('.').filter(Boolean).at(-1);
+    if (field && !(field in fields)) fields[field] = issue.message;
+  }
+  return fields;
+}
+
+/** Shows an error toast; with a request id for server faults so support can find it. */
+export function notifyError(error: unknown): void {
+  const message = errorMessage(error);
+  const withId =
+    isApiError(error) && error.status >= 500 && error.requestId
+      ? `${message} (${i18n.global.t('common.requestId', { id: error.requestId })})`
+      : message;
+  ElMessage({ type: 'error', message: withId, grouping: true, showClose: true });
+}
+
+export function useApiError() {
+  return { errorMessage, fieldErrorsOf, notifyError };
+}

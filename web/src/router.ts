@@ -1,0 +1,101 @@
+import { createRouter, createWebHistory, type RouteLocationRaw } from 'vue-router';
+import { i18n } from '@/i18n';
+import { useSessionStore } from '@/stores/session';
+import AppLayout from '@/components/AppLayout.vue';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Reachable without a session (login, signup, not found). */
+    public?: boolean;
+    /** Only for visitors without a session: a logged-in user goes to the dashboard. */
+    guestOnly?: boolean;
+    requiresAdmin?: boolean;
+    /** i18n key of the page title. */
+    title?: string;
+  }
+}
+
+export const router = createRouter({
+  history: createWebHistory('/'),
+  routes: [
+    {
+      path: '/login',
+      name: 'login',
+      component: () => import('@/views/LoginView.vue'),
+      meta: { public: true, guestOnly: true, title: 'auth.login.title' },
+    },
+    {
+      path: '/signup',
+      name: 'signup',
+      component: () => import('@/views/SignupView.vue'),
+      meta: { public: true, guestOnly: true, title: 'auth.signup.title' },
+    },
+    {
+      path: '/',
+      component: AppLayout,
+      children: [
+        {
+          path: '',
+          name: 'dashboard',
+          component: () => import('@/views/DashboardView.vue'),
+          meta: { title: 'dashboard.title' },
+        },
+        {
+          path: 'profile',
+          name: 'profile',
+          component: () => import('@/views/ProfileView.vue'),
+          meta: { title: 'profile.title' },
+        },
+        {
+          path: 'admin/users',
+          name: 'admin-users',
+          component: () => import('@/views/AdminUsersView.vue'),
+          meta: { requiresAdmin: true, title: 'adminUsers.title' },
+        },
+        {
+          path: 'admin/audit',
+          name: 'admin-audit',
+          component: () => import('@/views/AdminAuditView.vue'),
+          meta: { requiresAdmin: true, title: 'audit.title' },
+        },
+      ],
+    },
+    {
+      path: '/:pathMatch(.*)*',
+      name: 'not-found',
+      component: () => import('@/views/NotFoundView.vue'),
+      meta: { public: true, title: 'notFound.title' },
+    },
+  ],
+});
+
+/** A post-login target from ?redirect=, accepted only as a same-origin path. */
+export function safeRedirect(value: unknown): string {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//')) return '/';
+  return value;
+}
+
+router.beforeEach(async (to): Promise<RouteLocationRaw | true> => {
+  const session = useSessionStore();
+  try {
+    await session.ensureLoaded();
+  } catch {
+    // Server unreachable: continue as a visitor; the login page reports errors on submit.
+  }
+  if (to.meta.public) {
+    return to.meta.guestOnly && session.isAuthenticated ? { name: 'dashboard' } : true;
+  }
+  if (!session.isAuthenticated) {
+    return { name: 'login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } };
+  }
+  if (to.meta.requiresAdmin && !session.isAdmin) return { name: 'dashboard' };
+  return true;
+});
+
+export function updateDocumentTitle(): void {
+  const key = router.currentRoute.value.meta.title;
+  const appName = i18n.global.t('app.name');
+  document.title = key ? `${i18n.global.t(key)} · ${appName}` : appName;
+}
+
+router.afterEach(() => updateDocumentTitle());

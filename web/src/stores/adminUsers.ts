@@ -1,0 +1,76 @@
+import { defineStore } from 'pinia';
+import { reactive, ref } from 'vue';
+import * as adminApi from '@/api/admin';
+import { newIdempotencyKey } from '@/api/client';
+import type { AdminUser, AdminUserPatch, Role, UserStatus } from '@/api/types';
+
+export interface AdminUserFilters {
+  q: string;
+  role: Role | '';
+  status: UserStatus | '';
+}
+
+export const useAdminUsersStore = defineStore('adminUsers', () => {
+  const filters = reactive<AdminUserFilters>({ q: '', role: '', status: '' });
+  const items = ref<AdminUser[]>([]);
+  const total = ref(0);
+  const page = ref(1);
+  const pageSize = ref(20);
+  const loading = ref(false);
+  /** Ids with a change in flight, so each row's buttons show their own spinner. */
+  const busy = ref<Set<string>>(new Set());
+
+  async function fetch(): Promise<void> {
+    loading.value = true;
+    try {
+      const result = await adminApi.listUsers({
+        q: filters.q.trim() || undefined,
+        role: filters.role || undefined,
+        status: filters.status || undefined,
+        page: page.value,
+        pageSize: pageSize.value,
+      });
+      items.value = result.items;
+      total.value = result.total;
+    } finally {
+      loading.value = false;
+    }
+  }
+
+  function replace(user: AdminUser): void {
+    items.value = items.value.map((u) => (u.id === user.id ? user : u));
+  }
+
+  async function withBusy(id: string, work: () => Promise<AdminUser>): Promise<AdminUser | null> {
+    if (busy.value.has(id)) return null;
+    busy.value.add(id);
+    try {
+      const user = await work();
+      replace(user);
+      return user;
+    } finally {
+      busy.value.delete(id);
+    }
+  }
+
+  function update(id: string, patch: AdminUserPatch): Promise<AdminUser | null> {
+    return withBusy(id, () => adminApi.updateUser(id, patch, { idempotencyKey: newIdempotencyKey() }));
+  }
+
+  function extendTrial(id: string, days: number): Promise<AdminUser | null> {
+    return withBusy(id, () => adminApi.extendTrial(id, days, { idempotencyKey: newIdempotencyKey() }));
+  }
+
+  function resetFilters(): void {
+    Object.assign(filters, { q: '', role: '', status: '' });
+    page.value = 1;
+  }
+
+  function reset(): void {
+    resetFilters();
+    items.value = [];
+    total.value = 0;
+  }
+
+  return { filters, items, total, page, pageSize, loading, busy, fetch, update, extendTrial, resetFilters, reset };
+});

@@ -1,0 +1,123 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import * as authApi from '@/api/auth';
+import { isApiError } from '@/api/api-error';
+import { newIdempotencyKey } from '@/api/client';
+import * as meApi from '@/api/me';
+import type { LoginBody, Me, SignupBody } from '@/api/types';
+import { useAdminUsersStore } from './adminUsers';
+import { useAuditStore } from './audit';
+import { useCreditsStore } from './credits';
+import { useTokensStore } from './tokens';
+
+export const useSessionStore = defineStore('session', () => {
+  const user = ref<Me | null>(null);
+  /** True once the first GET /api/me has answered (either way). */
+  const loaded = ref(false);
+  const refreshing = ref(false);
+  const signingUp = ref(false);
+  const loggingIn = ref(false);
+  const loggingOut = ref(false);
+
+  const isAuthenticated = computed(() => user.value !== null);
+  const isAdmin = computed(() => user.value?.role === 'admin');
+
+  let pendingLoad: Promise<void> | null = null;
+
+  /** Loads the current user once; the router guard awaits this before deciding. */
+  function ensureLoaded(): Promise<void> {
+    if (loaded.value) return Promise.resolve();
+    pendingLoad ??= refresh().finally(() => {
+      pendingLoad = null;
+    });
+    return pendingLoad;
+  }
+
+  /** Re-reads the current user (quota, credits, trial); 401 means "not logged in", not a failure. */
+  async function refresh(): Promise<void> {
+    refreshing.value = true;
+    try {
+      user.value = await meApi.getMe();
+    } catch (error) {
+      if (isApiError(error) && error.code === 'UNAUTHENTICATED') {
+        user.value = null;
+      } else if (!loaded.value) {
+        // Server unreachable at boot: treat as logged out so the login page can show the error.
+        user.value = null;
+        throw error;
+      } else {
+        throw error;
+      }
+    } finally {
+      loaded.value = true;
+      refreshing.value = false;
+    }
+  }
+
+  /** Resolves to null when a signup is already running (a double submit). */
+  async function signup(body: SignupBody): Promise<Me | null> {
+    if (signingUp.value) return null;
+    signingUp.value = true;
+    try {
+      user.value = await authApi.signup(body, { idempotencyKey: newIdempotencyKey() });
+      loaded.value = true;
+      return user.value;
+    } finally {
+      signingUp.value = false;
+    }
+  }
+
+  /** Resolves to null when a login is already running (a double submit). */
+  async function login(body: LoginBody): Promise<Me | null> {
+    if (loggingIn.value) return null;
+    loggingIn.value = true;
+    try {
+      user.value = await authApi.login(body, { idempotencyKey: newIdempotencyKey() });
+      loaded.value = true;
+      return user.value;
+    } finally {
+      loggingIn.value = false;
+    }
+  }
+
+  async function logout(): Promise<void> {
+    if (loggingOut.value) return;
+    loggingOut.value = true;
+    try {
+      await authApi.logout({ idempotencyKey: newIdempotencyKey() });
+    } catch (error) {
+      // An expired session is already logged out; anything else is worth reporting.
+      if (!(isApiError(error) && error.code === 'UNAUTHENTICATED')) throw error;
+    } finally {
+      loggingOut.value = false;
+    }
+    clear();
+  }
+
+  /** Forgets the user and everything loaded on their behalf (after logout or any 401). */
+  function clear(): void {
+    user.value = null;
+    loaded.value = true;
+    useTokensStore().reset();
+    useCreditsStore().reset();
+    useAdminUsersStore().reset();
+    useAuditStore().reset();
+  }
+
+  return {
+    user,
+    loaded,
+    refreshing,
+    signingUp,
+    loggingIn,
+    loggingOut,
+    isAuthenticated,
+    isAdmin,
+    ensureLoaded,
+    refresh,
+    signup,
+    login,
+    logout,
+    clear,
+  };
+});

@@ -1,0 +1,56 @@
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import { newIdempotencyKey } from '@/api/client';
+import * as tokensApi from '@/api/tokens';
+import type { ApiToken, CreateTokenBody, CreatedToken } from '@/api/types';
+
+export const useTokensStore = defineStore('tokens', () => {
+  const items = ref<ApiToken[]>([]);
+  const loading = ref(false);
+  const creating = ref(false);
+  /** Ids whose revoke request is in flight. */
+  const revoking = ref<Set<string>>(new Set());
+
+  async function fetch(): Promise<void> {
+    loading.value = true;
+    try {
+      items.value = await tokensApi.listTokens();
+    } finally {
+      loading.value = false;
+    }
+  }
+
+  /**
+   * Creates one token. One idempotency key per call: automatic retries reuse it, and a
+   * second call while one runs (double click) is ignored and resolves to null.
+   */
+  async function create(body: CreateTokenBody): Promise<CreatedToken | null> {
+    if (creating.value) return null;
+    creating.value = true;
+    try {
+      const created = await tokensApi.createToken(body, { idempotencyKey: newIdempotencyKey() });
+      items.value = [created.token, ...items.value.filter((t) => t.id !== created.token.id)];
+      return created;
+    } finally {
+      creating.value = false;
+    }
+  }
+
+  async function revoke(id: string): Promise<void> {
+    if (revoking.value.has(id)) return;
+    revoking.value.add(id);
+    try {
+      await tokensApi.revokeToken(id, { idempotencyKey: newIdempotencyKey() });
+      const revokedAt = new Date().toISOString();
+      items.value = items.value.map((t) => (t.id === id ? { ...t, revokedAt: t.revokedAt ?? revokedAt } : t));
+    } finally {
+      revoking.value.delete(id);
+    }
+  }
+
+  function reset(): void {
+    items.value = [];
+  }
+
+  return { items, loading, creating, revoking, fetch, create, revoke, reset };
+});
