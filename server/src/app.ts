@@ -8,7 +8,7 @@ import { logger } from './platform/logger.js';
 import { requestId } from './platform/http/request-id.js';
 import { errorHandler, notFound, requireJsonBody } from './platform/http/error-handler.js';
 import { httpMetrics, metricsHandler } from './platform/metrics.js';
-import { healthz, readyz } from './platform/health.js';
+import { healthz, readyz, type ReadinessChecks } from './platform/health.js';
 import { audit } from './platform/audit.js';
 import { resolvePrincipal } from './platform/auth.js';
 import { idempotency } from './platform/idempotency.js';
@@ -28,6 +28,10 @@ export interface AppOptions {
   webDist?: string;
   /** Benchmarks only: measure the API without the idempotency layer. */
   idempotency?: boolean;
+  /** More module routers (tests mount probe routes through the real middleware chain). */
+  extraRouters?: ModuleRouter[];
+  /** What /readyz checks; the database and Redis by default. */
+  readiness?: ReadinessChecks;
 }
 
 export function createApp(opts: AppOptions = {}): Express {
@@ -45,7 +49,7 @@ export function createApp(opts: AppOptions = {}): Express {
   }));
 
   app.get('/healthz', healthz);
-  app.get('/readyz', readyz);
+  app.get('/readyz', readyz(opts.readiness));
   app.get('/metrics', metricsHandler);
   const openapi = buildOpenApi();
   app.get('/api/openapi.json', (_req, res) => { res.json(openapi); });
@@ -53,7 +57,7 @@ export function createApp(opts: AppOptions = {}): Express {
   const api = express.Router();
   api.use(cookieParser(), audit, requireJsonBody, express.json({ limit: '1mb' }), resolvePrincipal);
   if (opts.idempotency !== false) api.use(idempotency);
-  for (const m of modules) api.use(m.prefix.replace(/^\/api/, ''), m.router);
+  for (const m of [...modules, ...(opts.extraRouters ?? [])]) api.use(m.prefix.replace(/^\/api/, ''), m.router);
   api.use(notFound);
   app.use('/api', api);
 

@@ -19,7 +19,9 @@ export interface Me {
   role: Role;
   status: UserStatus;
   trialEndsAt: string | null;
+  /** Whole days left, 0 once ended; null without a trial. */
   trialDaysLeft: number | null;
+  trialExpired: boolean;
   createdAt: string;
   quota: { limits: QuotaFigures; used: QuotaFigures };
   credits: { balance: number };
@@ -67,6 +69,7 @@ export interface AdminUser {
   role: Role;
   status: UserStatus;
   trialEndsAt: string | null;
+  trialDaysLeft?: number | null;
   createdAt: string;
   credits: { balance: number };
 }
@@ -85,6 +88,7 @@ export interface AuditEntry {
   statusCode: number;
   result: AuditResult;
   requestId: string | null;
+  details?: unknown;
 }
 
 // ---- requests ----
@@ -149,6 +153,7 @@ export const API_ERROR_CODES = [
   'UNSUPPORTED_MEDIA_TYPE',
   'MALFORMED_JSON',
   'INTERNAL',
+  'SERVICE_UNAVAILABLE',
 ] as const;
 
 export type ServerErrorCode = (typeof API_ERROR_CODES)[number];

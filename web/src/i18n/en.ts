@@ -242,6 +242,7 @@ const en = {
     UNSUPPORTED_MEDIA_TYPE: 'The request format is not supported.',
     MALFORMED_JSON: 'The request could not be read.',
     INTERNAL: 'Something went wrong on our side. Try again later.',
+    SERVICE_UNAVAILABLE: 'The service is temporarily unavailable. Try again in a moment.',
     NETWORK_ERROR: 'Cannot reach the server. Check your connection and try again.',
     UNKNOWN: 'An unexpected error occurred.',
   },

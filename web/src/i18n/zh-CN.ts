@@ -242,6 +242,7 @@ const zhCN: MessageSchema = {
     UNSUPPORTED_MEDIA_TYPE: '不支持的请求格式。',
     MALFORMED_JSON: '无法解析请求内容。',
     INTERNAL: '服务器出现问题，请稍后重试。',
+    SERVICE_UNAVAILABLE: '服务暂时不可用，请稍后重试。',
     NETWORK_ERROR: '无法连接服务器，请检查网络后重试。',
     UNKNOWN: '发生了意外错误。',
   },

@@ -7,8 +7,8 @@ export interface AuditFilters {
   action: string;
   actor: string;
   result: AuditResult | '';
-  /** [from, to] as ISO strings, or null for no time bound. */
-  range: [string, string] | null;
+  /** [from, to] from the date picker, or null for no time bound. */
+  range: [Date, Date] | null;
 }
 
 export const useAuditStore = defineStore('audit', () => {
@@ -26,8 +26,8 @@ export const useAuditStore = defineStore('audit', () => {
         action: filters.action.trim() || undefined,
         actor: filters.actor.trim() || undefined,
         result: filters.result || undefined,
-        from: filters.range?.[0],
-        to: filters.range?.[1],
+        from: filters.range?.[0].toISOString(),
+        to: filters.range?.[1].toISOString(),
         page: page.value,
         pageSize: pageSize.value,
       });

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { moduleRouter } from '../http/route.js';
+import { db } from '../db.js';
+import { Client, resetState, startServer, type TestServer } from '../../test/harness.js';
+
+const probe = moduleRouter('/api/test-probe', 'test');
+probe.get('/boom', { summary: 'test', access: 'public', responses: { 500: undefined } }, async () => {
+  throw new Error('kaboom: secret internals at /srv/app.ts:12');
+});
+
+let srv: TestServer;
+beforeAll(async () => { await resetState(); srv = await startServer({ extraRouters: [probe] }); });
+afterAll(async () => { await srv.close(); });
+
+describe('the API answers every error in one shape', () => {
+  const c = () => new Client(srv.url);
+  const isErrorShape = (body: unknown) => {
+    const e = (body as { error?: { code?: unknown; message?: unknown } }).error;
+    return typeof e?.code === 'string' && typeof e?.message === 'string';
+  };
+
+  it('malformed JSON -> 400 MALFORMED_JSON', async () => {
+    const r = await c().request('POST', '/api/auth/login', { raw: '{"email":', headers: { 'content-type': 'application/json' } });
+    expect(r.status).toBe(400);
+    expect(r.body.error.code).toBe('MALFORMED_JSON');
+  });
+
+  it('a body over 1 MB -> 413', async () => {
+    const big = JSON.stringify({ email: 'a@b.co', password: 'x'.repeat(1_100_000), displayName: 'x' });
+    const r = await c().request('POST', '/api/auth/signup', { raw: big, headers: { 'content-type': 'application/json' } });
+    expect(r.status).toBe(413);
+    expect(r.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(await db.user.count()).toBe(0);
+  });
+
+  it('a body that is not JSON -> 415', async () => {
+    const r = await c().request('POST', '/api/auth/login', { raw: 'email=a@b.co', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(r.status).toBe(415);
+    expect(r.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('unknown route -> 404, under /api and outside it', async () => {
+    for (const path of ['/api/nothing/here', '/nothing']) {
+      const r = await c().get(path);
+      expect(r.status).toBe(404);
+      expect(r.body.error.code).toBe('NOT_FOUND');
+    }
+  });
+
+  it('anything unexpected -> 500 INTERNAL with the request id and no internals', async () => {
+    const r = await c().get('/api/test-probe/boom');
+    expect(r.status).toBe(500);
+    expect(isErrorShape(r.body)).toBe(true);
+    expect(r.body.error.code).toBe('INTERNAL');
+    expect(r.body.error.details.requestId).toBe(r.headers.get('x-request-id'));
+    expect(JSON.stringify(r.body)).not.toMatch(/kaboom|app\.ts|at /);
+  });
+});
+
+describe('operations endpoints', () => {
+  it('/healthz and /readyz answer when DB and Redis are up', async () => {
+    expect((await new Client(srv.url).get('/healthz')).status).toBe(200);
+    const r = await new Client(srv.url).get('/readyz');
+    expect(r.status).toBe(200);
+    expect(r.body.checks).toEqual({ database: 'ok', redis: 'ok' });
+  });
+
+  it('/readyz is 503 when Redis cannot be reached', async () => {
+    const dead = new Redis('redis://127.0.0.1:1/0', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    dead.on('error', () => {});
+    const s = await startServer({ readiness: { database: () => db.$queryRaw`SELECT 1`, redis: async () => { await dead.connect(); return dead.ping(); } } });
+    try {
+      const r = await new Client(s.url).get('/readyz');
+      expect(r.status).toBe(503);
+      expect(r.body.checks.database).toBe('ok');
+      expect(r.body.checks.redis).toMatch(/^down/);
+    } finally {
+      dead.disconnect();
+      await s.close();
+    }
+  });
+
+  it('/metrics exposes request durations by route pattern and status, and process metrics', async () => {
+    const c = new Client(srv.url);
+    await c.get('/api/me');
+    const r = await fetch(`${srv.url}/metrics`);
+    const text = await r.text();
+    expect(text).toMatch(/http_request_duration_seconds_bucket\{[^}]*route="\/api\/me\/"[^}]*status="401"/);
+    expect(text).toContain('process_cpu_user_seconds_total');
+  });
+
+  it('/api/openapi.json is OpenAPI 3.1 generated from the schemas', async () => {
+    const r = await new Client(srv.url).get('/api/openapi.json');
+    expect(r.status).toBe(200);
+    expect(r.body.openapi).toBe('3.1.0');
+    const signup = r.body.paths['/api/auth/signup'].post;
+    expect(signup.requestBody.content['application/json'].schema.properties.password.minLength).toBe(10);
+    expect(signup.parameters.some((p: { name: string }) => p.name === 'Idempotency-Key')).toBe(true);
+    expect(r.body.paths['/api/admin/users/{id}'].patch.parameters[0]).toMatchObject({ name: 'id', in: 'path', required: true });
+  });
+});

@@ -1,0 +1,52 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests run against the real MariaDB and Redis on this machine, in their own database
+// (campus_test) and Redis db/prefix, created and migrated by the global setup.
+const testEnv = {
+  NODE_ENV: 'test',
+  DATABASE_URL: process.env.TEST_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/campus_test',
+  REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/15',
+  REDIS_PREFIX: 'cctest:',
+  TRUST_PROXY: 'loopback',
+};
+
+// Set here, not only in `test.env`, so global setups (which run in this process) see it too.
+Object.assign(process.env, testEnv);
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['server/src/**/*.test.ts', 'scripts/**/*.test.ts'],
+          exclude: ['**/*.integration.test.ts', '**/node_modules/**'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['server/src/**/*.integration.test.ts'],
+          globalSetup: ['server/src/test/global-setup.ts'],
+          // One database: files run one after another, tests inside a file in order.
+          fileParallelism: false,
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['web/e2e/**/*.e2e.test.ts'],
+          globalSetup: ['web/e2e/support/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 90_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
+  },
+});

@@ -1,0 +1,31 @@
+import type { Locator, Page } from 'playwright-core';
+import { byTest } from '../support/dom';
+
+export class LoginPage {
+  readonly email: Locator;
+  readonly password: Locator;
+  readonly submit: Locator;
+  readonly signupLink: Locator;
+
+  constructor(private readonly page: Page) {
+    this.email = byTest(page, 'login-email');
+    this.password = byTest(page, 'login-password');
+    this.submit = byTest(page, 'login-submit');
+    this.signupLink = byTest(page, 'to-signup');
+  }
+
+  async open(): Promise<void> {
+    await this.page.goto('/login');
+    await this.email.waitFor();
+  }
+
+  async waitUntilShown(): Promise<void> {
+    await this.page.waitForURL((url) => url.pathname === '/login');
+    await this.email.waitFor();
+  }
+
+  async fill(email: string, password: string): Promise<void> {
+    await this.email.fill(email);
+    await this.password.fill(password);
+  }
+}
