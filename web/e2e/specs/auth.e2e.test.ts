@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { logInThroughUi, logOutThroughUi, newTestUser, signUpThroughUi } from '../flows/auth-flow';
+import { useBrowser } from '../support/browser';
+import { e2eEnabled } from '../support/env';
+
+describe.skipIf(!e2eEnabled)('account lifecycle', () => {
+  const fx = useBrowser();
+
+  it('signs up into a 7-day trial, logs out and logs back in', async () => {
+    const user = newTestUser('auth');
+
+    const dashboard = await signUpThroughUi(fx.page, user);
+    expect(await dashboard.greeting.textContent()).toContain(user.displayName);
+    // A fresh trial shows 7 days, or 6 if the day boundary falls between signup and render.
+    expect(['6', '7']).toContain((await dashboard.trialDaysLeft.textContent())?.trim());
+    expect((await dashboard.credits.textContent())?.trim()).toMatch(/^\d[\d,.\s]*$/);
+    await dashboard.resourceCard('vms').waitFor();
+
+    const login = await logOutThroughUi(fx.page);
+    // Logged out means logged out: the dashboard now sends us back to login.
+    await fx.page.goto('/');
+    await login.waitUntilShown();
+
+    const again = await logInThroughUi(fx.page, user.email, user.password);
+    expect(await again.greeting.textContent()).toContain(user.displayName);
+  });
+});

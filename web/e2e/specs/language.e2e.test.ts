@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { signedInAsNewUser } from '../flows/auth-flow';
+import { DashboardPage } from '../pages/dashboard-page';
+import { useBrowser } from '../support/browser';
+import { e2eEnabled } from '../support/env';
+
+describe.skipIf(!e2eEnabled)('language', () => {
+  // An English browser, so the app starts in English and the switch is what changes it.
+  const fx = useBrowser({ locale: 'en-US' });
+
+  it('switches the UI to Chinese and keeps it after a reload', async () => {
+    const user = await signedInAsNewUser(fx.page, 'i18n');
+    const dashboard = new DashboardPage(fx.page);
+    await dashboard.open();
+    expect(await dashboard.greeting.textContent()).toBe(`Hello, ${user.displayName}`);
+    expect(await dashboard.dashboardNav.textContent()).toContain('Dashboard');
+
+    await dashboard.switchLanguage('zh-CN');
+    await expect.poll(() => dashboard.greeting.textContent()).toBe(`您好，${user.displayName}`);
+    expect(await dashboard.dashboardNav.textContent()).toContain('概览');
+    expect(await fx.page.locator('html').getAttribute('lang')).toBe('zh-CN');
+
+    await fx.page.reload();
+    await dashboard.waitUntilShown();
+    await expect.poll(() => dashboard.greeting.textContent()).toBe(`您好，${user.displayName}`);
+    expect(await dashboard.dashboardNav.textContent()).toContain('概览');
+  });
+});
