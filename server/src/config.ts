@@ -45,7 +45,8 @@ const SECRET_NAMES = ['DATABASE_URL', 'REDIS_URL', 'ADMIN_PASSWORD'] as const;
 export type Config = z.infer<typeof schema>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const merged: Record<string, string | undefined> = { ...env };
+  // An empty variable (`ADMIN_PASSWORD=` in .env) means "not set", so defaults apply.
+  const merged: Record<string, string | undefined> = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
   for (const name of SECRET_NAMES) {
     const file = env[`${name}_FILE`];
     if (file && !merged[name]) merged[name] = readFileSync(file, 'utf8').trim();

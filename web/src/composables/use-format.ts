@@ -39,10 +39,5 @@ export function useFormat() {
     return formatted;
   }
 
-  /** MiB shown as GiB once it is at least one GiB. */
-  function formatMemory(mib: number): string {
-    return mib >= 1024 ? `${formatNumber(mib / 1024)} GiB` : `${formatNumber(mib)} MiB`;
-  }
-
-  return { formatDateTime, formatDate, formatNumber, formatSigned, formatMemory };
+  return { formatDateTime, formatDate, formatNumber, formatSigned };
 }

@@ -166,6 +166,12 @@ const en = {
     reference: 'Reference',
     balanceAfter: 'Balance after',
     time: 'Time',
+    reasons: {
+      'trial-grant': 'Free trial credits',
+      'admin-grant': 'Granted by an administrator',
+      refund: 'Refund',
+      usage: 'Usage',
+    },
   },
   adminUsers: {
     title: 'Users',

@@ -166,6 +166,12 @@ const zhCN: MessageSchema = {
     reference: '关联',
     balanceAfter: '变动后余额',
     time: '时间',
+    reasons: {
+      'trial-grant': '免费试用赠送额度',
+      'admin-grant': '管理员发放',
+      refund: '退款',
+      usage: '资源使用',
+    },
   },
   adminUsers: {
     title: '用户管理',

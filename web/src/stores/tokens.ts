@@ -25,7 +25,7 @@ export const useTokensStore = defineStore('tokens', () => {
    * second call while one runs (double click) is ignored and resolves to null.
    */
   async function create(body: CreateTokenBody): Promise<CreatedToken | null> {
-
+    if (creating.value) return null;
     creating.value = true;
     try {
       const created = await tokensApi.createToken(body, { idempotencyKey: newIdempotencyKey() });

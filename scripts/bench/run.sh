@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Benchmarks (scripts, never timed tests). Usage: bash scripts/bench/run.sh [api] [--duration N]
+source "$(dirname "$0")/../lib.sh"
+ensure_deps; ensure_mariadb; ensure_redis
+what="${1:-api}"; shift || true
+exec pnpm exec tsx "scripts/bench/$what.ts" "$@"

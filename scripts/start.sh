@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# One command from a fresh machine to a running platform: dependencies, services,
+# migrations, the first admin, the SPA build, then the server on one port.
+source "$(dirname "$0")/lib.sh"
+
+if [ ! -f .env ]; then
+  log "creating .env from .env.example (with a generated admin password)"
+  pw="$(node -e "console.log(require('crypto').randomBytes(12).toString('base64url'))")"
+  sed "s|^ADMIN_PASSWORD=.*|ADMIN_PASSWORD=$pw|" .env.example > .env
+  chmod 600 .env
+fi
+set -a; source .env; set +a
+
+ensure_deps
+ensure_mariadb
+ensure_redis
+pnpm --silent migrate
+pnpm --silent seed
+log "building the web app"
+pnpm --filter @campus/web build >/dev/null
+
+export NODE_ENV=production WEB_DIST="$ROOT/web/dist"
+url="http://127.0.0.1:${PORT:-3000}"
+log "Campus Cloud: $url"
+log "admin login: ${ADMIN_EMAIL:-admin@campus.local} / ${ADMIN_PASSWORD:-(printed by the seed above)}"
+exec pnpm --filter @campus/server --silent start

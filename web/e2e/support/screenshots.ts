@@ -1,0 +1,59 @@
+// Takes full-page screenshots of the main pages for a visual check:
+//   E2E_BASE_URL=http://127.0.0.1:3000 npx tsx web/e2e/support/screenshots.ts [outDir] [locale]
+// Optional E2E_ADMIN_EMAIL / E2E_ADMIN_PASSWORD add the admin pages.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { signUpViaApi } from './api';
+import { launchBrowser } from './browser';
+import { baseUrl, newIdempotencyKey, PASSWORD, uniqueEmail } from './env';
+
+const outDir = path.resolve(process.argv[2] ?? 'test-results/screens');
+const locale = process.argv[3] ?? 'en-US';
+
+async function shot(page: Page, route: string, name: string, ready: string): Promise<void> {
+  await page.goto(route);
+  await page.locator(ready).first().waitFor();
+  await page.waitForLoadState('networkidle');
+  const file = path.join(outDir, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(file);
+}
+
+async function main(): Promise<void> {
+  if (!baseUrl) throw new Error('set E2E_BASE_URL');
+  mkdirSync(outDir, { recursive: true });
+  const browser = await launchBrowser();
+  try {
+    const context = await browser.newContext({ baseURL: baseUrl, locale, viewport: { width: 1366, height: 860 } });
+    const page = await context.newPage();
+    await shot(page, '/signup', 'signup', '[data-test="signup-email"]');
+    await shot(page, '/login', 'login', '[data-test="login-email"]');
+
+    await signUpViaApi(page.request, { email: uniqueEmail('shot'), password: PASSWORD, displayName: 'Ada Lovelace' });
+    await page.request.post('/api/me/tokens', {
+      data: { name: 'laptop-cli', expiresInDays: 30 },
+      headers: { 'Idempotency-Key': newIdempotencyKey() },
+    });
+    await shot(page, '/', 'dashboard', '[data-test="dashboard-greeting"]');
+    await shot(page, '/profile', 'profile', '[data-test="token-row"]');
+
+    const adminEmail = process.env.E2E_ADMIN_EMAIL;
+    const adminPassword = process.env.E2E_ADMIN_PASSWORD;
+    if (adminEmail && adminPassword) {
+      const admin = await browser.newContext({ baseURL: baseUrl, locale, viewport: { width: 1366, height: 860 } });
+      const adminPage = await admin.newPage();
+      const login = await adminPage.request.post('/api/auth/login', {
+        data: { email: adminEmail, password: adminPassword },
+        headers: { 'Idempotency-Key': newIdempotencyKey() },
+      });
+      if (!login.ok()) throw new Error(`admin login failed: ${login.status()} ${await login.text()}`);
+      await shot(adminPage, '/admin/users', 'admin-users', '[data-test="admin-user-row"]');
+      await shot(adminPage, '/admin/audit', 'admin-audit', '[data-test="audit-row"]');
+    }
+  } finally {
+    await browser.close();
+  }
+}
+
+await main();
