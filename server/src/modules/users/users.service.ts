@@ -109,14 +109,18 @@ export async function updateUser(actorId: string, id: string, change: { role?: R
   if (id === actorId && (change.status === 'disabled' || change.role === 'user')) {
     throw errors.conflict('You cannot disable or demote your own account.');
   }
-  const existing = await db.user.findUnique({ where: { id }, select: { id: true } });
-  if (!existing) throw errors.notFound('User');
-  const u = await db.user.update({ where: { id }, data: change, select: userSelect });
+  const u = await db.user.update({ where: { id }, data: change, select: userSelect }).catch(notFoundAs('User'));
   // The auth layer re-reads status on every request, so tokens stop at once too; sessions
   // are also dropped so nothing lingers if the account is enabled again later.
   if (change.status === 'disabled') await destroyUserSessions(id);
   return toAdminUser(u);
 }
+
+/** Prisma's "record to update not found" (P2025) becomes our 404. */
+const notFoundAs = (what: string) => (e: unknown): never => {
+  if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2025') throw errors.notFound(what);
+  throw e;
+};
 
 export async function extendTrial(id: string, days: number): Promise<AdminUserDto> {
   const u = await db.user.findUnique({ where: { id }, select: { trialEndsAt: true } });
