@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { logInThroughUi, logOutThroughUi, newTestUser, signUpThroughUi } from '../flows/auth-flow';
+import { logInThroughUi, logOutThroughUi, newTestUser, signedInAsNewUser, signUpThroughUi } from '../flows/auth-flow';
+import { LoginPage } from '../pages/login-page';
+import { ProfilePage } from '../pages/profile-page';
 import { useBrowser } from '../support/browser';
-import { e2eEnabled } from '../support/env';
 
-describe.skipIf(!e2eEnabled)('account lifecycle', () => {
+describe('account lifecycle', () => {
   const fx = useBrowser();
 
   it('signs up into a 7-day trial, logs out and logs back in', async () => {
@@ -23,5 +24,20 @@ describe.skipIf(!e2eEnabled)('account lifecycle', () => {
 
     const again = await logInThroughUi(fx.page, user.email, user.password);
     expect(await again.greeting.textContent()).toContain(user.displayName);
+  });
+
+  it('sends a visitor to login and back to the page they asked for', async () => {
+    const user = await signedInAsNewUser(fx.page, 'redirect');
+    await fx.context.clearCookies();
+
+    await fx.page.goto('/profile');
+    const login = new LoginPage(fx.page);
+    await login.waitUntilShown();
+    expect(new URL(fx.page.url()).searchParams.get('redirect')).toBe('/profile');
+
+    await login.fill(user.email, user.password);
+    await login.submit.click();
+    await fx.page.waitForURL((url) => url.pathname === '/profile');
+    await new ProfilePage(fx.page).tokensPanel.waitFor();
   });
 });

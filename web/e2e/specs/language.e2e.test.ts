@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { signedInAsNewUser } from '../flows/auth-flow';
 import { DashboardPage } from '../pages/dashboard-page';
 import { useBrowser } from '../support/browser';
-import { e2eEnabled } from '../support/env';
+import { eventually } from '../support/wait';
 
-describe.skipIf(!e2eEnabled)('language', () => {
+describe('language', () => {
   // An English browser, so the app starts in English and the switch is what changes it.
   const fx = useBrowser({ locale: 'en-US' });
 
@@ -16,13 +16,13 @@ describe.skipIf(!e2eEnabled)('language', () => {
     expect(await dashboard.dashboardNav.textContent()).toContain('Dashboard');
 
     await dashboard.switchLanguage('zh-CN');
-    await expect.poll(() => dashboard.greeting.textContent()).toBe(`您好，${user.displayName}`);
+    await eventually(() => dashboard.greeting.textContent()).toBe(`您好，${user.displayName}`);
     expect(await dashboard.dashboardNav.textContent()).toContain('概览');
     expect(await fx.page.locator('html').getAttribute('lang')).toBe('zh-CN');
 
     await fx.page.reload();
     await dashboard.waitUntilShown();
-    await expect.poll(() => dashboard.greeting.textContent()).toBe(`您好，${user.displayName}`);
+    await eventually(() => dashboard.greeting.textContent()).toBe(`您好，${user.displayName}`);
     expect(await dashboard.dashboardNav.textContent()).toContain('概览');
   });
 });

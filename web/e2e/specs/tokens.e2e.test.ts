@@ -4,9 +4,8 @@ import { signedInAsNewUser } from '../flows/auth-flow';
 import { closeTokenDialog, openCreateTokenDialog, readShownSecret } from '../flows/tokens-flow';
 import { listTokensViaApi } from '../support/api';
 import { useBrowser } from '../support/browser';
-import { e2eEnabled } from '../support/env';
 
-describe.skipIf(!e2eEnabled)('API tokens', () => {
+describe('API tokens', () => {
   const fx = useBrowser();
 
   it('creates exactly one token when the submit button is double-clicked', async () => {

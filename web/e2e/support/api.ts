@@ -30,6 +30,14 @@ export async function signUpViaApi(request: APIRequestContext, user: TestUser): 
   await expectStatus(response, 201, 'signup');
 }
 
+export async function logInViaApi(request: APIRequestContext, email: string, password: string): Promise<void> {
+  const response = await request.post('/api/auth/login', {
+    data: { email, password },
+    headers: { 'Idempotency-Key': newIdempotencyKey() },
+  });
+  await expectStatus(response, 200, 'login');
+}
+
 export async function listTokensViaApi(request: APIRequestContext): Promise<TokenItem[]> {
   const response = await request.get('/api/me/tokens');
   await expectStatus(response, 200, 'list tokens');

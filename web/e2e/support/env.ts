@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 
-/** Where the app under test runs (server serving web/dist, or vite preview with its proxy). */
+/** Where the app under test runs: set by the global setup, which starts the real server. */
 export const baseUrl = process.env.E2E_BASE_URL?.replace(/\/$/, '') ?? '';
 
 /** Debian's Chromium; playwright-core drives it, no browser download needed. */
 export const chromiumPath = process.env.E2E_CHROMIUM ?? '/usr/bin/chromium';
 
-/** Specs skip (with a notice from the global setup) when no base URL is given. */
-export const e2eEnabled = baseUrl !== '';
 
 export const PASSWORD = 'correct-horse-battery';
 
@@ -18,4 +16,12 @@ export function uniqueEmail(tag: string): string {
 
 export function newIdempotencyKey(): string {
   return randomUUID();
+}
+
+/** The administrator the global setup seeded (or given with E2E_ADMIN_EMAIL / _PASSWORD). */
+export function adminCredentials(): { email: string; password: string } {
+  const email = process.env.E2E_ADMIN_EMAIL;
+  const password = process.env.E2E_ADMIN_PASSWORD;
+  if (!email || !password) throw new Error('E2E_ADMIN_EMAIL and E2E_ADMIN_PASSWORD are not set (the e2e global setup sets them)');
+  return { email, password };
 }

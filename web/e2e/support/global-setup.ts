@@ -1,32 +1,74 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { baseUrl, chromiumPath, e2eEnabled } from './env';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromiumPath } from './env';
 
-const READY_TIMEOUT_MS = 60_000;
+// Starts the real server (production mode, serving web/dist) on a free port against its own
+// database and Redis prefix, with a known admin, unless E2E_BASE_URL points at one already.
+// The URL and admin login reach the specs through the environment the workers inherit.
 
-/** Waits until the app answers /healthz, so a slow server start is not a failed spec. */
-async function waitForServer(url: string): Promise<void> {
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const READY_TIMEOUT_MS = 90_000;
+const ADMIN = { email: 'e2e-admin@example.test', password: 'e2e-admin-password' };
+
+async function waitForServer(url: string, child?: ChildProcess): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let lastError = 'no answer';
   while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`[e2e] the server exited with code ${child.exitCode}`);
     try {
-      const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
+      const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) });
       if (response.ok) return;
       lastError = `HTTP ${response.status}`;
     } catch (error) {
       lastError = error instanceof Error ? error.message : String(error);
     }
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await new Promise((resolve) => setTimeout(resolve, 300));
   }
-  throw new Error(`E2E_BASE_URL=${url} did not answer /healthz within ${READY_TIMEOUT_MS} ms (${lastError})`);
+  throw new Error(`[e2e] ${url} was not ready within ${READY_TIMEOUT_MS} ms (${lastError})`);
 }
 
-export default async function setup(): Promise<void> {
-  if (!e2eEnabled) {
-    console.warn('[e2e] E2E_BASE_URL is not set: browser specs are skipped.');
-    return;
-  }
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
+    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`[e2e] ${cmd} ${args.join(' ')} exited ${code}`))));
+  });
+}
+
+export default async function setup(): Promise<(() => Promise<void>) | void> {
   if (!existsSync(chromiumPath)) {
     throw new Error(`[e2e] Chromium not found at ${chromiumPath}: apt-get install -y chromium (or set E2E_CHROMIUM)`);
   }
-  await waitForServer(baseUrl);
+  if (process.env.E2E_BASE_URL) {
+    await waitForServer(process.env.E2E_BASE_URL);
+    return;
+  }
+  if (!existsSync(path.join(ROOT, 'web/dist/index.html'))) {
+    await run('pnpm', ['--filter', '@campus/web', 'build'], process.env);
+  }
+  const port = 3400 + Math.floor(Math.random() * 500);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATABASE_URL: 'mysql://root@127.0.0.1:3306/campus_e2e_test',
+    REDIS_URL: 'redis://127.0.0.1:6379/13',
+    REDIS_PREFIX: 'cce2e:',
+    WEB_DIST: path.join(ROOT, 'web/dist'),
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+  };
+  await run('pnpm', ['exec', 'tsx', 'scripts/e2e-reset.ts'], env);
+  await run('pnpm', ['exec', 'tsx', 'scripts/seed.ts'], env);
+  const server = spawn('pnpm', ['exec', 'tsx', 'server/src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForServer(url, server);
+  Object.assign(process.env, { E2E_BASE_URL: url, E2E_ADMIN_EMAIL: ADMIN.email, E2E_ADMIN_PASSWORD: ADMIN.password });
+  return async () => {
+    // pnpm -> tsx -> node: stop the whole group we started, by its pid.
+    if (server.pid) process.kill(-server.pid, 'SIGTERM');
+  };
 }

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { signUpViaApi } from './api';
+import { logInViaApi, signUpViaApi } from './api';
 import { launchBrowser } from './browser';
 import { baseUrl, newIdempotencyKey, PASSWORD, uniqueEmail } from './env';
 
@@ -15,6 +15,8 @@ async function shot(page: Page, route: string, name: string, ready: string): Pro
   await page.goto(route);
   await page.locator(ready).first().waitFor();
   await page.waitForLoadState('networkidle');
+  // Element Plus fades its loading masks out; the picture should show the settled page.
+  await page.waitForFunction(() => document.querySelector('.el-loading-mask') === null);
   const file = path.join(outDir, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   console.log(file);
@@ -37,17 +39,18 @@ async function main(): Promise<void> {
     });
     await shot(page, '/', 'dashboard', '[data-test="dashboard-greeting"]');
     await shot(page, '/profile', 'profile', '[data-test="token-row"]');
+    await page.locator('[data-test="token-create"]').click();
+    await page.locator('[data-test="token-name"]').fill('ci-runner');
+    await page.locator('[data-test="token-create-submit"]').click();
+    await page.locator('[data-test="token-secret"]').waitFor();
+    await page.screenshot({ path: path.join(outDir, 'token-created.png') });
 
     const adminEmail = process.env.E2E_ADMIN_EMAIL;
     const adminPassword = process.env.E2E_ADMIN_PASSWORD;
     if (adminEmail && adminPassword) {
       const admin = await browser.newContext({ baseURL: baseUrl, locale, viewport: { width: 1366, height: 860 } });
       const adminPage = await admin.newPage();
-      const login = await adminPage.request.post('/api/auth/login', {
-        data: { email: adminEmail, password: adminPassword },
-        headers: { 'Idempotency-Key': newIdempotencyKey() },
-      });
-      if (!login.ok()) throw new Error(`admin login failed: ${login.status()} ${await login.text()}`);
+      await logInViaApi(adminPage.request, adminEmail, adminPassword);
       await shot(adminPage, '/admin/users', 'admin-users', '[data-test="admin-user-row"]');
       await shot(adminPage, '/admin/audit', 'admin-audit', '[data-test="audit-row"]');
     }

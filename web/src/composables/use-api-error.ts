@@ -1,6 +1,6 @@
 import { ElMessage } from 'element-plus';
-import { isApiError } from '@/api/api-error';
-import { i18n } from '@/i18n';
+import { isApiError } from '../api/api-error';
+import { i18n } from '../i18n';
 
 /** Form field name -> message, from a VALIDATION_FAILED error's issues. */
 export type FieldErrors = Record<string, string>;

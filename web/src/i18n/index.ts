@@ -19,7 +19,8 @@ export function initialLocale(): AppLocale {
   } catch {
     // Storage can be blocked (privacy mode); fall through to the browser language.
   }
-  return navigator.language.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en';
+  const language = typeof navigator === 'undefined' ? '' : navigator.language;
+  return language.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en';
 }
 
 export const i18n = createI18n<[MessageSchema], AppLocale, false>({

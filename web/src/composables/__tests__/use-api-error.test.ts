@@ -1,0 +1,55 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ApiError } from '../../api/api-error';
+import { i18n } from '../../i18n';
+import { errorMessage, fieldErrorsOf } from '../use-api-error';
+
+const apiError = (code: string, message = `server says ${code}`, details?: Record<string, unknown>) =>
+  new ApiError({ code, message, status: 400, details });
+
+afterEach(() => {
+  i18n.global.locale.value = 'en';
+});
+
+describe('errorMessage', () => {
+  it('translates known codes in the current language', () => {
+    expect(errorMessage(apiError('EMAIL_TAKEN'))).toBe('An account with this email already exists.');
+    i18n.global.locale.value = 'zh-CN';
+    expect(errorMessage(apiError('EMAIL_TAKEN'))).toBe('该邮箱已被注册。');
+  });
+
+  it("falls back to the server's message for a code it does not know", () => {
+    expect(errorMessage(apiError('QUOTA_EXCEEDED', 'Not enough vCPUs left.'))).toBe('Not enough vCPUs left.');
+  });
+
+  it('tells how long to wait when rate limited', () => {
+    expect(errorMessage(apiError('RATE_LIMITED', 'x', { retryAfterSeconds: 12.2 }))).toBe(
+      'Too many requests. Try again in 13 seconds.',
+    );
+    expect(errorMessage(apiError('RATE_LIMITED'))).toBe('Too many requests. Try again shortly.');
+  });
+
+  it('has a generic text for anything that is not an ApiError', () => {
+    expect(errorMessage(new TypeError('boom'))).toBe('An unexpected error occurred.');
+  });
+});
+
+describe('fieldErrorsOf', () => {
+  it('maps validation issues to form fields by the last path segment', () => {
+    const error = apiError('VALIDATION_FAILED', 'invalid', {
+      issues: [
+        { path: 'body.email', message: 'not a valid email address' },
+        { path: 'body.password', message: 'at least 10 characters' },
+        { path: 'body.email', message: 'second issue on the same field is not shown' },
+      ],
+    });
+    expect(fieldErrorsOf(error)).toEqual({
+      email: 'not a valid email address',
+      password: 'at least 10 characters',
+    });
+  });
+
+  it('ignores other codes and malformed issues', () => {
+    expect(fieldErrorsOf(apiError('CONFLICT', 'x', { issues: [{ path: 'a', message: 'b' }] }))).toEqual({});
+    expect(fieldErrorsOf(apiError('VALIDATION_FAILED', 'x', { issues: 'nope' }))).toEqual({});
+  });
+});
