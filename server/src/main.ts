@@ -3,6 +3,7 @@ import { config } from './config.js';
 import { logger } from './platform/logger.js';
 import { db } from './platform/db.js';
 import { redis } from './platform/redis.js';
+import { sqlPool } from './platform/sql.js';
 import { createApp } from './app.js';
 
 const app = createApp({ idempotency: process.env.BENCH_DISABLE_IDEMPOTENCY !== '1' });
@@ -21,7 +22,7 @@ async function shutdown(signal: string) {
   const force = setTimeout(() => process.exit(1), 10_000).unref();
   server.close();
   server.closeIdleConnections();
-  await Promise.allSettled([db.$disconnect(), redis.quit()]);
+  await Promise.allSettled([db.$disconnect(), sqlPool.end(), redis.quit()]);
   clearTimeout(force);
   process.exit(0);
 }

@@ -5,7 +5,8 @@ import { db } from './db.js';
 import { redis, rkey } from './redis.js';
 import { AppError, errors } from './errors.js';
 import type { Principal } from './http/context.js';
-import type { Role } from '../generated/prisma/enums.js';
+import type { Role, UserStatus } from '../generated/prisma/enums.js';
+import { queryOne } from './sql.js';
 
 // Sessions live in Redis (revocable, shared by every instance); the cookie holds only a
 // random id whose hash is the key. Personal API tokens are stored hashed in MySQL.
@@ -19,16 +20,44 @@ const sessionKey = (hash: string) => rkey('sess', hash);
 const userSessionsKey = (userId: string) => rkey('usess', userId);
 const ttlSeconds = () => config.SESSION_TTL_HOURS * 3600;
 
+// The session record carries who the caller is (email, role, status), so an authenticated
+// request costs one Redis round trip, not a database read. Correctness when an admin changes
+// a role or status: every change bumps the user's auth version (after the DB commit); a
+// session made under another version is re-read from the database on its next request.
 export interface SessionRecord {
   userId: string;
+  email: string;
+  role: Role;
+  status: UserStatus;
+  /** The user's auth version when this record was (re)written. */
+  v: number;
   createdAt: string;
   ip?: string;
 }
 
+const authVersionKey = (userId: string) => rkey('uver', userId);
+
+/** Call after committing a change to a user's role or status. */
+export async function bumpAuthVersion(userId: string): Promise<void> {
+  await redis.incr(authVersionKey(userId));
+}
+
+interface UserAuthRow { id: string; email: string; role: Role; status: UserStatus }
+
+const loadUserAuth = (userId: string) =>
+  queryOne<UserAuthRow>('SELECT id, email, role, status FROM `User` WHERE id = ?', [userId]);
+
+/** Session ids are `<userId>.<256 random bits>`: the user id lets one round trip fetch both the record and the auth version. */
+const SESSION_ID = /^([0-9a-f-]{36})\.[A-Za-z0-9_-]{43}$/;
+
 export async function createSession(userId: string, ip?: string): Promise<string> {
-  const id = randomBytes(32).toString('base64url');
+  const id = `${userId}.${randomBytes(32).toString('base64url')}`;
   const hash = sha256(id);
-  const rec: SessionRecord = { userId, createdAt: new Date().toISOString(), ip };
+  // Version first, then the row: a change that lands in between makes the record stale, never wrong.
+  const v = Number((await redis.get(authVersionKey(userId))) ?? 0);
+  const user = await loadUserAuth(userId);
+  if (!user) throw errors.unauthenticated();
+  const rec: SessionRecord = { userId, email: user.email, role: user.role, status: user.status, v, createdAt: new Date().toISOString(), ip };
   await redis
     .multi()
     .set(sessionKey(hash), JSON.stringify(rec), 'EX', ttlSeconds())
@@ -54,36 +83,43 @@ export async function destroyUserSessions(userId: string): Promise<number> {
 }
 
 async function principalFromSession(id: string): Promise<Principal | undefined> {
-  const raw = await redis.get(sessionKey(sha256(id)));
+  const m = SESSION_ID.exec(id);
+  if (!m) return undefined;
+  const key = sessionKey(sha256(id));
+  const replies = await redis.pipeline().get(key).get(authVersionKey(m[1]!)).exec();
+  const raw = replies?.[0]?.[1] as string | null | undefined;
   if (!raw) return undefined;
-  const rec = JSON.parse(raw) as SessionRecord;
-  const user = await db.user.findUnique({
-    where: { id: rec.userId },
-    select: { id: true, email: true, role: true, status: true },
-  });
-  if (!user) return undefined;
-  return { kind: 'session', userId: user.id, email: user.email, role: user.role, status: user.status, sessionId: id };
+  let rec = JSON.parse(raw) as SessionRecord;
+  if (rec.userId !== m[1]) return undefined;
+  const current = Number((replies?.[1]?.[1] as string | null | undefined) ?? 0);
+  if (rec.v !== current) {
+    const user = await loadUserAuth(rec.userId);
+    if (!user) return undefined;
+    rec = { ...rec, email: user.email, role: user.role, status: user.status, v: current };
+    await redis.set(key, JSON.stringify(rec), 'KEEPTTL');
+  }
+  return { kind: 'session', userId: rec.userId, email: rec.email, role: rec.role, status: rec.status, sessionId: id };
 }
 
 const LAST_USED_GRANULARITY_MS = 60_000;
 
+interface TokenAuthRow extends Omit<UserAuthRow, 'id'> {
+  id: string; userId: string; revokedAt: Date | null; expiresAt: Date | null; lastUsedAt: Date | null;
+}
+
 async function principalFromToken(secret: string): Promise<Principal | undefined> {
   if (!secret.startsWith(TOKEN_PREFIX) || secret.length > 200) return undefined;
-  const token = await db.apiToken.findUnique({
-    where: { tokenHash: sha256(secret) },
-    select: {
-      id: true, revokedAt: true, expiresAt: true, lastUsedAt: true,
-      user: { select: { id: true, email: true, role: true, status: true } },
-    },
-  });
+  // The user's row is read on every call, so disabling a user stops their tokens at once.
+  const t = await queryOne<TokenAuthRow>(
+    `SELECT t.id, t.revokedAt, t.expiresAt, t.lastUsedAt, u.id AS userId, u.email, u.role, u.status
+     FROM ApiToken t JOIN \`User\` u ON u.id = t.userId WHERE t.tokenHash = ?`, [sha256(secret)]);
   const now = Date.now();
-  if (!token || token.revokedAt || (token.expiresAt && token.expiresAt.getTime() <= now)) return undefined;
+  if (!t || t.revokedAt || (t.expiresAt && t.expiresAt.getTime() <= now)) return undefined;
   // Recording use on every call would turn each read into a write; once a minute is enough.
-  if (!token.lastUsedAt || now - token.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
-    await db.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date(now) } });
+  if (!t.lastUsedAt || now - t.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
+    await db.apiToken.update({ where: { id: t.id }, data: { lastUsedAt: new Date(now) } });
   }
-  const u = token.user;
-  return { kind: 'token', userId: u.id, email: u.email, role: u.role, status: u.status, tokenId: token.id };
+  return { kind: 'token', userId: t.userId, email: t.email, role: t.role, status: t.status, tokenId: t.id };
 }
 
 export function bearerOf(req: Request): string | undefined {

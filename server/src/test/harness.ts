@@ -5,6 +5,7 @@ import { createApp, type AppOptions } from '../app.js';
 import { db } from '../platform/db.js';
 import { redis } from '../platform/redis.js';
 import { config } from '../config.js';
+import { bumpAuthVersion } from '../platform/auth.js';
 
 // A real HTTP server on an ephemeral port, real MariaDB and Redis underneath; tables
 // are truncated and the test Redis keys removed between tests.
@@ -84,5 +85,6 @@ export async function adminClient(base: string): Promise<Client> {
   const c = new Client(base);
   const u = await c.signup(`admin-${randomUUID().slice(0, 8)}@example.com`);
   await db.user.update({ where: { id: u.id }, data: { role: 'admin', trialEndsAt: null } });
+  await bumpAuthVersion(u.id);
   return c;
 }

@@ -3,7 +3,8 @@ import argon2 from 'argon2';
 import { config } from '../../config.js';
 import { db } from '../../platform/db.js';
 import { AppError, errors } from '../../platform/errors.js';
-import { destroyUserSessions } from '../../platform/auth.js';
+import { bumpAuthVersion, destroyUserSessions } from '../../platform/auth.js';
+import { queryOne } from '../../platform/sql.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import type { Role, UserStatus } from '../../generated/prisma/enums.js';
 import { createTrialQuota, quotaView, type QuotaRow } from '../quotas/quotas.service.js';
@@ -85,10 +86,20 @@ export async function createUser(input: NewUser): Promise<MeDto> {
   return getMe(id);
 }
 
+interface MeRow extends UserRow {
+  maxVcpus: number | null; maxMemoryMiB: number | null; maxDiskGiB: number | null; maxVms: number | null;
+  usedVcpus: number | null; usedMemoryMiB: number | null; usedDiskGiB: number | null; usedVms: number | null;
+}
+
+/** GET /api/me runs on every page view: one fixed join on the driver pool (see platform/sql.ts). */
 export async function getMe(userId: string): Promise<MeDto> {
-  const u = await db.user.findUnique({ where: { id: userId }, select: { ...userSelect, quota: true } });
-  if (!u) throw errors.notFound('User');
-  return toMe(u);
+  const r = await queryOne<MeRow>(
+    `SELECT u.id, u.email, u.displayName, u.role, u.status, u.trialEndsAt, u.creditBalance, u.createdAt,
+            q.maxVcpus, q.maxMemoryMiB, q.maxDiskGiB, q.maxVms, q.usedVcpus, q.usedMemoryMiB, q.usedDiskGiB, q.usedVms
+     FROM \`User\` u LEFT JOIN Quota q ON q.userId = u.id WHERE u.id = ?`, [userId]);
+  if (!r) throw errors.notFound('User');
+  const quota = r.maxVcpus === null ? null : (r as QuotaRow & UserRow);
+  return toMe({ ...r, quota });
 }
 
 export async function listUsers(q: { q?: string; role?: Role; status?: UserStatus; page: number; pageSize: number }) {
@@ -112,6 +123,7 @@ export async function updateUser(actorId: string, id: string, change: { role?: R
   const u = await db.user.update({ where: { id }, data: change, select: userSelect }).catch(notFoundAs('User'));
   // The auth layer re-reads status on every request, so tokens stop at once too; sessions
   // are also dropped so nothing lingers if the account is enabled again later.
+  await bumpAuthVersion(id);
   if (change.status === 'disabled') await destroyUserSessions(id);
   return toAdminUser(u);
 }

@@ -66,6 +66,11 @@ describe('admin: users', () => {
     const promoted = await admin.patch(`/api/admin/users/${u.id}`, { role: 'admin' });
     expect(promoted.body.user.role).toBe('admin');
     expect((await user.get('/api/admin/users')).status).toBe(200);
+    // Demotion reaches the user's existing session on its very next request.
+    await admin.patch(`/api/admin/users/${u.id}`, { role: 'user' });
+    expect((await user.get('/api/admin/users')).status).toBe(403);
+    expect((await user.get('/api/me')).body.user.role).toBe('user');
+    await admin.patch(`/api/admin/users/${u.id}`, { role: 'admin' });
 
     const before = (await db.user.findUniqueOrThrow({ where: { id: u.id } })).trialEndsAt!.getTime();
     const ext = await admin.post(`/api/admin/users/${u.id}/extend-trial`, { days: 14 });

@@ -1,0 +1,94 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { UnsafeValueError } from '../../driver-errors.js';
+import { buildDomainXml, type DomainSpec } from '../domain-xml.js';
+import { el, escapeAttr, escapeText, renderXml } from '../xml-builder.js';
+
+const spec: DomainSpec = {
+  name: 'web-1',
+  memoryMiB: 128,
+  vcpus: 1,
+  disk: { path: '/var/lib/libvirt/images/web-1.qcow2' },
+  seedIso: '/var/lib/libvirt/images/web-1-seed.iso',
+  nics: [{ bridge: 'br-int', vlanTag: 42, mac: '52:54:00:12:ab:ef' }],
+};
+
+/** Parses the XML with Debian's python3 (expat) and returns the root element's name. */
+function wellFormed(xml: string): string {
+  return execFileSync('/usr/bin/python3', ['-c', 'import sys,xml.dom.minidom as m; print(m.parseString(sys.stdin.read()).documentElement.tagName)'], { input: xml, encoding: 'utf8' }).trim();
+}
+
+describe('XML builder', () => {
+  it('escapes the five special characters in text and attributes', () => {
+    expect(escapeText(`<a> & 'b' "c"`)).toBe(`&lt;a&gt; &amp; 'b' "c"`);
+    expect(escapeAttr(`<a> & 'b' "c"`)).toBe('&lt;a&gt; &amp; &apos;b&apos; &quot;c&quot;');
+    const xml = renderXml(el('x', { v: `'><evil a='1` }, `</x><evil/>&`));
+    expect(xml).toBe(`<x v='&apos;&gt;&lt;evil a=&apos;1'>&lt;/x&gt;&lt;evil/&gt;&amp;</x>`);
+    expect(wellFormed(xml)).toBe('x');
+  });
+
+  it('refuses characters XML cannot carry and invalid element or attribute names', () => {
+    expect(() => renderXml(el('x', {}, 'a\u0001b'))).toThrow(/control characters/);
+    expect(() => el('x y')).toThrow(/Invalid XML element name/);
+    expect(() => el('x', { 'a=1 b': 'c' })).toThrow(/Invalid XML attribute name/);
+  });
+
+  it('leaves out undefined attributes and false children', () => {
+    expect(renderXml(el('a', { b: undefined, c: 1 }, false, undefined, el('d')))).toBe(`<a c='1'>\n  <d/>\n</a>`);
+  });
+});
+
+describe('buildDomainXml', () => {
+  it('builds a TCG domain with a virtio disk, seed cdrom, OVS NIC with VLAN tag and loopback VNC', () => {
+    const xml = buildDomainXml(spec);
+    expect(wellFormed(xml)).toBe('domain');
+    expect(xml).toContain(`<domain type='qemu'>`);
+    expect(xml).toContain('<name>web-1</name>');
+    expect(xml).toContain(`<memory unit='MiB'>128</memory>`);
+    expect(xml).toMatch(/<disk type='file' device='disk'>\s*<driver name='qemu' type='qcow2'\/>\s*<source file='\/var\/lib\/libvirt\/images\/web-1.qcow2'\/>\s*<target dev='vda' bus='virtio'\/>/);
+    expect(xml).toMatch(/<disk type='file' device='cdrom'>[\s\S]*web-1-seed.iso[\s\S]*<readonly\/>/);
+    expect(xml).toMatch(
+      /<interface type='bridge'>\s*<mac address='52:54:00:12:ab:ef'\/>\s*<source bridge='br-int'\/>\s*<virtualport type='openvswitch'\/>\s*<vlan>\s*<tag id='42'\/>\s*<\/vlan>\s*<model type='virtio'\/>/,
+    );
+    expect(xml).toContain(`<graphics type='vnc' autoport='yes' listen='127.0.0.1'>`);
+  });
+
+  it('supports direct kernel boot, kvm, no VLAN and no seed', () => {
+    const xml = buildDomainXml({
+      ...spec,
+      type: 'kvm',
+      seedIso: undefined,
+      nics: [{ bridge: 'br-int' }],
+      kernel: { path: '/var/lib/libvirt/images/base/tiny-vmlinuz', initrd: '/var/lib/libvirt/images/base/tiny-initrd.img', cmdline: 'console=ttyS0 cc_ip=10.77.1.10/24' },
+    });
+    expect(wellFormed(xml)).toBe('domain');
+    expect(xml).toContain(`<domain type='kvm'>`);
+    expect(xml).toContain('<cmdline>console=ttyS0 cc_ip=10.77.1.10/24</cmdline>');
+    expect(xml).not.toContain('<vlan>');
+    expect(xml).not.toContain(`device='cdrom'`);
+  });
+
+  it('escapes free text (the description) instead of letting it become markup', () => {
+    const xml = buildDomainXml({ ...spec, description: `</description><devices><disk/></devices><description>'"&` });
+    expect(wellFormed(xml)).toBe('domain');
+    expect(xml).toContain('<description>&lt;/description&gt;&lt;devices&gt;&lt;disk/&gt;&lt;/devices&gt;&lt;description&gt;\'"&amp;</description>');
+  });
+
+  it.each<[string, Partial<DomainSpec>]>([
+    ['a hostile name', { name: `x</name><devices/><name>` }],
+    ['a name with a quote', { name: "web'1" }],
+    ['a relative disk', { disk: { path: 'web.qcow2' } }],
+    ['a disk path with ..', { disk: { path: '/var/lib/libvirt/images/../../../etc/shadow' } }],
+    ['a disk path with a quote', { disk: { path: "/var/lib/libvirt/images/a'b.qcow2" } }],
+    ['a hostile bridge', { nics: [{ bridge: `br'/><evil a='` }] }],
+    ['VLAN 0', { nics: [{ bridge: 'br-int', vlanTag: 0 }] }],
+    ['VLAN 4095', { nics: [{ bridge: 'br-int', vlanTag: 4095 }] }],
+    ['a non-QEMU MAC', { nics: [{ bridge: 'br-int', mac: 'ff:ff:ff:ff:ff:ff' }] }],
+    ['no memory', { memoryMiB: 0 }],
+    ['fractional vCPUs', { vcpus: 1.5 }],
+    ['a quoting kernel command line', { kernel: { path: '/boot/vmlinuz', cmdline: `a" init=/bin/sh "` } }],
+    ['a bad uuid', { uuid: 'not-a-uuid' }],
+  ])('refuses %s', (_label, change) => {
+    expect(() => buildDomainXml({ ...spec, ...change })).toThrow(UnsafeValueError);
+  });
+});

@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { UnexpectedOutputError } from '../../driver-errors.js';
+import { parseDfAvail, parseQemuImgInfo } from '../disk-parse.js';
+import {
+  isDomainAlreadyActive,
+  isDomainMissing,
+  isDomainNotRunning,
+  parseDomainList,
+  parseDomainState,
+  parseDomainStats,
+  parseNodeInfo,
+  parseVersion,
+  parseVncDisplay,
+} from '../virsh-parse.js';
+
+// Fixtures are real output captured over SSH from the lab hosts (virsh -q, LC_ALL=C).
+const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+
+describe('virsh parsers on captured output', () => {
+  it('nodeinfo', () => {
+    expect(parseNodeInfo(fixture('nodeinfo.txt'))).toEqual({
+      cpuModel: 'x86_64',
+      cpus: 2,
+      cpuMhz: 2096,
+      sockets: 1,
+      coresPerSocket: 2,
+      threadsPerCore: 1,
+      numaCells: 1,
+      memoryKiB: 7300896,
+    });
+  });
+
+  it('version', () => {
+    expect(parseVersion(fixture('version.txt'))).toEqual({ libvirt: '9.0.0', qemu: '7.2.22' });
+  });
+
+  it('list --all --name', () => {
+    expect(parseDomainList(fixture('list-all-name.txt'))).toEqual(['t1']);
+    expect(parseDomainList(fixture('list-all-name-one-off.txt'))).toEqual(['cc-fixture-off']);
+    expect(parseDomainList('')).toEqual([]);
+  });
+
+  it('domstate, running and shut off, with and without --reason', () => {
+    expect(parseDomainState(fixture('domstate-running.txt'))).toBe('running');
+    expect(parseDomainState(fixture('domstate-shutoff.txt'))).toBe('shutoff');
+    expect(parseDomainState(fixture('domstate-shutoff-reason.txt'))).toBe('shutoff');
+    expect(parseDomainState('running (booted)\n')).toBe('running');
+    expect(parseDomainState('in shutdown\n')).toBe('shutdown');
+    expect(parseDomainState('idle\n')).toBe('blocked');
+  });
+
+  it('domstats of a running domain', () => {
+    const stats = parseDomainStats(fixture('domstats-running.txt'));
+    expect(stats).toMatchObject({
+      state: 'running',
+      cpuTimeNs: 13243539000,
+      vcpus: 1,
+      balloon: { currentKiB: 131072, maximumKiB: 131072, rssKiB: 229448 },
+      net: [{ name: 'vnet0', rxBytes: 5632, txBytes: 9184, rxPackets: 78, txPackets: 126 }],
+      block: [{ name: 'vda', path: '/var/lib/libvirt/images/t1.qcow2', readBytes: 4608, writeBytes: 0, readReqs: 2, writeReqs: 0, allocationBytes: 0, capacityBytes: 24219648 }],
+    });
+    expect(stats.raw['dirtyrate.calc_mode']).toBe('page-sampling');
+  });
+
+  it('domstats of a shut-off domain (no interface, I/O or rss counters)', () => {
+    const stats = parseDomainStats(fixture('domstats-shutoff.txt'));
+    expect(stats).toMatchObject({
+      state: 'shutoff',
+      vcpus: 1,
+      balloon: { currentKiB: 65536, maximumKiB: 65536 },
+      net: [],
+      block: [{ name: 'vda', readBytes: 0, writeBytes: 0, allocationBytes: 200704, capacityBytes: 24219648 }],
+    });
+    expect(stats.balloon.rssKiB).toBeUndefined();
+  });
+
+  it('vncdisplay', () => {
+    expect(parseVncDisplay(fixture('vncdisplay.txt'))).toEqual({ host: '127.0.0.1', display: 0, port: 5900 });
+    expect(parseVncDisplay(':3\n')).toEqual({ host: '0.0.0.0', display: 3, port: 5903 });
+  });
+
+  it('recognises the benign failures by their stderr', () => {
+    expect(isDomainMissing(fixture('domstate-missing.stderr.txt'))).toBe(true);
+    expect(isDomainNotRunning(fixture('destroy-not-running.stderr.txt'))).toBe(true);
+    expect(isDomainNotRunning(fixture('vncdisplay-not-running.stderr.txt'))).toBe(true);
+    expect(isDomainAlreadyActive(fixture('start-already-active.stderr.txt'))).toBe(true);
+    expect(isDomainMissing(fixture('destroy-not-running.stderr.txt'))).toBe(false);
+  });
+
+  it('throws UnexpectedOutputError naming the tool on a format it does not know', () => {
+    expect(() => parseNodeInfo('garbage')).toThrow(UnexpectedOutputError);
+    expect(() => parseNodeInfo(fixture('nodeinfo.txt').replace('2096 MHz', 'fast'))).toThrow(/virsh nodeinfo: "CPU frequency" is not a whole number/);
+    expect(() => parseVersion('Using library: libvirt 9.0.0\n')).toThrow(/Running hypervisor/);
+    expect(() => parseDomainState('exploded\n')).toThrow(/unknown state "exploded"/);
+    expect(() => parseDomainStats("Domain: 'x'\n")).toThrow(UnexpectedOutputError);
+    expect(() => parseVncDisplay('')).toThrow(UnexpectedOutputError);
+  });
+});
+
+describe('disk tool parsers on captured output', () => {
+  it('df --output=avail', () => {
+    expect(parseDfAvail(fixture('df-avail.txt'))).toBe(83114278912);
+    expect(() => parseDfAvail('Used\n1\n')).toThrow(UnexpectedOutputError);
+  });
+
+  it('qemu-img info of a linked clone', () => {
+    expect(parseQemuImgInfo(fixture('qemu-img-info-clone.json'))).toEqual({
+      format: 'qcow2',
+      virtualSizeBytes: 24219648,
+      actualSizeBytes: 200704,
+      backingFile: '/var/lib/libvirt/images/base/tiny.qcow2',
+    });
+    expect(() => parseQemuImgInfo('not json')).toThrow(UnexpectedOutputError);
+  });
+});

@@ -1,0 +1,190 @@
+import { UnexpectedOutputError } from '../driver-errors.js';
+
+// Parsers for `virsh -q` output under LC_ALL=C. Each takes the raw stdout and returns typed
+// values or throws UnexpectedOutputError naming the command, so a libvirt upgrade that changes
+// a format fails loudly in one place. Fixtures: __tests__/fixtures (captured from lab hosts).
+
+export interface NodeInfo {
+  cpuModel: string;
+  cpus: number;
+  cpuMhz: number;
+  sockets: number;
+  coresPerSocket: number;
+  threadsPerCore: number;
+  numaCells: number;
+  memoryKiB: number;
+}
+
+export interface HypervisorVersions {
+  libvirt: string;
+  /** The running hypervisor, e.g. "7.2.22" for QEMU. */
+  qemu: string;
+}
+
+/** libvirt's domain states (virDomainState), named as in its enum. */
+export const DOMAIN_STATES = {
+  'no state': 'nostate',
+  running: 'running',
+  idle: 'blocked',
+  blocked: 'blocked',
+  paused: 'paused',
+  'in shutdown': 'shutdown',
+  'shut off': 'shutoff',
+  crashed: 'crashed',
+  pmsuspended: 'pmsuspended',
+} as const;
+
+export type DomainState = (typeof DOMAIN_STATES)[keyof typeof DOMAIN_STATES];
+
+/** virDomainState numbers as printed by `domstats` (state.state). */
+const STATE_BY_NUMBER: readonly DomainState[] = ['nostate', 'running', 'blocked', 'paused', 'shutdown', 'shutoff', 'crashed', 'pmsuspended'];
+
+export interface DomainStats {
+  state: DomainState;
+  /** Total CPU time in nanoseconds. */
+  cpuTimeNs: number;
+  vcpus: number;
+  balloon: { currentKiB: number; maximumKiB: number; rssKiB?: number };
+  net: Array<{ name: string; rxBytes: number; txBytes: number; rxPackets: number; txPackets: number }>;
+  block: Array<{ name: string; path?: string; readBytes: number; writeBytes: number; readReqs: number; writeReqs: number; allocationBytes?: number; capacityBytes?: number }>;
+  /** Every key=value pair, for fields not modelled above. */
+  raw: Record<string, string>;
+}
+
+export interface VncDisplay {
+  host: string;
+  display: number;
+  /** TCP port: 5900 + display. */
+  port: number;
+}
+
+const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+
+function toInt(tool: string, key: string, value: string | undefined, text: string): number {
+  const n = value === undefined ? NaN : Number(value);
+  if (!Number.isSafeInteger(n)) throw new UnexpectedOutputError(tool, `"${key}" is not a whole number`, text);
+  return n;
+}
+
+/** "Key:   value" lines (nodeinfo, version) into a map. */
+function colonPairs(text: string): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const line of lines(text)) {
+    const i = line.indexOf(':');
+    if (i > 0) map.set(line.slice(0, i).trim(), line.slice(i + 1).trim());
+  }
+  return map;
+}
+
+export function parseNodeInfo(text: string): NodeInfo {
+  const tool = 'virsh nodeinfo';
+  const m = colonPairs(text);
+  const num = (key: string, unit?: string) => {
+    const raw = m.get(key);
+    const value = unit && raw?.endsWith(` ${unit}`) ? raw.slice(0, -unit.length - 1) : raw;
+    return toInt(tool, key, value, text);
+  };
+  const cpuModel = m.get('CPU model');
+  if (!cpuModel) throw new UnexpectedOutputError(tool, 'no "CPU model" line', text);
+  return {
+    cpuModel,
+    cpus: num('CPU(s)'),
+    cpuMhz: num('CPU frequency', 'MHz'),
+    sockets: num('CPU socket(s)'),
+    coresPerSocket: num('Core(s) per socket'),
+    threadsPerCore: num('Thread(s) per core'),
+    numaCells: num('NUMA cell(s)'),
+    memoryKiB: num('Memory size', 'KiB'),
+  };
+}
+
+export function parseVersion(text: string): HypervisorVersions {
+  const tool = 'virsh version';
+  const m = colonPairs(text);
+  const libvirt = /^libvirt (\S+)$/.exec(m.get('Using library') ?? '')?.[1];
+  const qemu = /^QEMU (\S+)$/.exec(m.get('Running hypervisor') ?? '')?.[1];
+  if (!libvirt) throw new UnexpectedOutputError(tool, 'no "Using library: libvirt X" line', text);
+  if (!qemu) throw new UnexpectedOutputError(tool, 'no "Running hypervisor: QEMU X" line', text);
+  return { libvirt, qemu };
+}
+
+/** `list --all --name`: one domain name a line. */
+export function parseDomainList(text: string): string[] {
+  return lines(text);
+}
+
+export function parseDomainState(text: string): DomainState {
+  // `domstate --reason` prints "running (booted)"; the reason is not modelled.
+  const word = (lines(text)[0] ?? '').replace(/\s*\(.*\)$/, '');
+  const state = (DOMAIN_STATES as Record<string, DomainState | undefined>)[word];
+  if (!state) throw new UnexpectedOutputError('virsh domstate', `unknown state "${word}"`, text);
+  return state;
+}
+
+export function parseDomainStats(text: string): DomainStats {
+  const tool = 'virsh domstats';
+  const raw: Record<string, string> = {};
+  for (const line of lines(text)) {
+    if (line.startsWith('Domain:')) continue;
+    const i = line.indexOf('=');
+    if (i > 0) raw[line.slice(0, i)] = line.slice(i + 1);
+  }
+  const int = (key: string) => toInt(tool, key, raw[key], text);
+  const optInt = (key: string) => (raw[key] === undefined ? undefined : int(key));
+  const count = (key: string) => optInt(key) ?? 0;
+  const state = STATE_BY_NUMBER[int('state.state')];
+  if (!state) throw new UnexpectedOutputError(tool, `unknown state number ${raw['state.state']}`, text);
+
+  const net = Array.from({ length: count('net.count') }, (_, i) => ({
+    name: raw[`net.${i}.name`] ?? `net${i}`,
+    rxBytes: int(`net.${i}.rx.bytes`),
+    txBytes: int(`net.${i}.tx.bytes`),
+    rxPackets: int(`net.${i}.rx.pkts`),
+    txPackets: int(`net.${i}.tx.pkts`),
+  }));
+  const block = Array.from({ length: count('block.count') }, (_, i) => {
+    const path = raw[`block.${i}.path`];
+    const allocationBytes = optInt(`block.${i}.allocation`);
+    const capacityBytes = optInt(`block.${i}.capacity`);
+    return {
+      name: raw[`block.${i}.name`] ?? `block${i}`,
+      ...(path !== undefined ? { path } : {}),
+      readBytes: count(`block.${i}.rd.bytes`),
+      writeBytes: count(`block.${i}.wr.bytes`),
+      readReqs: count(`block.${i}.rd.reqs`),
+      writeReqs: count(`block.${i}.wr.reqs`),
+      ...(allocationBytes !== undefined ? { allocationBytes } : {}),
+      ...(capacityBytes !== undefined ? { capacityBytes } : {}),
+    };
+  });
+  const rssKiB = optInt('balloon.rss');
+  return {
+    state,
+    // A shut-off domain omits the interface, I/O and rss counters.
+    cpuTimeNs: count('cpu.time'),
+    vcpus: optInt('vcpu.current') ?? 0,
+    balloon: { currentKiB: count('balloon.current'), maximumKiB: count('balloon.maximum'), ...(rssKiB !== undefined ? { rssKiB } : {}) },
+    net,
+    block,
+    raw,
+  };
+}
+
+/** `vncdisplay`: "127.0.0.1:0" (or ":0" when listening on all addresses). */
+export function parseVncDisplay(text: string): VncDisplay {
+  const line = lines(text)[0] ?? '';
+  const m = /^(.*):(\d+)$/.exec(line);
+  if (!m) throw new UnexpectedOutputError('virsh vncdisplay', 'expected HOST:DISPLAY', text);
+  const display = Number(m[2]);
+  const host = (m[1] ?? '').replace(/^\[(.*)\]$/, '$1');
+  return { host: host || '0.0.0.0', display, port: 5900 + display };
+}
+
+/** stderr of a command on a domain that does not exist. */
+export const isDomainMissing = (stderr: string) => /failed to get domain|Domain not found|no domain with matching (name|uuid)/i.test(stderr);
+
+/** stderr of a stop request for a domain that is already stopped. */
+export const isDomainNotRunning = (stderr: string) => /domain is not running|Domain not running/i.test(stderr);
+
+/** stderr of a start request for a domain that already runs. */
+export const isDomainAlreadyActive = (stderr: string) => /domain is already active|Domain is already running/i.test(stderr);

@@ -1,0 +1,71 @@
+import type { BridgeInfo, NetworkDriver, PortInfo } from '../network.js';
+import { assertSafeName } from '../ssh/argv.js';
+import type { CommandRunner } from '../ssh/command-runner.js';
+import type { SshTarget } from '../ssh/ssh-connection.js';
+import { UnexpectedOutputError } from '../driver-errors.js';
+import { intSetColumn, optionalIntColumn, parseOvsTable, parseOvsTables, setOf, stringColumn, uuidColumn, uuidSetColumn } from './ovs-parse.js';
+
+// Open vSwitch over SSH with `ovs-vsctl`: --may-exist / --if-exists make every change
+// idempotent, and reads use --format=json (parsed by ovs-parse.ts), never the human tables.
+
+export interface OvsDriverOptions {
+  /** 'netdev' for the userspace datapath (no kernel module, as in the lab); 'system' for the kernel one. */
+  datapathType?: 'netdev' | 'system';
+}
+
+export class OvsDriver implements NetworkDriver {
+  private readonly datapathType: 'netdev' | 'system';
+
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly target: SshTarget,
+    options: OvsDriverOptions = {},
+  ) {
+    this.datapathType = options.datapathType ?? 'netdev';
+  }
+
+  private async vsctl(args: readonly string[]): Promise<string> {
+    return (await this.runner.exec(this.target, ['ovs-vsctl', '--timeout=20', ...args], { timeoutMs: 30_000 })).stdout;
+  }
+
+  async ping(): Promise<void> {
+    await this.vsctl(['show']);
+  }
+
+  async listBridges(): Promise<BridgeInfo[]> {
+    const rows = parseOvsTable(await this.vsctl(['--format=json', '--columns=name,datapath_type,ports', 'list', 'Bridge']));
+    return rows
+      .map((row) => ({
+        name: stringColumn(row, 'name'),
+        datapathType: stringColumn(row, 'datapath_type'),
+        portCount: setOf(row.ports ?? { set: [] }).length,
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async ensureBridge(name: string): Promise<void> {
+    assertSafeName('bridge', name);
+    await this.vsctl(['--may-exist', 'add-br', name, '--', 'set', 'bridge', name, `datapath_type=${this.datapathType}`]);
+  }
+
+  async deleteBridge(name: string): Promise<void> {
+    await this.vsctl(['--if-exists', 'del-br', assertSafeName('bridge', name)]);
+  }
+
+  async listPorts(bridge: string): Promise<PortInfo[]> {
+    assertSafeName('bridge', bridge);
+    // Both tables in one round trip: the bridge's port uuids, then every port.
+    const text = await this.vsctl([
+      '--format=json', '--columns=name,ports', 'list', 'Bridge', bridge,
+      '--', '--columns=_uuid,name,tag,trunks', 'list', 'Port',
+    ]);
+    const [bridges, ports] = parseOvsTables(text);
+    const bridgeRow = bridges?.[0];
+    if (!bridgeRow || !ports) throw new UnexpectedOutputError('ovs-vsctl list Bridge/Port', 'expected two tables', text);
+    const mine = new Set(uuidSetColumn(bridgeRow, 'ports'));
+    return ports
+      .filter((row) => mine.has(uuidColumn(row, '_uuid')))
+      .map((row) => ({ name: stringColumn(row, 'name'), tag: optionalIntColumn(row, 'tag'), trunks: intSetColumn(row, 'trunks') }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+}

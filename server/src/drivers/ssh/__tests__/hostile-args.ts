@@ -1,0 +1,33 @@
+/** Values a hostile user might send, each aimed at breaking out of a command line. */
+export function hostileArgs(sentinel: string): string[] {
+  return [
+    `$(touch ${sentinel})`,
+    `\`touch ${sentinel}\``,
+    `; touch ${sentinel}`,
+    `&& touch ${sentinel}`,
+    `| touch ${sentinel}`,
+    `'; touch ${sentinel}; echo '`,
+    `"; touch ${sentinel}; echo "`,
+    `'\\''$(touch ${sentinel})'\\''`,
+    `a\nb\ntouch ${sentinel}`,
+    `> ${sentinel}`,
+    '; reboot',
+    '--option=value',
+    '-rf',
+    '',
+    ' ',
+    "it's",
+    '"double"',
+    '\\',
+    "\\'",
+    '$HOME ${PATH} $1 $@ $* $$ $?',
+    '*',
+    '~',
+    '!',
+    '#comment',
+    'tab\there',
+    'ünïcødé 中文 🚀',
+    "''''",
+    '\r\n',
+  ];
+}

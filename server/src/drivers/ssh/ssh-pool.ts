@@ -1,0 +1,200 @@
+import type { ClientChannel } from 'ssh2';
+import type { Logger } from '../../platform/logger.js';
+import { ChannelOpenError, runCommand, type RawExecResult } from './ssh-exec.js';
+import { HostConnection, targetKey, type SshTarget } from './ssh-connection.js';
+import { CommandFailedError, HostUnreachableError, SshTimeoutError, type HostAddress } from './ssh-errors.js';
+
+export type { SshTarget } from './ssh-connection.js';
+
+// The one way the platform runs commands on hosts. One SSH connection per host, kept alive
+// and reopened on demand; at most `maxChannelsPerHost` channels open per host at once (sshd's
+// MaxSessions defaults to 10); a deadline and an output cap on every command.
+
+export interface SshPoolOptions {
+  privateKey: Buffer;
+  /** Deadline for TCP connect + SSH handshake + authentication. */
+  readyTimeoutMs?: number;
+  keepaliveIntervalMs?: number;
+  keepaliveCountMax?: number;
+  maxChannelsPerHost?: number;
+  defaultTimeoutMs?: number;
+  defaultMaxOutputBytes?: number;
+  /** How long a stopped command's channel may take to close before its slot is reused anyway. */
+  closeGraceMs?: number;
+  logger?: Pick<Logger, 'debug' | 'warn'>;
+}
+
+export interface ExecOptions {
+  timeoutMs?: number;
+  /** Cap for stdout and for stderr, each. */
+  maxOutputBytes?: number;
+  stdin?: string | Buffer;
+  /** Return a non-zero exit as a result instead of throwing CommandFailedError. */
+  allowFailure?: boolean;
+}
+
+export type ExecResult = RawExecResult;
+
+export interface ForwardOptions {
+  timeoutMs?: number;
+}
+
+const DEFAULTS = {
+  readyTimeoutMs: 10_000,
+  keepaliveIntervalMs: 15_000,
+  keepaliveCountMax: 3,
+  maxChannelsPerHost: 8,
+  defaultTimeoutMs: 60_000,
+  defaultMaxOutputBytes: 8 * 1024 * 1024,
+  closeGraceMs: 5_000,
+};
+
+const hostOf = (t: SshTarget): HostAddress => ({ address: t.address, port: t.port });
+
+export class SshPool {
+  private readonly connections = new Map<string, HostConnection>();
+  private readonly settings: typeof DEFAULTS & { privateKey: Buffer };
+
+  constructor(private readonly options: SshPoolOptions) {
+    const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+    this.settings = { ...DEFAULTS, ...defined, privateKey: options.privateKey };
+  }
+
+  private connection(target: SshTarget): HostConnection {
+    const key = targetKey(target);
+    let conn = this.connections.get(key);
+    if (!conn) {
+      conn = new HostConnection(
+        { address: target.address, port: target.port, user: target.user },
+        {
+          privateKey: this.settings.privateKey,
+          readyTimeoutMs: this.settings.readyTimeoutMs,
+          keepaliveIntervalMs: this.settings.keepaliveIntervalMs,
+          keepaliveCountMax: this.settings.keepaliveCountMax,
+          maxChannels: this.settings.maxChannelsPerHost,
+        },
+      );
+      this.connections.set(key, conn);
+    }
+    return conn;
+  }
+
+  /** Opens (or reuses) the connection and reports the host key it presented, for pinning. */
+  async connect(target: SshTarget): Promise<{ hostKeySha256: string }> {
+    const conn = this.connection(target);
+    await conn.open(target.hostKeySha256);
+    if (!conn.presentedKey) throw new HostUnreachableError(hostOf(target), 'the host presented no host key');
+    return { hostKeySha256: conn.presentedKey };
+  }
+
+  /**
+   * Runs argv (quoted by toCommandLine, under LC_ALL=C) and returns its output. Throws
+   * CommandFailedError on a non-zero exit unless `allowFailure`, SshTimeoutError past the
+   * deadline, OutputTooLargeError past the cap, and the connection errors of `connect`.
+   */
+  async exec(target: SshTarget, argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const conn = this.connection(target);
+    const release = await conn.slots.acquire();
+    let running: Awaited<ReturnType<typeof runCommand>>;
+    try {
+      running = await this.start(conn, target, argv, options);
+    } catch (e) {
+      release();
+      throw e;
+    }
+    // The slot is free once the channel has closed on both sides, or after a grace period
+    // for a host that never confirms the close of a stopped command.
+    const grace = setTimeout(release, this.settings.closeGraceMs);
+    grace.unref();
+    void running.closed.then(() => {
+      clearTimeout(grace);
+      release();
+    });
+    const result = await running.result;
+    if (result.exitCode !== 0 && !options.allowFailure) {
+      throw new CommandFailedError(hostOf(target), argv, result.exitCode, result.stderr, result.signal);
+    }
+    return result;
+  }
+
+  private async start(conn: HostConnection, target: SshTarget, argv: readonly string[], options: ExecOptions) {
+    const run = async () =>
+      runCommand(await conn.open(target.hostKeySha256), hostOf(target), argv, {
+        timeoutMs: options.timeoutMs ?? this.settings.defaultTimeoutMs,
+        maxOutputBytes: options.maxOutputBytes ?? this.settings.defaultMaxOutputBytes,
+        ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
+      });
+    try {
+      return await run();
+    } catch (e) {
+      if (!(e instanceof ChannelOpenError)) throw e;
+      // The command never started: after a lost connection one more try on a fresh one is safe.
+      if (e.connectionLost) {
+        this.options.logger?.debug({ host: targetKey(target), reason: e.reason }, 'ssh connection lost, reconnecting');
+        conn.end();
+        try {
+          return await run();
+        } catch (again) {
+          if (!(again instanceof ChannelOpenError)) throw again;
+          throw new HostUnreachableError(hostOf(target), `could not open an SSH channel (${again.reason})`, again);
+        }
+      }
+      throw new HostUnreachableError(hostOf(target), `the host refused an SSH channel (${e.reason})`, e);
+    }
+  }
+
+  /**
+   * A TCP stream to `host:port` as seen from the target (e.g. a VNC display on the host's
+   * loopback). It holds one channel slot until it closes.
+   */
+  async forwardOut(target: SshTarget, host: string, port: number, options: ForwardOptions = {}): Promise<ClientChannel> {
+    const conn = this.connection(target);
+    const release = await conn.slots.acquire();
+    try {
+      const client = await conn.open(target.hostKeySha256);
+      const timeoutMs = options.timeoutMs ?? this.settings.readyTimeoutMs;
+      const channel = await new Promise<ClientChannel>((resolve, reject) => {
+        let timedOut = false;
+        const timer = setTimeout(() => {
+          timedOut = true;
+          reject(new SshTimeoutError(hostOf(target), ['forward', `${host}:${port}`], timeoutMs));
+        }, timeoutMs);
+        try {
+          client.forwardOut('127.0.0.1', 0, host, port, (err, stream) => {
+            clearTimeout(timer);
+            if (timedOut) stream?.close();
+            else if (err) reject(new HostUnreachableError(hostOf(target), `could not forward to ${host}:${port} (${err.message})`, err));
+            else resolve(stream);
+          });
+        } catch (e) {
+          clearTimeout(timer);
+          reject(new HostUnreachableError(hostOf(target), `could not forward to ${host}:${port} (${String(e)})`, e));
+        }
+      });
+      channel.once('close', release);
+      return channel;
+    } catch (e) {
+      release();
+      throw e;
+    }
+  }
+
+  /** Channel use for one host: open now, queued, the most ever open at once, and the cap. */
+  channelStats(target: SshTarget): { active: number; queued: number; peak: number; limit: number } {
+    return this.connection(target).slots.stats;
+  }
+
+  isConnected(target: SshTarget): boolean {
+    return this.connections.get(targetKey(target))?.connected ?? false;
+  }
+
+  /** Closes one host's connection; the next call reconnects. */
+  close(target: SshTarget): void {
+    this.connections.get(targetKey(target))?.end();
+  }
+
+  closeAll(): void {
+    for (const conn of this.connections.values()) conn.end();
+    this.connections.clear();
+  }
+}
