@@ -64,7 +64,8 @@ try {
   const c = await mariadb.createConnection({ host: '127.0.0.1', user: 'root', database: 'campus_bench' });
   await c.query("UPDATE `User` SET role = 'admin' WHERE id = ?", [admin.body.user.id]);
   await c.end();
-  const cookie = admin.cookie;
+  // Sign in again: the session records the role it was made with.
+  const { cookie } = await call('http://127.0.0.1:3901', 'POST', '/api/auth/login', { email: 'bench-admin@example.com', password: 'bench-password-1' });
   const mutate = (port: number, connections: number) => run({
     url: `http://127.0.0.1:${port}/api/admin/users/${target.body.user.id}`, connections,
     requests: [{
