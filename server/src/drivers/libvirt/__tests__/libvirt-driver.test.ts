@@ -9,7 +9,7 @@ const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, imp
 const target = { address: '10.77.0.11', port: 22, user: 'root' };
 const images = '/var/lib/libvirt/images';
 const missing = { exitCode: 1, stderr: fixture('domstate-missing.stderr.txt') };
-const notRunning = { exitCode: 1, stderr: 'error: Failed to destroy domain \'vm-1\'\nerror: Requested operation is not valid: domain is not running\n' };
+const notRunning = { exitCode: 1, stderr: fixture('destroy-not-running.stderr.txt') };
 
 const driver = (runner: ScriptedRunner) => new LibvirtDriver(runner, target, { imageDir: images });
 
@@ -63,11 +63,18 @@ describe('LibvirtDriver changes are check-before-act', () => {
     expect(gone.calls).toHaveLength(1);
   });
 
-  it('start: skips a running domain; undefine: a missing domain is success', async () => {
+  it('start: skips a running domain, and "already active" is done; undefine: a missing domain is success', async () => {
     const running = new ScriptedRunner().on(['domstate'], { stdout: 'running\n' });
     await driver(running).start('vm-1');
     expect(running.calls).toHaveLength(1);
-    await driver(new ScriptedRunner().on(['undefine'], missing)).undefine('vm-1');
+    const raced = new ScriptedRunner().on(['domstate'], { stdout: fixture('domstate-shutoff.txt') }).on(['start'], { exitCode: 1, stderr: fixture('start-already-active.stderr.txt') });
+    await driver(raced).start('vm-1');
+    await driver(new ScriptedRunner().on(['undefine'], { exitCode: 1, stderr: fixture('undefine-missing.stderr.txt') })).undefine('vm-1');
+  });
+
+  it('start of a missing domain is an error (there is nothing to start)', async () => {
+    const runner = new ScriptedRunner().on(['domstate'], missing).on(['start'], { exitCode: 1, stderr: fixture('start-missing.stderr.txt') });
+    await expect(driver(runner).start('vm-1')).rejects.toBeInstanceOf(CommandFailedError);
   });
 
   it('defineDomain sends the XML on stdin, never in argv', async () => {

@@ -45,7 +45,7 @@ describe('virsh parsers on captured output', () => {
     expect(parseDomainState(fixture('domstate-running.txt'))).toBe('running');
     expect(parseDomainState(fixture('domstate-shutoff.txt'))).toBe('shutoff');
     expect(parseDomainState(fixture('domstate-shutoff-reason.txt'))).toBe('shutoff');
-    expect(parseDomainState('running (booted)\n')).toBe('running');
+    expect(parseDomainState(fixture('domstate-running-reason.txt'))).toBe('running');
     expect(parseDomainState('in shutdown\n')).toBe('shutdown');
     expect(parseDomainState('idle\n')).toBe('blocked');
   });
@@ -83,6 +83,9 @@ describe('virsh parsers on captured output', () => {
   it('recognises the benign failures by their stderr', () => {
     expect(isDomainMissing(fixture('domstate-missing.stderr.txt'))).toBe(true);
     expect(isDomainNotRunning(fixture('destroy-not-running.stderr.txt'))).toBe(true);
+    expect(isDomainNotRunning(fixture('shutdown-not-running.stderr.txt'))).toBe(true);
+    expect(isDomainMissing(fixture('undefine-missing.stderr.txt'))).toBe(true);
+    expect(isDomainMissing(fixture('start-missing.stderr.txt'))).toBe(true);
     expect(isDomainNotRunning(fixture('vncdisplay-not-running.stderr.txt'))).toBe(true);
     expect(isDomainAlreadyActive(fixture('start-already-active.stderr.txt'))).toBe(true);
     expect(isDomainMissing(fixture('destroy-not-running.stderr.txt'))).toBe(false);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { UnsafeValueError } from '../../driver-errors.js';
+import { CommandFailedError } from '../../ssh/ssh-errors.js';
 import { ScriptedRunner } from '../../__tests__/scripted-runner.js';
 import { OvsDriver } from '../ovs-driver.js';
 
@@ -32,6 +33,13 @@ describe('OvsDriver', () => {
       { name: 'br-int', tag: null, trunks: [] },
       { name: 'vnet0', tag: null, trunks: [] },
     ]);
+  });
+
+  it('lets a missing bridge fail listPorts with the tool\'s own reason', async () => {
+    const runner = new ScriptedRunner().on(['list', 'Bridge', 'br-gone'], { exitCode: 1, stderr: fixture('list-bridge-missing.stderr.txt') });
+    const error = await new OvsDriver(runner, target).listPorts('br-gone').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CommandFailedError);
+    expect((error as CommandFailedError).stderrTail).toMatch(/no row "nope" in table Bridge/);
   });
 
   it('refuses hostile bridge names before running anything', async () => {

@@ -79,6 +79,16 @@ describe('ovs-vsctl --format=json on captured output', () => {
     expect(ports.find((p) => p.name === 'br-int')).toMatchObject({ tag: null, trunks: [] });
   });
 
+  it('list Bridge / list Port with every column, on a host with two bridges', () => {
+    const bridges = parseOvsTable(fixture('list-bridge-two.json'));
+    expect(bridges.map((r) => stringColumn(r, 'name')).sort()).toEqual(['br-fixture', 'br-int']);
+    const ports = parseOvsTable(fixture('list-port.json'));
+    expect(ports.map((r) => [stringColumn(r, 'name'), optionalIntColumn(r, 'tag'), uuidSetColumn(r, 'interfaces').length])).toEqual([
+      ['vnet0', null, 1],
+      ['br-int', null, 1],
+    ]);
+  });
+
   it('list Port --columns=name,tag', () => {
     const rows = parseOvsTable(fixture('list-port-name-tag.json'));
     expect(rows.map((r) => [stringColumn(r, 'name'), optionalIntColumn(r, 'tag')])).toEqual([
