@@ -1,5 +1,7 @@
+import type { DiskUsage } from './libvirt/disk-parse.js';
 import type { DomainState, DomainStats, HypervisorVersions, NodeInfo, VncDisplay } from './libvirt/virsh-parse.js';
 
+export type { DiskUsage } from './libvirt/disk-parse.js';
 export type { DomainState, DomainStats, HypervisorVersions, NodeInfo, VncDisplay } from './libvirt/virsh-parse.js';
 
 // What the platform asks of a hypervisor host, whatever runs it. Every mutating call is
@@ -25,8 +27,8 @@ export interface HypervisorDriver {
   domainStats(name: string): Promise<DomainStats | null>;
   /** null when the domain is missing or not running (no display). */
   vncDisplay(name: string): Promise<VncDisplay | null>;
-  /** Bytes available to an unprivileged writer on the filesystem holding `dir`. */
-  freeDiskBytes(dir: string): Promise<number>;
+  /** Size of, and bytes available to an unprivileged writer on, the filesystem holding `dir`. */
+  diskUsage(dir: string): Promise<DiskUsage>;
 
   createLinkedClone(clone: LinkedClone): Promise<void>;
   defineDomain(xml: string): Promise<void>;

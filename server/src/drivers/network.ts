@@ -19,6 +19,8 @@ export interface PortInfo {
 export interface NetworkDriver {
   /** Resolves when the switch answers; throws the pool's typed errors otherwise. */
   ping(): Promise<void>;
+  /** The switch software's version, e.g. "3.1.0". */
+  version(): Promise<string>;
   listBridges(): Promise<BridgeInfo[]>;
   ensureBridge(name: string): Promise<void>;
   deleteBridge(name: string): Promise<void>;

@@ -42,7 +42,9 @@ describe('libvirt driver on the lab hosts', () => {
       expect(versions.libvirt).toMatch(/^\d+\.\d+\.\d+$/);
       expect(versions.qemu).toMatch(/^\d+\.\d+/);
       expect(Array.isArray(await hypervisor.listDomains())).toBe(true);
-      expect(await hypervisor.freeDiskBytes(lab1.imageDir)).toBeGreaterThan(0);
+      const disk = await hypervisor.diskUsage(lab1.imageDir);
+      expect(disk.freeBytes).toBeGreaterThan(0);
+      expect(disk.totalBytes).toBeGreaterThanOrEqual(disk.freeBytes);
     }
   });
 

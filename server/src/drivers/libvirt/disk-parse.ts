@@ -1,15 +1,22 @@
 import { UnexpectedOutputError } from '../driver-errors.js';
 
-// Parsers for the disk tools next to libvirt: `df -B1 --output=avail DIR` and
+// Parsers for the disk tools next to libvirt: `df -B1 --output=size,avail DIR` and
 // `qemu-img info --output=json IMAGE`.
 
-export function parseDfAvail(text: string): number {
+export interface DiskUsage {
+  totalBytes: number;
+  /** Available to an unprivileged writer. */
+  freeBytes: number;
+}
+
+export function parseDfSizeAvail(text: string): DiskUsage {
   const rows = text.split('\n').map((l) => l.trim()).filter(Boolean);
-  const value = rows[1];
-  if (rows[0] !== 'Avail' || value === undefined || !/^\d+$/.test(value)) {
-    throw new UnexpectedOutputError('df --output=avail', 'expected an "Avail" heading and one number', text);
+  const head = rows[0]?.split(/\s+/);
+  const values = rows[1]?.split(/\s+/);
+  if (head?.[0] !== '1B-blocks' || head[1] !== 'Avail' || values?.length !== 2 || !values.every((v) => /^\d+$/.test(v))) {
+    throw new UnexpectedOutputError('df --output=size,avail', 'expected "1B-blocks Avail" and two numbers', text);
   }
-  return Number(value);
+  return { totalBytes: Number(values[0]), freeBytes: Number(values[1]) };
 }
 
 export interface ImageInfo {

@@ -6,7 +6,7 @@ import type { CommandRunner } from '../ssh/command-runner.js';
 import type { SshTarget } from '../ssh/ssh-connection.js';
 import { CommandFailedError } from '../ssh/ssh-errors.js';
 import type { ExecOptions, ExecResult } from '../ssh/ssh-pool.js';
-import { parseDfAvail, parseQemuImgInfo, type ImageInfo } from './disk-parse.js';
+import { parseDfSizeAvail, type DiskUsage, parseQemuImgInfo, type ImageInfo } from './disk-parse.js';
 import {
   isDomainAlreadyActive,
   isDomainMissing,
@@ -90,8 +90,8 @@ export class LibvirtDriver implements HypervisorDriver {
     return result && result.stdout.trim() ? parseVncDisplay(result.stdout) : null;
   }
 
-  async freeDiskBytes(dir: string): Promise<number> {
-    return parseDfAvail((await this.run(['df', '-B1', '--output=avail', assertSafePath('directory', dir)])).stdout);
+  async diskUsage(dir: string): Promise<DiskUsage> {
+    return parseDfSizeAvail((await this.run(['df', '-B1', '--output=size,avail', assertSafePath('directory', dir)])).stdout);
   }
 
   /** A path for a VM's own files: inside the image directory, outside its base/ folder. */

@@ -3,7 +3,7 @@ import { assertSafeName } from '../ssh/argv.js';
 import type { CommandRunner } from '../ssh/command-runner.js';
 import type { SshTarget } from '../ssh/ssh-connection.js';
 import { UnexpectedOutputError } from '../driver-errors.js';
-import { intSetColumn, optionalIntColumn, parseOvsTable, parseOvsTables, setOf, stringColumn, uuidColumn, uuidSetColumn } from './ovs-parse.js';
+import { intSetColumn, optionalIntColumn, parseOvsTable, parseOvsTables, setOf, stringColumn, uuidColumn, uuidSetColumn, parseOvsVersion } from './ovs-parse.js';
 
 // Open vSwitch over SSH with `ovs-vsctl`: --may-exist / --if-exists make every change
 // idempotent, and reads use --format=json (parsed by ovs-parse.ts), never the human tables.
@@ -30,6 +30,10 @@ export class OvsDriver implements NetworkDriver {
 
   async ping(): Promise<void> {
     await this.vsctl(['show']);
+  }
+
+  async version(): Promise<string> {
+    return parseOvsVersion(await this.vsctl(['--version']));
   }
 
   async listBridges(): Promise<BridgeInfo[]> {

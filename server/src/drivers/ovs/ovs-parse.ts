@@ -131,3 +131,10 @@ export function stringMapColumn(row: OvsRow, name: string): Record<string, strin
   if (typeof value !== 'object' || !('map' in value)) throw new UnexpectedOutputError(TOOL, `column "${name}" is not a map`, JSON.stringify(row));
   return Object.fromEntries(value.map.map(([k, v]) => [String(isUuid(k) ? k.uuid : k), String(isUuid(v) ? v.uuid : v)]));
 }
+
+/** First line of `ovs-vsctl --version`: "ovs-vsctl (Open vSwitch) 3.1.0". */
+export function parseOvsVersion(text: string): string {
+  const m = /^ovs-vsctl \(Open vSwitch\) (\S+)/.exec(text.trim());
+  if (!m) throw new UnexpectedOutputError('ovs-vsctl --version', 'expected "ovs-vsctl (Open vSwitch) X.Y.Z"', text);
+  return m[1]!;
+}

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { UnexpectedOutputError } from '../../driver-errors.js';
-import { parseDfAvail, parseQemuImgInfo } from '../disk-parse.js';
+import { parseDfSizeAvail, parseQemuImgInfo } from '../disk-parse.js';
 import {
   isDomainAlreadyActive,
   isDomainMissing,
@@ -103,8 +103,8 @@ describe('virsh parsers on captured output', () => {
 
 describe('disk tool parsers on captured output', () => {
   it('df --output=avail', () => {
-    expect(parseDfAvail(fixture('df-avail.txt'))).toBe(83114278912);
-    expect(() => parseDfAvail('Used\n1\n')).toThrow(UnexpectedOutputError);
+    expect(parseDfSizeAvail(fixture('df-size-avail.txt'))).toEqual({ totalBytes: 270553174016, freeBytes: 83126112256 });
+    expect(() => parseDfSizeAvail('Used\n1\n')).toThrow(UnexpectedOutputError);
   });
 
   it('qemu-img info of a linked clone', () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { UnexpectedOutputError } from '../../driver-errors.js';
 import {
   intSetColumn,
+  parseOvsVersion,
   optionalIntColumn,
   parseOvsTable,
   parseOvsTables,
@@ -112,5 +113,12 @@ describe('ovs-vsctl --format=json on captured output', () => {
     expect(stringMapColumn(vnet0, 'external_ids')).toMatchObject({ 'attached-mac': '52:54:00:8b:8e:55', 'iface-status': 'active' });
     expect(stringMapColumn(vnet0, 'statistics')).toMatchObject({ rx_packets: '136', tx_packets: '84' });
     expect(optionalIntColumn(vnet0, 'ofport')).toBe(1);
+  });
+});
+
+describe('ovs-vsctl --version', () => {
+  it('reads the version from captured output', () => {
+    expect(parseOvsVersion(fixture('version.txt'))).toBe('3.1.0');
+    expect(() => parseOvsVersion('command not found')).toThrow(UnexpectedOutputError);
   });
 });
