@@ -19,9 +19,10 @@ import { adminUsersRoutes, meRoutes } from './modules/users/users.routes.js';
 import { tokensRoutes } from './modules/tokens/tokens.routes.js';
 import { creditsRoutes } from './modules/credits/credits.routes.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
+import { hostsRoutes, sshKeyRoutes } from './modules/hosts/hosts.routes.js';
 
 // More specific prefixes first: /api/me/tokens before /api/me.
-const modules: ModuleRouter[] = [authRoutes, tokensRoutes, creditsRoutes, meRoutes, adminUsersRoutes, auditRoutes];
+const modules: ModuleRouter[] = [authRoutes, tokensRoutes, creditsRoutes, meRoutes, adminUsersRoutes, auditRoutes, hostsRoutes, sshKeyRoutes];
 
 export interface AppOptions {
   /** Directory of the built SPA to serve (production); empty to serve none. */

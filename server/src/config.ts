@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 
 // The one view of the environment: read once, cast, defaulted and validated at boot.
@@ -37,7 +38,12 @@ const schema = z.object({
   ADMIN_EMAIL: z.string().email().default('admin@campus.local'),
   ADMIN_PASSWORD: z.string().min(10).optional(),
   SSH_KEY_FILE: z.string().default('.data/ssh/id_ed25519'),
+  HOST_HEALTH_CRON: z.string().default('*/30 * * * * *'),
+  HOST_PROBE_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  SSH_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(8_000),
 });
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** Variables that may instead be read from a file named by <NAME>_FILE. */
 const SECRET_NAMES = ['DATABASE_URL', 'REDIS_URL', 'ADMIN_PASSWORD'] as const;
@@ -56,7 +62,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  return parsed.data;
+  const data = parsed.data;
+  // Relative paths are relative to the repository, whatever directory the process starts in.
+  data.SSH_KEY_FILE = path.resolve(REPO_ROOT, data.SSH_KEY_FILE);
+  if (data.WEB_DIST) data.WEB_DIST = path.resolve(REPO_ROOT, data.WEB_DIST);
+  return data;
 }
 
 export const config: Config = loadConfig();

@@ -5,6 +5,9 @@ import { db } from './platform/db.js';
 import { redis } from './platform/redis.js';
 import { sqlPool } from './platform/sql.js';
 import { createApp } from './app.js';
+import { scheduleHostTasks } from './modules/hosts/hosts.tasks.js';
+import { stopSchedules } from './platform/schedules.js';
+import { closeHostConnections } from './modules/hosts/host-connections.js';
 
 const app = createApp({ idempotency: process.env.BENCH_DISABLE_IDEMPOTENCY !== '1' });
 const server: Server = app.listen(config.PORT, config.HOST, () => {
@@ -13,6 +16,7 @@ const server: Server = app.listen(config.PORT, config.HOST, () => {
   logger.info({ port }, `Campus Cloud listening on http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`);
 });
 server.keepAliveTimeout = 65_000;
+scheduleHostTasks();
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -21,6 +25,8 @@ async function shutdown(signal: string) {
   logger.info({ signal }, 'shutting down');
   const force = setTimeout(() => process.exit(1), 10_000).unref();
   server.close();
+  await stopSchedules();
+  await closeHostConnections();
   server.closeIdleConnections();
   await Promise.allSettled([db.$disconnect(), sqlPool.end(), redis.quit()]);
   clearTimeout(force);

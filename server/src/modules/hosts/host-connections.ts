@@ -1,0 +1,39 @@
+import { config } from '../../config.js';
+import { logger } from '../../platform/logger.js';
+import { createDriverFactory, type DriverFactory, type HostDrivers } from '../../drivers/factory.js';
+import { SshPool } from '../../drivers/ssh/ssh-pool.js';
+import { ensureIdentity, type SshIdentity } from '../../drivers/ssh/ssh-identity.js';
+import type { SshTarget } from '../../drivers/ssh/ssh-connection.js';
+
+// The process's one SSH identity, pool and driver factory, made on first use. Other modules
+// reach hosts through here (and the drivers), never through ssh2 directly.
+
+interface Runtime { identity: SshIdentity; pool: SshPool; factory: DriverFactory }
+let runtime: Promise<Runtime> | undefined;
+
+export function hostRuntime(): Promise<Runtime> {
+  runtime ??= (async () => {
+    const identity = await ensureIdentity(config.SSH_KEY_FILE);
+    const pool = new SshPool({ privateKey: identity.privateKey, readyTimeoutMs: config.SSH_CONNECT_TIMEOUT_MS, logger });
+    const factory = createDriverFactory({ runner: pool, privateKey: identity.privateKey });
+    return { identity, pool, factory };
+  })();
+  return runtime;
+}
+
+export interface HostRow {
+  address: string; port: number; sshUser: string; hostKeySha256: string | null; kind: string; imageDir: string;
+}
+
+export const targetOf = (h: HostRow, pin = h.hostKeySha256): SshTarget => ({
+  address: h.address, port: h.port, user: h.sshUser, ...(pin ? { hostKeySha256: pin } : {}),
+});
+
+export async function driversFor(h: HostRow): Promise<HostDrivers> {
+  const { factory } = await hostRuntime();
+  return factory.driversFor({ ...targetOf(h), kind: h.kind, imageDir: h.imageDir });
+}
+
+export async function closeHostConnections(): Promise<void> {
+  if (runtime) (await runtime).pool.closeAll();
+}
