@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One command from a fresh machine to a running platform: dependencies, services,
-# migrations, the first admin, the SPA build, then the server on one port.
+# migrations, the first admin, a lab hypervisor host (LAB_HOSTS=N, 0 for none), the SPA
+# build, then the server on one port.
 source "$(dirname "$0")/lib.sh"
 
 if [ ! -f .env ]; then
@@ -16,6 +17,11 @@ ensure_mariadb
 ensure_redis
 pnpm --silent migrate
 pnpm --silent seed
+if [ "${LAB_HOSTS:-1}" != 0 ]; then
+  log "bringing up ${LAB_HOSTS:-1} lab hypervisor host(s) and registering them"
+  scripts/lab/lab up "${LAB_HOSTS:-1}"
+  pnpm exec tsx scripts/register-lab-hosts.ts
+fi
 log "building the web app"
 pnpm --filter @campus/web build >/dev/null
 

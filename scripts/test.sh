@@ -1,11 +1,23 @@
 #!/usr/bin/env bash
-# Every test: types, unit, integration (real MariaDB + Redis), browser e2e (Debian Chromium).
+# Every test: types, unit, integration (real MariaDB + Redis + two lab hypervisor hosts over
+# SSH), browser e2e (Debian Chromium). Brings the lab up first; takes it down afterwards if it
+# started it (always in CI).
 source "$(dirname "$0")/lib.sh"
 
 ensure_deps
 ensure_mariadb
 ensure_redis
 ensure_chromium
+
+lab_was_up=0
+[ "$(node -e 'try{console.log(require("./.data/lab/hosts.json").length)}catch{console.log(0)}')" -ge 2 ] && lab_was_up=1
+log "bringing up the lab (2 hypervisor hosts)"
+start=$(date +%s)
+scripts/lab/lab up 2
+log "lab up in $(( $(date +%s) - start )) s"
+if [ "${CI:-}" = "true" ] || [ "$lab_was_up" = 0 ]; then
+  trap 'log "taking the lab down"; scripts/lab/lab down >/dev/null 2>&1 || true' EXIT
+fi
 
 log "type-checking server and web"
 pnpm exec tsc -p server

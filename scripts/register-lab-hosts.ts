@@ -1,0 +1,26 @@
+// Registers the lab's hosts (.data/lab/hosts.json) with the platform, as an admin would:
+// probe, pin the host key, read capacity. Hosts already registered are probed again.
+import 'dotenv/config';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '../server/src/config.js';
+import { db } from '../server/src/platform/db.js';
+import { redis } from '../server/src/platform/redis.js';
+import { probeHostNow, registerHost } from '../server/src/modules/hosts/hosts.service.js';
+import { closeHostConnections } from '../server/src/modules/hosts/host-connections.js';
+
+interface LabHost { name: string; address: string; port: number; user: string }
+const hosts = JSON.parse(readFileSync(path.join(REPO_ROOT, '.data/lab/hosts.json'), 'utf8')) as LabHost[];
+try {
+  for (const h of hosts) {
+    const existing = await db.host.findUnique({ where: { name: h.name } });
+    const dto = existing
+      ? await probeHostNow(existing.id)
+      : await registerHost({ name: h.name, address: h.address, port: h.port, sshUser: h.user, zone: 'lab' });
+    console.log(`[lab] host ${dto.name} ${dto.address}: ${dto.status}${dto.statusReason ? ` (${dto.statusReason})` : ''}`);
+  }
+} finally {
+  await closeHostConnections();
+  await db.$disconnect();
+  redis.disconnect();
+}
