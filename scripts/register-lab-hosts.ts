@@ -6,6 +6,7 @@ import path from 'node:path';
 import { REPO_ROOT } from '../server/src/config.js';
 import { db } from '../server/src/platform/db.js';
 import { redis } from '../server/src/platform/redis.js';
+import { closeSql } from '../server/src/platform/sql.js';
 import { probeHostNow, registerHost } from '../server/src/modules/hosts/hosts.service.js';
 import { closeHostConnections } from '../server/src/modules/hosts/host-connections.js';
 
@@ -22,5 +23,6 @@ try {
 } finally {
   await closeHostConnections();
   await db.$disconnect();
+  await closeSql();
   redis.disconnect();
 }

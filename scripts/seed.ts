@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { config } from '../server/src/config.js';
 import { db } from '../server/src/platform/db.js';
 import { redis } from '../server/src/platform/redis.js';
+import { closeSql } from '../server/src/platform/sql.js';
 import { createUser } from '../server/src/modules/users/users.service.js';
 
 try {
@@ -18,5 +19,6 @@ try {
   }
 } finally {
   await db.$disconnect();
+  await closeSql();
   redis.disconnect();
 }

@@ -3,7 +3,7 @@ import { config } from './config.js';
 import { logger } from './platform/logger.js';
 import { db } from './platform/db.js';
 import { redis } from './platform/redis.js';
-import { sqlPool } from './platform/sql.js';
+import { closeSql } from './platform/sql.js';
 import { createApp } from './app.js';
 import { scheduleHostTasks } from './modules/hosts/hosts.tasks.js';
 import { stopSchedules } from './platform/schedules.js';
@@ -28,7 +28,7 @@ async function shutdown(signal: string) {
   await stopSchedules();
   await closeHostConnections();
   server.closeIdleConnections();
-  await Promise.allSettled([db.$disconnect(), sqlPool.end(), redis.quit()]);
+  await Promise.allSettled([db.$disconnect(), closeSql(), redis.quit()]);
   clearTimeout(force);
   process.exit(0);
 }
