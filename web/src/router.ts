@@ -12,6 +12,8 @@ declare module 'vue-router' {
     requiresAdmin?: boolean;
     /** i18n key of the page title. */
     title?: string;
+    /** Sidebar entry to highlight, when it is not the page's own path (a detail page). */
+    menu?: string;
   }
 }
 
@@ -57,6 +59,19 @@ export const router = createRouter({
           name: 'admin-audit',
           component: () => import('@/views/AdminAuditView.vue'),
           meta: { requiresAdmin: true, title: 'audit.title' },
+        },
+        {
+          path: 'admin/hosts',
+          name: 'admin-hosts',
+          component: () => import('@/views/AdminHostsView.vue'),
+          meta: { requiresAdmin: true, title: 'hosts.title' },
+        },
+        {
+          path: 'admin/hosts/:id',
+          name: 'admin-host',
+          component: () => import('@/views/AdminHostDetailView.vue'),
+          props: true,
+          meta: { requiresAdmin: true, title: 'hosts.detailTitle', menu: '/admin/hosts' },
         },
       ],
     },

@@ -44,3 +44,16 @@ export async function listTokensViaApi(request: APIRequestContext): Promise<Toke
   const body = (await response.json()) as { items: TokenItem[] };
   return body.items;
 }
+
+export interface HostItem {
+  id: string;
+  name: string;
+  status: string;
+}
+
+export async function listHostsViaApi(request: APIRequestContext): Promise<HostItem[]> {
+  const response = await request.get('/api/admin/hosts');
+  await expectStatus(response, 200, 'list hosts');
+  const body = (await response.json()) as { items: HostItem[] };
+  return body.items;
+}

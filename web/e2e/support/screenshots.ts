@@ -22,6 +22,28 @@ async function shot(page: Page, route: string, name: string, ready: string): Pro
   console.log(file);
 }
 
+/** Hosts: the register dialog's steps, then a host nothing answers for (list and detail); removed after. */
+async function shotHosts(page: Page): Promise<void> {
+  await shot(page, '/admin/hosts', 'hosts', '[data-test="host-row-name"], [data-test="hosts-empty"]');
+  await page.locator('[data-test="host-register-open"]').click();
+  await page.locator('[data-test="host-install-command"]').waitFor();
+  await page.screenshot({ path: path.join(outDir, 'host-register-key.png') });
+  await page.locator('[data-test="host-register-next"]').click();
+  await page.locator('[data-test="host-name"]').fill('shot-unreachable');
+  await page.locator('[data-test="host-address"]').fill('127.0.0.1');
+  await page.locator('[data-test="host-port"] input').fill('1');
+  await page.locator('[data-test="host-port"] input').press('Tab');
+  await page.locator('[data-test="host-register-submit"]').click();
+  await page.locator('[data-test="host-register-result"]').waitFor({ timeout: 30_000 });
+  await page.screenshot({ path: path.join(outDir, 'host-register-result.png') });
+  const hosts = (await (await page.request.get('/api/admin/hosts')).json()) as { items: { id: string; name: string }[] };
+  const host = hosts.items.find((h) => h.name === 'shot-unreachable');
+  await shot(page, '/admin/hosts', 'hosts-with-host', '[data-test="host-row-name"]');
+  if (!host) return;
+  await shot(page, `/admin/hosts/${host.id}`, 'host-detail', '[data-test="host-detail-name"]');
+  await page.request.delete(`/api/admin/hosts/${host.id}`, { headers: { 'Idempotency-Key': newIdempotencyKey() } });
+}
+
 async function main(): Promise<void> {
   if (!baseUrl) throw new Error('set E2E_BASE_URL');
   mkdirSync(outDir, { recursive: true });
@@ -53,6 +75,7 @@ async function main(): Promise<void> {
       await logInViaApi(adminPage.request, adminEmail, adminPassword);
       await shot(adminPage, '/admin/users', 'admin-users', '[data-test="admin-user-row"]');
       await shot(adminPage, '/admin/audit', 'admin-audit', '[data-test="audit-row"]');
+      await shotHosts(adminPage);
     }
   } finally {
     await browser.close();

@@ -91,6 +91,62 @@ export interface AuditEntry {
   details?: unknown;
 }
 
+export type HostKind = 'libvirt';
+export type HostStatus = 'pending' | 'ready' | 'error' | 'unreachable';
+
+export interface HostCapacity {
+  cpus: number | null;
+  memoryMiB: number | null;
+  diskTotalBytes: number | null;
+  diskFreeBytes: number | null;
+}
+
+export interface HostVersions {
+  libvirt: string | null;
+  qemu: string | null;
+  ovs: string | null;
+  docker: string | null;
+}
+
+export interface HostServices {
+  libvirt: boolean;
+  ovs: boolean;
+  docker: boolean;
+}
+
+/** A hypervisor host the platform drives over SSH; capacity and versions come from probes. */
+export interface Host {
+  id: string;
+  name: string;
+  address: string;
+  port: number;
+  sshUser: string;
+  zone: string;
+  kind: HostKind;
+  status: HostStatus;
+  /** Why the host is not ready, in words; null when ready. */
+  statusReason: string | null;
+  maintenance: boolean;
+  /** Pinned SSH host key fingerprint ("SHA256:..."), set at the first successful probe. */
+  hostKeySha256: string | null;
+  /** Non-null: the host presented a different key, waiting for an admin's approval. */
+  presentedHostKey: string | null;
+  capacity: HostCapacity;
+  versions: HostVersions;
+  services: HostServices | null;
+  lastProbeAt: string | null;
+  lastSeenAt: string | null;
+  createdAt: string;
+}
+
+/** The platform's SSH identity, to install in the SSH user's authorized_keys on a host. */
+export interface PlatformSshKey {
+  publicKey: string;
+  fingerprint: string;
+  /** A ready shell command that installs the key, to run on the host as the SSH user. */
+  installCommand: string;
+}
+
 // ---- requests ----
 
 export interface SignupBody {
@@ -126,6 +182,22 @@ export interface AdminUserPatch {
   status?: UserStatus;
 }
 
+export interface CreateHostBody {
+  name: string;
+  address: string;
+  /** Default 22. */
+  port?: number;
+  /** Default 'root'. */
+  sshUser?: string;
+  /** Default 'default'. */
+  zone?: string;
+}
+
+export interface HostPatch {
+  maintenance?: boolean;
+  zone?: string;
+}
+
 export interface AuditQuery extends PageQuery {
   actor?: string;
   action?: string;
@@ -154,6 +226,11 @@ export const API_ERROR_CODES = [
   'MALFORMED_JSON',
   'INTERNAL',
   'SERVICE_UNAVAILABLE',
+  'HOST_UNREACHABLE',
+  'HOST_AUTH_FAILED',
+  'HOST_KEY_MISMATCH',
+  'HOST_TIMEOUT',
+  'HOST_COMMAND_FAILED',
 ] as const;
 
 export type ServerErrorCode = (typeof API_ERROR_CODES)[number];

@@ -8,6 +8,7 @@ import type { LoginBody, Me, SignupBody } from '@/api/types';
 import { useAdminUsersStore } from './adminUsers';
 import { useAuditStore } from './audit';
 import { useCreditsStore } from './credits';
+import { useHostsStore } from './hosts';
 import { useTokensStore } from './tokens';
 
 export const useSessionStore = defineStore('session', () => {
@@ -102,6 +103,7 @@ export const useSessionStore = defineStore('session', () => {
     useCreditsStore().reset();
     useAdminUsersStore().reset();
     useAuditStore().reset();
+    useHostsStore().reset();
   }
 
   return {

@@ -17,6 +17,13 @@ describe('errorMessage', () => {
     expect(errorMessage(apiError('EMAIL_TAKEN'))).toBe('该邮箱已被注册。');
   });
 
+  it('translates the host error codes instead of showing the server sentence', () => {
+    const error = apiError('HOST_UNREACHABLE', 'Could not reach 127.0.0.1:1: connection refused.');
+    expect(errorMessage(error)).toBe('The host cannot be reached. Check its address, port and firewall.');
+    i18n.global.locale.value = 'zh-CN';
+    expect(errorMessage(error)).toBe('无法连接该主机，请检查其地址、端口和防火墙。');
+  });
+
   it("falls back to the server's message for a code it does not know", () => {
     expect(errorMessage(apiError('QUOTA_EXCEEDED', 'Not enough vCPUs left.'))).toBe('Not enough vCPUs left.');
   });
