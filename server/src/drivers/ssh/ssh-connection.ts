@@ -161,6 +161,9 @@ export class HostConnection {
             return true;
           },
         });
+        // Commands are small request/response exchanges: without TCP_NODELAY, Nagle plus the
+        // host's delayed ACK adds ~40 ms stalls to every command (measured: 105 -> few ms).
+        client.setNoDelay(true);
       } catch (e) {
         if (this.handshaking === client) this.handshaking = undefined;
         reject(new HostUnreachableError(this.host, e instanceof Error ? e.message : String(e), e));
