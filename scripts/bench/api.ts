@@ -25,7 +25,7 @@ async function resetDb() {
 
 async function startServer(port: number, idempotency: boolean): Promise<ChildProcess> {
   const child = spawn('pnpm', ['exec', 'tsx', 'server/src/main.ts'], {
-    env: { ...env, PORT: String(port), BENCH_DISABLE_IDEMPOTENCY: idempotency ? '0' : '1' }, stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...env, PORT: String(port), BENCH_DISABLE_IDEMPOTENCY: idempotency ? '0' : '1', WEB_CONCURRENCY: process.env.WEB_CONCURRENCY ?? '2' }, stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let i = 0; i < 120; i++) {
     try { if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return child; } catch { /* not yet */ }
@@ -84,7 +84,7 @@ try {
   off.kill('SIGTERM');
 }
 
-console.log(`\nAPI benchmark, ${duration} s per run (autocannon; server: one Node process)`);
+console.log(`\nAPI benchmark, ${duration} s per run (autocannon; server: WEB_CONCURRENCY=${process.env.WEB_CONCURRENCY ?? '2'} Node processes)`);
 console.log('run'.padEnd(48), 'req/s'.padStart(8), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'non-2xx'.padStart(8));
 for (const [name, r] of Object.entries(results)) {
   console.log(name.padEnd(48), r.rps.toFixed(0).padStart(8), String(r.p50).padStart(8), String(r.p99).padStart(8), String(r.non2xx + r.errors).padStart(8));

@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Express } from 'express';
 import cookieParser from 'cookie-parser';
-import { pinoHttp } from 'pino-http';
 import { config } from './config.js';
 import { logger } from './platform/logger.js';
 import { requestId } from './platform/http/request-id.js';
+import { accessLog } from './platform/http/access-log.js';
 import { errorHandler, notFound, requireJsonBody } from './platform/http/error-handler.js';
 import { httpMetrics, metricsHandler } from './platform/metrics.js';
 import { healthz, readyz, type ReadinessChecks } from './platform/health.js';
@@ -42,12 +42,7 @@ export function createApp(opts: AppOptions = {}): Express {
   app.set('etag', false);
 
   app.use(requestId, httpMetrics);
-  app.use(pinoHttp({
-    logger,
-    genReqId: (req) => (req as express.Request).id,
-    autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
-    serializers: { req: (r: { method: string; url: string }) => ({ method: r.method, url: r.url }), res: (r: { statusCode: number }) => ({ statusCode: r.statusCode }) },
-  }));
+  app.use(accessLog);
 
   app.get('/healthz', healthz);
   app.get('/readyz', readyz(opts.readiness));

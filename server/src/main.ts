@@ -1,36 +1,29 @@
-import type { Server } from 'node:http';
-import { config } from './config.js';
-import { logger } from './platform/logger.js';
-import { db } from './platform/db.js';
-import { redis } from './platform/redis.js';
-import { closeSql } from './platform/sql.js';
-import { createApp } from './app.js';
-import { scheduleHostTasks } from './modules/hosts/hosts.tasks.js';
-import { stopSchedules } from './platform/schedules.js';
-import { closeHostConnections } from './modules/hosts/host-connections.js';
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 
-const app = createApp({ idempotency: process.env.BENCH_DISABLE_IDEMPOTENCY !== '1' });
-const server: Server = app.listen(config.PORT, config.HOST, () => {
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
-  logger.info({ port }, `Campus Cloud listening on http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`);
-});
-server.keepAliveTimeout = 65_000;
-scheduleHostTasks();
+// Boots the server. With WEB_CONCURRENCY=N (or "auto": one per core) the primary forks N
+// workers that share the port; the server is stateless (sessions, idempotency, locks and
+// queues in Redis; state in MySQL), and schedules elect one runner per tick, so workers
+// on one machine behave exactly like instances on many.
+const raw = process.env.WEB_CONCURRENCY ?? '1';
+const workers = raw === 'auto' ? availableParallelism() : Math.max(1, Number.parseInt(raw, 10) || 1);
 
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'shutting down');
-  const force = setTimeout(() => process.exit(1), 10_000).unref();
-  server.close();
-  await stopSchedules();
-  await closeHostConnections();
-  server.closeIdleConnections();
-  await Promise.allSettled([db.$disconnect(), closeSql(), redis.quit()]);
-  clearTimeout(force);
-  process.exit(0);
+if (workers > 1 && cluster.isPrimary) {
+  let stopping = false;
+  for (let i = 0; i < workers; i++) cluster.fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    console.error(`worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
+    cluster.fork();
+  });
+  const stop = (signal: NodeJS.Signals) => {
+    stopping = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(signal);
+    setTimeout(() => process.exit(0), 11_000).unref();
+    cluster.on('exit', () => { if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0); });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+} else {
+  await import('./serve.js');
 }
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));

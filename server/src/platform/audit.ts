@@ -29,7 +29,7 @@ export const audit: RequestHandler = (req, res, next) => {
         path: (req.baseUrl + req.path).slice(0, 255),
         statusCode: status,
         result: status < 400 ? 'success' : 'failure',
-        requestId: String(req.id),
+        requestId: req.id,
         details: (a.details ?? undefined) as Prisma.InputJsonValue | undefined,
       });
     } catch (err) {

@@ -17,8 +17,11 @@ export function mariadbOptions(url: string, connectionLimit = 10) {
   };
 }
 
+// The adapter's default binary protocol with its prepared-statement cache off costs three
+// round trips per statement (prepare, execute, close); the text protocol costs one, with the
+// driver escaping every value. Measured on PATCH /api/admin/users/:id: 16 -> 6 round trips.
 export function createDb(url = config.DATABASE_URL): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaMariaDb(mariadbOptions(url)) });
+  return new PrismaClient({ adapter: new PrismaMariaDb(mariadbOptions(url), { useTextProtocol: true }) });
 }
 
 export const db = createDb();

@@ -1,0 +1,37 @@
+// One server process: HTTP, schedules, graceful shutdown. main.ts decides how many run.
+import type { Server } from 'node:http';
+import { config } from './config.js';
+import { logger } from './platform/logger.js';
+import { db } from './platform/db.js';
+import { redis } from './platform/redis.js';
+import { closeSql } from './platform/sql.js';
+import { createApp } from './app.js';
+import { scheduleHostTasks } from './modules/hosts/hosts.tasks.js';
+import { stopSchedules } from './platform/schedules.js';
+import { closeHostConnections } from './modules/hosts/host-connections.js';
+
+const app = createApp({ idempotency: process.env.BENCH_DISABLE_IDEMPOTENCY !== '1' });
+const server: Server = app.listen(config.PORT, config.HOST, () => {
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
+  logger.info({ port }, `Campus Cloud listening on http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`);
+});
+server.keepAliveTimeout = 65_000;
+scheduleHostTasks();
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  const force = setTimeout(() => process.exit(1), 10_000).unref();
+  server.close();
+  await stopSchedules();
+  await closeHostConnections();
+  server.closeIdleConnections();
+  await Promise.allSettled([db.$disconnect(), closeSql(), redis.quit()]);
+  clearTimeout(force);
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
