@@ -24,7 +24,7 @@ export async function startServer(opts: AppOptions = {}): Promise<TestServer> {
   };
 }
 
-const TABLES = ['AuditLog', 'ApiToken', 'CreditEntry', 'Quota', 'User', 'Host'];
+const TABLES = ['AuditLog', 'Operation', 'Vm', 'Template', 'ApiToken', 'CreditEntry', 'Quota', 'User', 'Host'];
 
 export async function resetState(): Promise<void> {
   // Children first; DELETE rather than TRUNCATE so foreign keys stay checked.

@@ -10,7 +10,7 @@ function dbFromDmmf(d: Dmmf): DbSchema {
     const cols = m.fields.filter((f) => f.kind !== 'object').map((f) => {
       const e = d.enums.find((x) => x.name === f.type);
       const ct = e ? `enum(${e.values.map((v) => `'${v.name}'`).join(',')})`
-        : f.nativeType ? `${f.nativeType[0].toLowerCase()}(${f.nativeType[1].join(',')})`
+        : f.nativeType ? `${f.nativeType[0].toLowerCase()}${f.nativeType[1].length ? `(${f.nativeType[1].join(",")})` : ""}`
         : f.type === 'DateTime' ? 'datetime(3)' : f.type === 'String' ? 'varchar(191)' : f.type === 'Int' ? 'int(11)' : f.type === 'BigInt' ? 'bigint(20)' : f.type === 'Boolean' ? 'tinyint(1)' : 'longtext';
       return { name: f.name, columnType: ct, dataType: ct.replace(/\(.*/, ''), nullable: !f.isRequired };
     });
