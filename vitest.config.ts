@@ -8,6 +8,8 @@ const testEnv = {
   REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/15',
   REDIS_PREFIX: 'cctest:',
   TRUST_PROXY: 'loopback',
+  OPERATION_BACKOFF_MS: '50',
+  OPERATION_LOCK_MS: '2000',
 };
 
 // Set here, not only in `test.env`, so global setups (which run in this process) see it too.

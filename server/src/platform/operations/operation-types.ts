@@ -1,0 +1,55 @@
+import type { Logger } from '../logger.js';
+
+// An operation is a named list of steps. Each step checks before it acts, so running it
+// again after a retry or a crash is harmless; a step that created something says how to
+// undo it (compensate). The runner records every transition in the Operation row.
+
+export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'compensated';
+
+export interface StepRecord {
+  name: string;
+  state: StepState;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: string | null;
+}
+
+export interface OperationInput<P> {
+  params: P;
+  /** Facts steps hand to later steps (paths, host id ...), persisted after each step. */
+  state: Record<string, unknown>;
+}
+
+export interface StepContext<P> {
+  operationId: string;
+  targetId: string;
+  params: P;
+  state: Record<string, unknown>;
+  /** Persists facts for later steps (and for a resumed run after a crash). */
+  remember(patch: Record<string, unknown>): Promise<void>;
+  log: Pick<Logger, 'info' | 'warn' | 'error'>;
+}
+
+export interface StepDef<P> {
+  name: string;
+  run(ctx: StepContext<P>): Promise<void>;
+  compensate?(ctx: StepContext<P>): Promise<void>;
+}
+
+export interface OperationDef<P> {
+  kind: string;
+  steps: StepDef<P>[];
+  /** Attempts before giving up and compensating (BullMQ retries with exponential backoff). */
+  attempts?: number;
+  onSucceeded?(ctx: StepContext<P>): Promise<void>;
+  /** After compensation (or a failed one): release what the request reserved. */
+  onGaveUp?(ctx: StepContext<P>, error: string): Promise<void>;
+}
+
+/** An error no retry can fix (bad state, refused input): compensate at once. */
+export class PermanentStepError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentStepError';
+  }
+}

@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import { Queue, Worker, UnrecoverableError, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { config } from '../../config.js';
+import { db, type Tx } from '../db.js';
+import { logger } from '../logger.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+import { PermanentStepError, type OperationDef, type OperationInput, type StepContext, type StepRecord } from './operation-types.js';
+
+export * from './operation-types.js';
+
+// Durable operations: the Operation row is the journal (the user's view), a BullMQ job per
+// operation does the work (retries with backoff, multi-instance workers, stalled-job
+// recovery when a worker dies). The job id is the operation id, so enqueueing twice is one job.
+
+const QUEUE = 'operations';
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the registry holds every param type
+const defs = new Map<string, OperationDef<any>>();
+
+export function defineOperation<P>(def: OperationDef<P>): OperationDef<P> {
+  defs.set(def.kind, def);
+  return def;
+}
+
+const bullPrefix = () => `${config.REDIS_PREFIX}bull`;
+let queue: Queue | undefined;
+const connection = () => new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+
+function getQueue(): Queue {
+  queue ??= new Queue(QUEUE, { connection: connection(), prefix: bullPrefix() });
+  return queue;
+}
+
+export interface NewOperation<P> {
+  kind: string;
+  targetType: string;
+  targetId: string;
+  ownerId?: string | null;
+  params: P;
+}
+
+/** Writes the operation row inside the caller's transaction; enqueue it after the commit. */
+export async function createOperation<P>(tx: Tx, op: NewOperation<P>): Promise<string> {
+  const def = defs.get(op.kind);
+  if (!def) throw new Error(`Unknown operation kind ${op.kind}`);
+  const id = randomUUID();
+  const steps: StepRecord[] = def.steps.map((s) => ({ name: s.name, state: 'pending', startedAt: null, finishedAt: null, error: null }));
+  const input: OperationInput<P> = { params: op.params, state: {} };
+  await tx.operation.create({
+    data: {
+      id, kind: op.kind, targetType: op.targetType, targetId: op.targetId, ownerId: op.ownerId ?? null,
+      steps: steps as unknown as Prisma.InputJsonValue, input: input as unknown as Prisma.InputJsonValue,
+    },
+  });
+  return id;
+}
+
+export async function enqueueOperation(id: string, kind: string): Promise<void> {
+  const def = defs.get(kind);
+  await getQueue().add(kind, { id }, {
+    jobId: id,
+    attempts: def?.attempts ?? config.OPERATION_ATTEMPTS,
+    backoff: { type: 'exponential', delay: config.OPERATION_BACKOFF_MS },
+    removeOnComplete: { age: 24 * 3600 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  });
+}
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).slice(0, 1900);
+
+async function runOperation(job: Job<{ id: string }>): Promise<void> {
+  const row = await db.operation.findUnique({ where: { id: job.data.id } });
+  if (!row || ['succeeded', 'failed', 'compensated'].includes(row.state)) return;
+  const def = defs.get(row.kind);
+  if (!def) throw new UnrecoverableError(`No definition for operation kind ${row.kind}`);
+  const steps = row.steps as unknown as StepRecord[];
+  const input = row.input as unknown as OperationInput<unknown>;
+  const log = logger.child({ operationId: row.id, kind: row.kind });
+  const save = (data: Prisma.OperationUpdateInput) => db.operation.update({ where: { id: row.id }, data });
+  const ctx: StepContext<unknown> = {
+    operationId: row.id, targetId: row.targetId, params: input.params, state: input.state, log,
+    async remember(patch) {
+      Object.assign(input.state, patch);
+      await save({ input: input as unknown as Prisma.InputJsonValue });
+    },
+  };
+  const persistSteps = (extra: Prisma.OperationUpdateInput = {}) =>
+    save({ steps: steps as unknown as Prisma.InputJsonValue, ...extra });
+
+  await save({ state: 'running', attempts: { increment: 1 }, ...(row.startedAt ? {} : { startedAt: new Date() }), error: null });
+
+  let failedAt = -1;
+  let error = '';
+  for (let i = 0; i < def.steps.length; i++) {
+    const rec = steps[i]!;
+    if (rec.state === 'done') continue;
+    Object.assign(rec, { state: 'running', startedAt: new Date().toISOString(), error: null });
+    await persistSteps();
+    try {
+      await def.steps[i]!.run(ctx);
+      Object.assign(rec, { state: 'done', finishedAt: new Date().toISOString() });
+      await persistSteps();
+    } catch (e) {
+      failedAt = i;
+      error = message(e);
+      Object.assign(rec, { state: 'failed', finishedAt: new Date().toISOString(), error });
+      await persistSteps({ error });
+      const final = e instanceof PermanentStepError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      log.warn({ step: rec.name, attempt: job.attemptsMade + 1, final, err: error }, 'operation step failed');
+      if (!final) throw e; // BullMQ retries the job; done steps are skipped next time.
+      break;
+    }
+  }
+
+  if (failedAt < 0) {
+    await def.onSucceeded?.(ctx);
+    await save({ state: 'succeeded', finishedAt: new Date(), error: null });
+    return;
+  }
+
+  // Gave up: undo what the done steps made, newest first.
+  let clean = true;
+  for (let i = failedAt; i >= 0; i--) {
+    const step = def.steps[i]!;
+    const rec = steps[i]!;
+    if (!step.compensate || (rec.state !== 'done' && rec.state !== 'failed')) continue;
+    try {
+      await step.compensate(ctx);
+      rec.state = 'compensated';
+    } catch (e) {
+      clean = false;
+      rec.error = `${rec.error ? `${rec.error}; ` : ''}undo failed: ${message(e)}`;
+      log.error({ step: rec.name, err: message(e) }, 'compensation failed');
+    }
+    await persistSteps();
+  }
+  await def.onGaveUp?.(ctx, error);
+  await save({ state: clean ? 'compensated' : 'failed', finishedAt: new Date(), error });
+}
+
+let worker: Worker | undefined;
+
+export function startOperationWorker(opts: { concurrency?: number } = {}): Worker {
+  worker ??= new Worker(QUEUE, runOperation, {
+    connection: connection(),
+    prefix: bullPrefix(),
+    concurrency: opts.concurrency ?? config.OPERATION_CONCURRENCY,
+    lockDuration: config.OPERATION_LOCK_MS,
+    stalledInterval: config.OPERATION_LOCK_MS,
+  });
+  worker.on('error', (err) => logger.error({ err }, 'operation worker error'));
+  return worker;
+}
+
+/** Stops the worker (waiting for running jobs unless `force`: tests use that to play a crash). */
+export async function stopOperations(force = false): Promise<void> {
+  await worker?.close(force);
+  worker = undefined;
+  await queue?.close();
+  queue = undefined;
+}
+
+/** Operations whose enqueue was lost (the process died right after the commit) are queued again. */
+export async function requeueStranded(olderThanMs = 30_000): Promise<number> {
+  const stranded = await db.operation.findMany({
+    where: { state: { in: ['pending', 'running'] }, createdAt: { lt: new Date(Date.now() - olderThanMs) } },
+    select: { id: true, kind: true },
+  });
+  for (const op of stranded) {
+    const job = await getQueue().getJob(op.id);
+    if (!job) await enqueueOperation(op.id, op.kind);
+  }
+  return stranded.length;
+}
