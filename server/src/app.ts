@@ -20,9 +20,12 @@ import { tokensRoutes } from './modules/tokens/tokens.routes.js';
 import { creditsRoutes } from './modules/credits/credits.routes.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { hostsRoutes, sshKeyRoutes } from './modules/hosts/hosts.routes.js';
+import { adminTemplatesRoutes, templatesRoutes } from './modules/templates/templates.routes.js';
+import { operationsRoutes, quotaRoutes, vmsRoutes } from './modules/vms/vms.routes.js';
 
 // More specific prefixes first: /api/me/tokens before /api/me.
-const modules: ModuleRouter[] = [authRoutes, tokensRoutes, creditsRoutes, meRoutes, adminUsersRoutes, auditRoutes, hostsRoutes, sshKeyRoutes];
+const modules: ModuleRouter[] = [authRoutes, tokensRoutes, creditsRoutes, meRoutes, adminUsersRoutes, auditRoutes, hostsRoutes, sshKeyRoutes,
+  templatesRoutes, adminTemplatesRoutes, vmsRoutes, operationsRoutes, quotaRoutes];
 
 export interface AppOptions {
   /** Directory of the built SPA to serve (production); empty to serve none. */

@@ -9,6 +9,9 @@ import { createApp } from './app.js';
 import { scheduleHostTasks } from './modules/hosts/hosts.tasks.js';
 import { stopSchedules } from './platform/schedules.js';
 import { closeHostConnections } from './modules/hosts/host-connections.js';
+import { requeueStranded, startOperationWorker, stopOperations } from './platform/operations/operations.js';
+import { schedule } from './platform/schedules.js';
+import './modules/vms/vm-operations.js';
 
 const app = createApp({ idempotency: process.env.BENCH_DISABLE_IDEMPOTENCY !== '1' });
 const server: Server = app.listen(config.PORT, config.HOST, () => {
@@ -18,6 +21,9 @@ const server: Server = app.listen(config.PORT, config.HOST, () => {
 });
 server.keepAliveTimeout = 65_000;
 scheduleHostTasks();
+startOperationWorker();
+// An operation whose enqueue was lost with a crashed process is queued again.
+schedule('operations-requeue', '*/1 * * * *', async () => { await requeueStranded(); });
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -27,6 +33,7 @@ async function shutdown(signal: string) {
   const force = setTimeout(() => process.exit(1), 10_000).unref();
   server.close();
   await stopSchedules();
+  await stopOperations();
   await closeHostConnections();
   server.closeIdleConnections();
   await Promise.allSettled([db.$disconnect(), closeSql(), redis.quit()]);

@@ -29,6 +29,7 @@ CREATE TABLE `Vm` (
     `memoryMiB` INTEGER NOT NULL,
     `diskGiB` INTEGER NOT NULL,
     `creditsPerHour` INTEGER NOT NULL,
+    `quotaHeld` BOOLEAN NOT NULL DEFAULT true,
     `domainName` VARCHAR(80) NOT NULL,
     `sshPublicKey` TEXT NULL,
     `lastError` VARCHAR(1000) NULL,

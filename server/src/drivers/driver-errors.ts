@@ -7,6 +7,8 @@ export const DriverErrorCode = {
   UNEXPECTED_OUTPUT: 'UNEXPECTED_OUTPUT',
   UNSUPPORTED_HOST_KIND: 'UNSUPPORTED_HOST_KIND',
   HOST_STATE_CONFLICT: 'HOST_STATE_CONFLICT',
+  HOST_RESOURCE_MISSING: 'HOST_RESOURCE_MISSING',
+  STATE_WAIT_TIMEOUT: 'STATE_WAIT_TIMEOUT',
   HOST_UNREACHABLE: 'HOST_UNREACHABLE',
   SSH_TIMEOUT: 'SSH_TIMEOUT',
   SSH_AUTH_FAILED: 'SSH_AUTH_FAILED',
@@ -60,13 +62,41 @@ export class UnsupportedHostKindError extends DriverError {
   }
 }
 
-/** Something with the wanted name exists on the host but is not what the platform would make. */
+/**
+ * The host's state forbids the change: something with the wanted name exists but is not what
+ * the platform would make, or a resource is in the wrong state (e.g. running where the change
+ * needs it shut off). `message` replaces the default "already exists" sentence.
+ */
 export class HostStateConflictError extends DriverError {
   constructor(
     readonly resource: string,
     readonly reason: string,
+    message?: string,
   ) {
-    super('HOST_STATE_CONFLICT', `${resource} already exists on the host but ${reason}.`, { resource, reason });
+    super('HOST_STATE_CONFLICT', message ?? `${resource} already exists on the host but ${reason}.`, { resource, reason });
+  }
+}
+
+/** The change needs something on the host that is not there (a domain, a snapshot, a disk). */
+export class HostResourceMissingError extends DriverError {
+  constructor(readonly resource: string) {
+    super('HOST_RESOURCE_MISSING', `${resource} does not exist on the host.`, { resource });
+  }
+}
+
+/** A domain did not reach one of the wanted states in time. */
+export class StateWaitTimeoutError extends DriverError {
+  constructor(
+    readonly resource: string,
+    readonly wanted: readonly string[],
+    readonly lastState: string | null,
+    readonly timeoutMs: number,
+  ) {
+    super(
+      'STATE_WAIT_TIMEOUT',
+      `${resource} did not reach ${wanted.join(' or ')} within ${timeoutMs} ms (last seen: ${lastState ?? 'missing'}).`,
+      { resource, wanted, lastState, timeoutMs },
+    );
   }
 }
 

@@ -1,8 +1,18 @@
 import type { DiskUsage } from './libvirt/disk-parse.js';
-import type { DomainState, DomainStats, HypervisorVersions, NodeInfo, VncDisplay } from './libvirt/virsh-parse.js';
+import type { DomainInfo, DomainListEntry, DomainState, DomainStats, HypervisorVersions, NodeInfo, SnapshotInfo, VncDisplay } from './libvirt/virsh-parse.js';
 
 export type { DiskUsage } from './libvirt/disk-parse.js';
-export type { DomainState, DomainStats, HypervisorVersions, NodeInfo, VncDisplay } from './libvirt/virsh-parse.js';
+export type {
+  DomainInfo,
+  DomainListEntry,
+  DomainState,
+  DomainStats,
+  HypervisorVersions,
+  NodeInfo,
+  SnapshotInfo,
+  SnapshotState,
+  VncDisplay,
+} from './libvirt/virsh-parse.js';
 
 // What the platform asks of a hypervisor host, whatever runs it. Every mutating call is
 // check-before-act and safe to repeat: creating what exists (with the same shape) and
@@ -17,10 +27,32 @@ export interface LinkedClone {
   sizeGiB?: number;
 }
 
+export interface SeedIsoSpec {
+  /** Where the ISO goes: inside the host's image directory, not under base/; ends in .iso. */
+  path: string;
+  /** The guest's hostname (RFC 1123). */
+  hostname: string;
+  /** cloud-init's instance-id; a new value makes cloud-init run its first-boot modules again. */
+  instanceId: string;
+  /** OpenSSH public key lines for the default user. */
+  sshAuthorizedKeys: string[];
+}
+
+export interface DomainResize {
+  vcpus?: number;
+  memoryMiB?: number;
+}
+
 export interface HypervisorDriver {
   nodeInfo(): Promise<NodeInfo>;
   versions(): Promise<HypervisorVersions>;
   listDomains(): Promise<string[]>;
+  /** Every defined or running domain with its state, in one command (for reconciliation). */
+  listDomainsWithState(): Promise<DomainListEntry[]>;
+  /** vCPUs, memory, UUID, persistence; null when no such domain is defined. */
+  domainInfo(name: string): Promise<DomainInfo | null>;
+  /** The platform's VM id from the domain's <metadata>; null when the domain or the element is missing. */
+  domainVmId(name: string): Promise<string | null>;
   /** null when no such domain is defined. */
   domainState(name: string): Promise<DomainState | null>;
   /** null when no such domain is defined. */
@@ -37,8 +69,35 @@ export interface HypervisorDriver {
   shutdown(name: string): Promise<void>;
   /** Powers the domain off at once. */
   destroy(name: string): Promise<void>;
-  /** Removes the definition (not the disks: removeFile them). */
+  /**
+   * ACPI reboot of a running domain (HostStateConflictError otherwise). The guest must handle
+   * the power button. Not idempotent by nature: each call reboots; the domain stays 'running'
+   * throughout, so the reboot cannot be observed through domainState.
+   */
+  reboot(name: string): Promise<void>;
+  /**
+   * Polls domainState every `intervalMs` (500) until it is one of `states`; returns it.
+   * StateWaitTimeoutError after `timeoutMs`; HostResourceMissingError if the domain vanishes.
+   */
+  waitForState(name: string, states: readonly DomainState[], timeoutMs: number, intervalMs?: number): Promise<DomainState>;
+  /** Removes the definition and its snapshot metadata (not the disks: removeFile them). */
   undefine(name: string): Promise<void>;
+
+  /** vCPUs and/or memory of a SHUT OFF domain (HostStateConflictError otherwise); no-op when already so. */
+  resizeDomain(name: string, resize: DomainResize): Promise<void>;
+  /** Grows a disk image to `sizeGiB` (same size: no-op; smaller: UnsafeValueError; in use: HostStateConflictError). */
+  resizeDisk(path: string, sizeGiB: number): Promise<void>;
+  /** Writes a NoCloud seed ISO (label cidata); an identical one already there is left alone. */
+  createSeedIso(spec: SeedIsoSpec): Promise<void>;
+
+  /** Oldest first. HostResourceMissingError when the domain is missing. */
+  listSnapshots(domain: string): Promise<SnapshotInfo[]>;
+  /** Internal snapshot; of a running domain it includes RAM. An existing name is success. */
+  createSnapshot(domain: string, name: string): Promise<void>;
+  /** The domain ends in the snapshot's state. HostResourceMissingError when the snapshot is missing. */
+  revertSnapshot(domain: string, name: string): Promise<void>;
+  /** A missing snapshot (or domain) is success. */
+  deleteSnapshot(domain: string, name: string): Promise<void>;
   /** Deletes a file inside the host's image directory (never a base image). */
   removeFile(path: string): Promise<void>;
   fileExists(path: string): Promise<boolean>;

@@ -50,3 +50,25 @@ export function parseQemuImgInfo(text: string): ImageInfo {
     ...(typeof backing === 'string' ? { backingFile: backing } : {}),
   };
 }
+
+export interface IsoVolumeInfo {
+  volumeId: string;
+  applicationId: string;
+}
+
+/**
+ * The primary volume descriptor of an ISO 9660 image (sector 16), read as a hex dump by
+ * `od -A n -t x1 -v -j 32768 -N 2048 FILE` (coreutils everywhere; binary never crosses SSH).
+ * null when the bytes are not a primary volume descriptor (not an ISO).
+ */
+export function parseIsoPrimaryDescriptor(text: string): IsoVolumeInfo | null {
+  const hex = text.split(/\s+/).filter(Boolean);
+  if (!hex.every((h) => /^[0-9a-f]{2}$/.test(h))) throw new UnexpectedOutputError('od -t x1', 'expected hex bytes', text);
+  const bytes = Buffer.from(hex.join(''), 'hex');
+  if (bytes.length < 2048 || bytes[0] !== 1 || bytes.toString('latin1', 1, 6) !== 'CD001') return null;
+  const field = (from: number, to: number) => bytes.toString('latin1', from, to).replace(/[\s\0]+$/, '');
+  return { volumeId: field(40, 72), applicationId: field(574, 702) };
+}
+
+/** stderr of `qemu-img` on an image a running QEMU holds open. */
+export const isImageLocked = (stderr: string) => /Failed to get "write" lock|Is another process using the image/.test(stderr);

@@ -3,9 +3,15 @@ import { assertIntInRange, assertSafeName, assertSafePath } from '../ssh/argv.js
 import { el, renderXml, type XmlElement } from './xml-builder.js';
 
 // Domain XML for a VM: a virtio disk (usually a linked clone), an optional NoCloud seed ISO
-// as a cdrom, one NIC per network on an Open vSwitch bridge with an optional VLAN tag, VNC on
-// the host's loopback (reached through the SSH pool's forwardOut), and an optional direct
-// kernel boot. Every value is validated, then escaped by the XML builder.
+// as a read-only IDE cdrom, one NIC per network on an Open vSwitch bridge with an optional
+// VLAN tag, VNC on the host's loopback (reached through the SSH pool's forwardOut), a serial
+// console on a pty (optionally also logged to a file), ACPI (so `virsh shutdown` and
+// `virsh reboot` reach the guest), an optional direct kernel boot, and the platform's VM id in
+// <metadata> (read back with `virsh metadata`, for reconciliation). Every value is validated,
+// then escaped by the XML builder.
+
+/** Namespace of the platform's element in <metadata>: `<cc:vm xmlns:cc='…' id='…'/>`. */
+export const VM_METADATA_NS = 'https://campus.cloud/vm';
 
 export interface DomainNic {
   bridge: string;
@@ -20,6 +26,9 @@ export interface DomainSpec {
   /** 'qemu' (TCG, the lab) or 'kvm' (hosts with hardware virtualisation). */
   type?: 'qemu' | 'kvm';
   uuid?: string;
+  /** The platform's VM id, stored in <metadata> (1-128 characters, no control characters; escaped). */
+  vmId?: string;
+  /** Maximum and current memory (<memory> and <currentMemory>). */
   memoryMiB: number;
   vcpus: number;
   disk: { path: string; format?: 'qcow2' | 'raw' };
@@ -28,8 +37,10 @@ export interface DomainSpec {
   /** Direct kernel boot instead of booting the disk. */
   kernel?: { path: string; initrd?: string; cmdline?: string };
   nics?: DomainNic[];
-  /** Write the serial console to this file (else a pty). */
+  /** Also log the serial console (a pty either way) to this file, appending (virtlogd). */
   serialLog?: string;
+  /** VNC password (1-8 printable ASCII; VNC uses 8). Absent: none; VNC listens on loopback only. */
+  vncPassword?: string;
   /** Free-form description shown by `virsh desc`. */
   description?: string;
 }
@@ -38,6 +49,9 @@ const MAC = /^52:54:00(:[0-9a-f]{2}){3}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 // Kernel command lines are plain printable ASCII; quotes would let one parameter swallow another.
 const CMDLINE = /^[A-Za-z0-9 _.,:=/+@-]{0,1024}$/;
+// Any text (the XML builder escapes it) but no control characters.
+const VM_ID = /^[^\u0000-\u001f\u007f\ufffe\uffff]{1,128}$/;
+const VNC_PASSWORD = /^[\x21-\x7e]{1,8}$/;
 
 function nicXml(nic: DomainNic): XmlElement {
   assertSafeName('bridge', nic.bridge);
@@ -78,12 +92,13 @@ export function buildDomainXml(spec: DomainSpec): string {
   if (spec.uuid !== undefined && !UUID.test(spec.uuid)) throw new UnsafeValueError('UUID', spec.uuid, 'it must be a lower-case RFC 4122 UUID');
   const diskPath = assertSafePath('disk path', spec.disk.path);
 
-  const console = spec.serialLog
-    ? [
-        el('serial', { type: 'file' }, el('source', { path: assertSafePath('serial log path', spec.serialLog) }), el('target', { port: 0 })),
-        el('console', { type: 'file' }, el('source', { path: spec.serialLog }), el('target', { type: 'serial', port: 0 })),
-      ]
-    : [el('serial', { type: 'pty' }, el('target', { port: 0 })), el('console', { type: 'pty' }, el('target', { type: 'serial', port: 0 }))];
+  if (spec.vmId !== undefined && !VM_ID.test(spec.vmId)) {
+    throw new UnsafeValueError('VM id', String(spec.vmId), 'it must be 1-128 characters without control characters');
+  }
+  if (spec.vncPassword !== undefined && !VNC_PASSWORD.test(spec.vncPassword)) {
+    throw new UnsafeValueError('VNC password', '(hidden)', 'it must be 1-8 printable ASCII characters without spaces');
+  }
+  const serialLog = spec.serialLog !== undefined ? assertSafePath('serial log path', spec.serialLog) : undefined;
 
   const domain = el(
     'domain',
@@ -91,7 +106,9 @@ export function buildDomainXml(spec: DomainSpec): string {
     el('name', {}, spec.name),
     spec.uuid !== undefined && el('uuid', {}, spec.uuid),
     spec.description !== undefined && el('description', {}, spec.description),
+    spec.vmId !== undefined && el('metadata', {}, el('cc:vm', { 'xmlns:cc': VM_METADATA_NS, id: spec.vmId })),
     el('memory', { unit: 'MiB' }, String(spec.memoryMiB)),
+    el('currentMemory', { unit: 'MiB' }, String(spec.memoryMiB)),
     el('vcpu', { placement: 'static' }, String(spec.vcpus)),
     osXml(spec),
     // ACPI lets `virsh shutdown` ask the guest to power off.
@@ -120,9 +137,14 @@ export function buildDomainXml(spec: DomainSpec): string {
           el('readonly'),
         ),
       ...(spec.nics ?? []).map(nicXml),
-      ...console,
+      el('serial', { type: 'pty' }, serialLog !== undefined && el('log', { file: serialLog, append: 'on' }), el('target', { port: 0 })),
+      el('console', { type: 'pty' }, el('target', { type: 'serial', port: 0 })),
       // Only on the host's loopback: users reach it through the platform's console proxy.
-      el('graphics', { type: 'vnc', autoport: 'yes', listen: '127.0.0.1' }, el('listen', { type: 'address', address: '127.0.0.1' })),
+      el(
+        'graphics',
+        { type: 'vnc', autoport: 'yes', listen: '127.0.0.1', passwd: spec.vncPassword },
+        el('listen', { type: 'address', address: '127.0.0.1' }),
+      ),
       el('video', {}, el('model', { type: 'vga' })),
       el('memballoon', { model: 'virtio' }),
     ),

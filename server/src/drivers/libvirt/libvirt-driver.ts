@@ -1,24 +1,39 @@
+import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
-import { HostStateConflictError, UnsafeValueError } from '../driver-errors.js';
-import type { HypervisorDriver, LinkedClone } from '../hypervisor.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HostResourceMissingError, HostStateConflictError, StateWaitTimeoutError, UnsafeValueError } from '../driver-errors.js';
+import type { DomainResize, HypervisorDriver, LinkedClone, SeedIsoSpec } from '../hypervisor.js';
 import { assertIntInRange, assertPathUnder, assertSafeName, assertSafePath } from '../ssh/argv.js';
 import type { CommandRunner } from '../ssh/command-runner.js';
 import type { SshTarget } from '../ssh/ssh-connection.js';
 import { CommandFailedError } from '../ssh/ssh-errors.js';
 import type { ExecOptions, ExecResult } from '../ssh/ssh-pool.js';
-import { parseDfSizeAvail, type DiskUsage, parseQemuImgInfo, type ImageInfo } from './disk-parse.js';
+import { isImageLocked, type IsoVolumeInfo, parseDfSizeAvail, type DiskUsage, parseIsoPrimaryDescriptor, parseQemuImgInfo, type ImageInfo } from './disk-parse.js';
+import { VM_METADATA_NS } from './domain-xml.js';
+import { buildSeedFiles, seedApplicationId } from './nocloud-seed.js';
+import { buildTar } from './tar.js';
 import {
   isDomainAlreadyActive,
   isDomainMissing,
   isDomainNotRunning,
+  isMetadataMissing,
+  isSnapshotExisting,
+  isSnapshotMissing,
+  parseDomainInfo,
   parseDomainList,
   parseDomainState,
   parseDomainStats,
+  parseDomainTable,
   parseNodeInfo,
+  parseSnapshotList,
   parseVersion,
+  parseVmMetadata,
   parseVncDisplay,
+  type DomainInfo,
+  type DomainListEntry,
   type DomainState,
   type DomainStats,
+  type SnapshotInfo,
   type VncDisplay,
 } from './virsh-parse.js';
 
@@ -32,6 +47,9 @@ export interface LibvirtDriverOptions {
 }
 
 const STOPPED: ReadonlySet<DomainState> = new Set(['shutoff', 'crashed', 'nostate']);
+const GiB = 1024 ** 3;
+/** An internal snapshot of a running domain saves its RAM: allow minutes for large guests. */
+const SNAPSHOT_TIMEOUT_MS = 10 * 60_000;
 
 export class LibvirtDriver implements HypervisorDriver {
   readonly imageDir: string;
@@ -73,6 +91,20 @@ export class LibvirtDriver implements HypervisorDriver {
 
   async listDomains(): Promise<string[]> {
     return parseDomainList((await this.virsh(['list', '--all', '--name'])).stdout);
+  }
+
+  async listDomainsWithState(): Promise<DomainListEntry[]> {
+    return parseDomainTable((await this.virsh(['list', '--all'])).stdout);
+  }
+
+  async domainInfo(name: string): Promise<DomainInfo | null> {
+    const result = await this.virshUnless(['dominfo', assertSafeName('vm', name)], isDomainMissing);
+    return result && parseDomainInfo(result.stdout);
+  }
+
+  async domainVmId(name: string): Promise<string | null> {
+    const result = await this.virshUnless(['metadata', assertSafeName('vm', name), VM_METADATA_NS], (e) => isDomainMissing(e) || isMetadataMissing(e));
+    return result && parseVmMetadata(result.stdout);
   }
 
   async domainState(name: string): Promise<DomainState | null> {
@@ -146,7 +178,9 @@ export class LibvirtDriver implements HypervisorDriver {
   }
 
   async undefine(name: string): Promise<void> {
-    await this.virshUnless(['undefine', assertSafeName('vm', name)], isDomainMissing);
+    // Without --snapshots-metadata libvirt refuses a domain that has snapshots. Internal
+    // snapshots live inside the qcow2 disk, which the caller removes next.
+    await this.virshUnless(['undefine', assertSafeName('vm', name), '--snapshots-metadata'], isDomainMissing);
   }
 
   async removeFile(path: string): Promise<void> {
@@ -158,5 +192,183 @@ export class LibvirtDriver implements HypervisorDriver {
     const result = await this.run(argv, { allowFailure: true });
     if (result.exitCode === 0 || result.exitCode === 1) return result.exitCode === 0;
     throw new CommandFailedError(this.target, argv, result.exitCode, result.stderr, result.signal);
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /** ACPI reboot. The guest must handle the power button; the domain stays 'running' throughout. */
+  async reboot(name: string): Promise<void> {
+    const state = await this.domainState(name);
+    if (state === null) throw new HostResourceMissingError(`Domain ${name}`);
+    if (state !== 'running' && state !== 'blocked') {
+      throw new HostStateConflictError(`Domain ${name}`, `it is ${state}`, `Domain ${name} must be running to reboot (it is ${state}).`);
+    }
+    await this.virsh(['reboot', name, '--mode', 'acpi']);
+  }
+
+  async waitForState(name: string, states: readonly DomainState[], timeoutMs: number, intervalMs = 500): Promise<DomainState> {
+    assertSafeName('vm', name);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const state = await this.domainState(name);
+      if (state === null) throw new HostResourceMissingError(`Domain ${name}`);
+      if (states.includes(state)) return state;
+      if (Date.now() + intervalMs > deadline) throw new StateWaitTimeoutError(`Domain ${name}`, states, state, timeoutMs);
+      await sleep(intervalMs);
+    }
+  }
+
+  /** The domain's info, which must be shut off for `action`. */
+  private async requireShutOff(name: string, action: string): Promise<DomainInfo> {
+    const info = await this.domainInfo(name);
+    if (!info) throw new HostResourceMissingError(`Domain ${name}`);
+    if (info.state !== 'shutoff') {
+      throw new HostStateConflictError(`Domain ${name}`, `it is ${info.state}`, `Domain ${name} must be shut off to ${action} (it is ${info.state}).`);
+    }
+    return info;
+  }
+
+  /**
+   * Changes vCPUs and/or memory of a shut-off domain in its persistent config, with targeted
+   * virsh commands rather than a redefinition, so everything else libvirt filled in (UUID,
+   * MAC addresses, machine type, PCI addresses) stays as it is. Lowering the maximum lowers the
+   * current value with it, so "maximum, then current" is right for growing and shrinking.
+   */
+  async resizeDomain(name: string, { vcpus, memoryMiB }: DomainResize): Promise<void> {
+    assertSafeName('vm', name);
+    if (vcpus !== undefined) assertIntInRange('vCPU count', vcpus, 1, 256);
+    if (memoryMiB !== undefined) assertIntInRange('memory (MiB)', memoryMiB, 16, 1024 * 1024);
+    const info = await this.requireShutOff(name, 'resize it');
+    if (vcpus !== undefined && info.vcpus !== vcpus) {
+      await this.virsh(['setvcpus', name, String(vcpus), '--config', '--maximum']);
+      await this.virsh(['setvcpus', name, String(vcpus), '--config']);
+    }
+    const kib = memoryMiB === undefined ? undefined : memoryMiB * 1024;
+    if (kib !== undefined && (info.maxMemoryKiB !== kib || info.usedMemoryKiB !== kib)) {
+      await this.virsh(['setmaxmem', name, `${kib}KiB`, '--config']);
+      await this.virsh(['setmem', name, `${kib}KiB`, '--config']);
+    }
+  }
+
+  /** Grows a VM disk (never shrinks). The domain using it must be shut off. */
+  async resizeDisk(path: string, sizeGiB: number): Promise<void> {
+    this.vmFilePath('disk path', path);
+    assertIntInRange('disk size (GiB)', sizeGiB, 1, 64 * 1024);
+    const info = await this.imageInfo(path);
+    if (!info) throw new HostResourceMissingError(`Disk ${path}`);
+    const wanted = sizeGiB * GiB;
+    if (info.virtualSizeBytes === wanted) return;
+    if (info.virtualSizeBytes > wanted) {
+      throw new UnsafeValueError('disk size (GiB)', String(sizeGiB), `disk ${path} is already ${(info.virtualSizeBytes / GiB).toFixed(2)} GiB and disks only grow (shrinking would destroy data)`);
+    }
+    const argv = ['qemu-img', 'resize', '-q', path, `${sizeGiB}G`];
+    const result = await this.run(argv, { allowFailure: true });
+    if (result.exitCode === 0) return;
+    if (isImageLocked(result.stderr)) {
+      throw new HostStateConflictError(`Disk ${path}`, 'it is in use', `Disk ${path} is in use by a running domain; shut the domain off to resize it.`);
+    }
+    throw new CommandFailedError(this.target, argv, result.exitCode, result.stderr, result.signal);
+  }
+
+  // ------------------------------------------------------------------ seed ISO
+
+  /**
+   * Writes a NoCloud seed ISO (volume label cidata). The files are built here, travel as a tar
+   * stream on stdin into a fresh temporary directory next to the ISO, and genisoimage (or
+   * xorriso) writes the image there; it then replaces `path` with one rename, so a reader never
+   * sees a half-written ISO. The content hash is recorded as the ISO's application id: an ISO
+   * already carrying it is left alone; any other file at `path` is replaced.
+   */
+  async createSeedIso({ path, hostname, instanceId, sshAuthorizedKeys }: SeedIsoSpec): Promise<void> {
+    this.vmFilePath('seed ISO path', path);
+    if (!path.endsWith('.iso')) throw new UnsafeValueError('seed ISO path', path, 'it must end in .iso');
+    const files = buildSeedFiles({ hostname, instanceId, sshAuthorizedKeys });
+    const appId = seedApplicationId(files);
+    const current = await this.isoVolumeInfo(path);
+    if (current?.volumeId === 'cidata' && current.applicationId === appId) return;
+
+    const dir = posix.dirname(path);
+    const tmp = this.vmFilePath('temporary directory', `${dir}/cc-seed-tmp-${randomBytes(6).toString('hex')}`);
+    await this.run(['mkdir', '-p', '--', dir]);
+    await this.run(['mkdir', '--', tmp]);
+    try {
+      const tar = buildTar([
+        { name: 'user-data', content: files.userData },
+        { name: 'meta-data', content: files.metaData },
+      ]);
+      await this.run(['tar', '-x', '--no-same-owner', '-C', tmp, '-f', '-'], { stdin: tar });
+      await this.makeIso(`${tmp}/seed.iso`, appId, [`${tmp}/user-data`, `${tmp}/meta-data`]);
+      await this.run(['mv', '-f', '--', `${tmp}/seed.iso`, path]);
+    } finally {
+      await this.run(['rm', '-rf', '--', tmp]).catch(() => undefined);
+    }
+  }
+
+  private isoTool: 'genisoimage' | 'xorriso' | undefined;
+
+  /** genisoimage when the host has it (exit 127 from `timeout`: not installed), else xorriso. */
+  private async makeIso(output: string, appId: string, files: readonly string[]): Promise<void> {
+    const genisoimage = ['genisoimage', '-quiet', '-output', output, '-volid', 'cidata', '-A', appId, '-joliet', '-rock', ...files];
+    const xorriso = ['xorriso', '-as', 'mkisofs', '-quiet', '-output', output, '-V', 'cidata', '-A', appId, '-J', '-r', ...files];
+    if (this.isoTool !== 'xorriso') {
+      const result = await this.run(genisoimage, { allowFailure: true });
+      if (result.exitCode === 0) {
+        this.isoTool = 'genisoimage';
+        return;
+      }
+      if (result.exitCode !== 127) throw new CommandFailedError(this.target, genisoimage, result.exitCode, result.stderr, result.signal);
+    }
+    await this.run(xorriso);
+    this.isoTool = 'xorriso';
+  }
+
+  /** Volume and application id of an ISO image; null when the file is missing or not an ISO. */
+  async isoVolumeInfo(path: string): Promise<IsoVolumeInfo | null> {
+    const argv = ['od', '-A', 'n', '-t', 'x1', '-v', '-j', '32768', '-N', '2048', assertPathUnder('ISO path', path, [this.imageDir])];
+    const result = await this.run(argv, { allowFailure: true });
+    if (result.exitCode === 0) return parseIsoPrimaryDescriptor(result.stdout);
+    if (/No such file or directory|cannot skip past end/.test(result.stderr)) return null;
+    throw new CommandFailedError(this.target, argv, result.exitCode, result.stderr, result.signal);
+  }
+
+  // ------------------------------------------------------------------ snapshots
+
+  async listSnapshots(domain: string): Promise<SnapshotInfo[]> {
+    const result = await this.virshUnless(['snapshot-list', assertSafeName('vm', domain)], isDomainMissing);
+    if (!result) throw new HostResourceMissingError(`Domain ${domain}`);
+    return parseSnapshotList(result.stdout);
+  }
+
+  /**
+   * An internal snapshot (inside the qcow2 disk). Of a shut-off domain: the disk. Of a running
+   * or paused domain: disk and RAM (the guest pauses while its memory is written). `--atomic`:
+   * a failure leaves no snapshot behind. An existing snapshot of that name is success.
+   */
+  async createSnapshot(domain: string, name: string): Promise<void> {
+    assertSafeName('snapshot', name);
+    if ((await this.listSnapshots(domain)).some((s) => s.name === name)) return;
+    await this.virshUnless(['snapshot-create-as', domain, name, '--atomic'], isSnapshotExisting, { timeoutMs: SNAPSHOT_TIMEOUT_MS });
+  }
+
+  /**
+   * Returns the domain to the snapshot: disk, and for a snapshot of a running domain its RAM
+   * too. Afterwards the domain is in the snapshot's state (running or shut off), whatever it
+   * was before. Reverting again to the same snapshot gives the same result.
+   */
+  async revertSnapshot(domain: string, name: string): Promise<void> {
+    assertSafeName('vm', domain);
+    assertSafeName('snapshot', name);
+    const result = await this.virshUnless(['snapshot-revert', domain, name], (e) => isSnapshotMissing(e) || isDomainMissing(e), { timeoutMs: SNAPSHOT_TIMEOUT_MS });
+    if (!result) {
+      if ((await this.domainState(domain)) === null) throw new HostResourceMissingError(`Domain ${domain}`);
+      throw new HostResourceMissingError(`Snapshot ${name} of domain ${domain}`);
+    }
+  }
+
+  /** Deletes one snapshot (its children are kept, re-parented); missing snapshot or domain: done. */
+  async deleteSnapshot(domain: string, name: string): Promise<void> {
+    assertSafeName('vm', domain);
+    assertSafeName('snapshot', name);
+    await this.virshUnless(['snapshot-delete', domain, name], (e) => isSnapshotMissing(e) || isDomainMissing(e), { timeoutMs: SNAPSHOT_TIMEOUT_MS });
   }
 }

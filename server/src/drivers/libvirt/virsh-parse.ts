@@ -188,3 +188,132 @@ export const isDomainNotRunning = (stderr: string) => /domain is not running|Dom
 
 /** stderr of a start request for a domain that already runs. */
 export const isDomainAlreadyActive = (stderr: string) => /domain is already active|Domain is already running/i.test(stderr);
+
+const STATE_WORDS = Object.keys(DOMAIN_STATES).sort((a, b) => b.length - a.length).join('|');
+// `list --all` rows: " 10   name   running" / " -    name   shut off" (the state may hold a space).
+const LIST_ROW = new RegExp(`^(\\d+|-)\\s+(.+?)\\s+(${STATE_WORDS})$`);
+
+export interface DomainListEntry {
+  name: string;
+  state: DomainState;
+  /** The running instance's id; null when the domain is not running. */
+  id: number | null;
+}
+
+/** `list --all` (with -q: no header): every defined or running domain and its state, in one call. */
+export function parseDomainTable(text: string): DomainListEntry[] {
+  return lines(text).map((line) => {
+    const m = LIST_ROW.exec(line);
+    if (!m) throw new UnexpectedOutputError('virsh list --all', `unexpected row "${line}"`, text);
+    const [, id = '-', name = '', word = ''] = m;
+    const state = (DOMAIN_STATES as Record<string, DomainState | undefined>)[word];
+    if (!state) throw new UnexpectedOutputError('virsh list --all', `unknown state "${word}"`, text);
+    return { name, state, id: id === '-' ? null : Number(id) };
+  });
+}
+
+export interface DomainInfo {
+  /** The running instance's id; null when the domain is not running. */
+  id: number | null;
+  name: string;
+  uuid: string;
+  state: DomainState;
+  /** Current vCPUs (of the running instance, or of the config when shut off). */
+  vcpus: number;
+  maxMemoryKiB: number;
+  usedMemoryKiB: number;
+  persistent: boolean;
+  autostart: boolean;
+}
+
+export function parseDomainInfo(text: string): DomainInfo {
+  const tool = 'virsh dominfo';
+  const m = colonPairs(text);
+  const kib = (key: string) => {
+    const value = /^(\d+) KiB$/.exec(m.get(key) ?? '')?.[1];
+    return toInt(tool, key, value, text);
+  };
+  const name = m.get('Name');
+  const uuid = m.get('UUID');
+  const stateWord = m.get('State') ?? '';
+  const state = (DOMAIN_STATES as Record<string, DomainState | undefined>)[stateWord];
+  if (!name || !uuid) throw new UnexpectedOutputError(tool, 'no "Name" or "UUID" line', text);
+  if (!state) throw new UnexpectedOutputError(tool, `unknown state "${stateWord}"`, text);
+  const id = m.get('Id');
+  return {
+    id: id === undefined || id === '-' ? null : toInt(tool, 'Id', id, text),
+    name,
+    uuid,
+    state,
+    vcpus: toInt(tool, 'CPU(s)', m.get('CPU(s)'), text),
+    maxMemoryKiB: kib('Max memory'),
+    usedMemoryKiB: kib('Used memory'),
+    persistent: m.get('Persistent') === 'yes',
+    autostart: m.get('Autostart') === 'enable',
+  };
+}
+
+/** Snapshot states as `snapshot-list` prints them (virDomainSnapshotState). */
+const SNAPSHOT_STATES = {
+  nostate: 'nostate',
+  running: 'running',
+  blocked: 'blocked',
+  paused: 'paused',
+  shutdown: 'shutdown',
+  shutoff: 'shutoff',
+  crashed: 'crashed',
+  pmsuspended: 'pmsuspended',
+  'disk-snapshot': 'disk-snapshot',
+} as const;
+
+export type SnapshotState = (typeof SNAPSHOT_STATES)[keyof typeof SNAPSHOT_STATES];
+
+export interface SnapshotInfo {
+  name: string;
+  createdAt: Date;
+  /** The domain's state when the snapshot was taken; reverting returns the domain to it. */
+  state: SnapshotState;
+}
+
+const SNAPSHOT_ROW = /^(.+?)\s+(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) ([+-])(\d{2})(\d{2})\s+(\S+)$/;
+
+/** `snapshot-list DOMAIN` (with -q: no header), oldest first. */
+export function parseSnapshotList(text: string): SnapshotInfo[] {
+  const tool = 'virsh snapshot-list';
+  const rows = lines(text).map((line) => {
+    const m = SNAPSHOT_ROW.exec(line);
+    if (!m) throw new UnexpectedOutputError(tool, `unexpected row "${line}"`, text);
+    const [, name = '', date = '', time = '', sign = '', hh = '', mm = '', word = ''] = m;
+    const state = (SNAPSHOT_STATES as Record<string, SnapshotState | undefined>)[word];
+    if (!state) throw new UnexpectedOutputError(tool, `unknown snapshot state "${word}"`, text);
+    const createdAt = new Date(`${date}T${time}${sign}${hh}:${mm}`);
+    if (Number.isNaN(createdAt.getTime())) throw new UnexpectedOutputError(tool, `bad creation time "${date} ${time}"`, text);
+    return { name, createdAt, state };
+  });
+  // virsh sorts by name; creation time (one-second resolution) then name is the useful order.
+  return rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+function decodeXmlEntities(value: string): string {
+  return value.replace(/&(#x[0-9a-fA-F]+|#\d+|lt|gt|amp|quot|apos);/g, (_, ref: string) =>
+    ref.startsWith('#x') ? String.fromCodePoint(parseInt(ref.slice(2), 16)) : ref.startsWith('#') ? String.fromCodePoint(Number(ref.slice(1))) : (ENTITIES[ref] ?? ''),
+  );
+}
+
+/** `metadata DOMAIN URI`: the platform's element, e.g. `<vm id="..."/>`; returns its id attribute. */
+export function parseVmMetadata(text: string): string {
+  const m = /^<vm\b[^>]*?\bid=(?:"([^"]*)"|'([^']*)')/.exec(text.trim());
+  if (!m) throw new UnexpectedOutputError('virsh metadata', 'expected <vm id="..."/>', text);
+  return decodeXmlEntities(m[1] ?? m[2] ?? '');
+}
+
+/** stderr of a command naming a snapshot the domain does not have. */
+export const isSnapshotMissing = (stderr: string) => /Domain snapshot not found|no domain snapshot with matching name/i.test(stderr);
+
+/** stderr of snapshot-create-as when the name is taken. */
+export const isSnapshotExisting = (stderr: string) => /domain (moment|snapshot) \S+ already exists/i.test(stderr);
+
+/** stderr of `metadata` when the domain has no element in that namespace. */
+export const isMetadataMissing = (stderr: string) => /metadata not found|Requested metadata element is not present/i.test(stderr);

@@ -9,7 +9,8 @@ export interface XmlElement {
 
 export type XmlNode = XmlElement | string;
 
-const XML_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+// A name, optionally with a namespace prefix (`cc:vm`, `xmlns:cc`).
+const XML_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*(:[A-Za-z_][A-Za-z0-9_.-]*)?$/;
 
 /** An element; attributes whose value is undefined are left out. */
 export function el(name: string, attrs: XmlElement['attrs'] = {}, ...children: Array<XmlNode | undefined | false>): XmlElement {

@@ -20,7 +20,7 @@ export async function applyCredit(tx: Tx, change: CreditChange): Promise<{ balan
   if (affected !== 1) {
     const exists = await tx.user.count({ where: { id: change.userId } });
     if (!exists) throw new AppError('NOT_FOUND', 'User was not found.');
-    throw new AppError('CONFLICT', 'Not enough credits for this.', { needed: -change.amount });
+    throw new AppError('INSUFFICIENT_CREDITS', `This needs ${-change.amount} credits; your balance is lower.`, { needed: -change.amount });
   }
   const { creditBalance } = await tx.user.findUniqueOrThrow({ where: { id: change.userId }, select: { creditBalance: true } });
   try {

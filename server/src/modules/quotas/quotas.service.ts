@@ -1,13 +1,17 @@
 import { config } from '../../config.js';
 import type { Tx } from '../../platform/db.js';
+import { AppError } from '../../platform/errors.js';
+import { queryOne } from '../../platform/sql.js';
 
-// Limits and usage per user. Reservations (later: VMs, containers) are conditional
-// UPDATEs on this row, checked by affected-row count, so concurrency cannot over-commit.
+// Limits and usage per user in one row. A reservation is one conditional UPDATE whose
+// affected-row count is checked, so no interleaving of requests can over-commit.
 
 export interface QuotaRow {
   maxVcpus: number; maxMemoryMiB: number; maxDiskGiB: number; maxVms: number;
   usedVcpus: number; usedMemoryMiB: number; usedDiskGiB: number; usedVms: number;
 }
+
+export interface Resources { vcpus: number; memoryMiB: number; diskGiB: number; vms: number }
 
 export const trialQuota = () => ({
   maxVcpus: config.TRIAL_QUOTA_VCPUS,
@@ -27,4 +31,55 @@ export function quotaView(q: QuotaRow | null) {
     limits: { vcpus: q.maxVcpus, memoryMiB: q.maxMemoryMiB, diskGiB: q.maxDiskGiB, vms: q.maxVms },
     used: { vcpus: q.usedVcpus, memoryMiB: q.usedMemoryMiB, diskGiB: q.usedDiskGiB, vms: q.usedVms },
   };
+}
+
+const LABELS: Record<keyof Resources, string> = { vcpus: 'vCPUs', memoryMiB: 'MiB of memory', diskGiB: 'GiB of disk', vms: 'VMs' };
+
+export async function reserveQuota(tx: Tx, userId: string, r: Resources): Promise<void> {
+  const affected = await tx.$executeRaw`
+    UPDATE Quota SET usedVcpus = usedVcpus + ${r.vcpus}, usedMemoryMiB = usedMemoryMiB + ${r.memoryMiB},
+                     usedDiskGiB = usedDiskGiB + ${r.diskGiB}, usedVms = usedVms + ${r.vms}
+    WHERE userId = ${userId}
+      AND usedVcpus + ${r.vcpus} <= maxVcpus AND usedMemoryMiB + ${r.memoryMiB} <= maxMemoryMiB
+      AND usedDiskGiB + ${r.diskGiB} <= maxDiskGiB AND usedVms + ${r.vms} <= maxVms`;
+  if (affected === 1) return;
+  // Say which resource is short, from the row as it is now.
+  const q = await tx.quota.findUnique({ where: { userId } });
+  const view = quotaView(q);
+  for (const k of ['vms', 'vcpus', 'memoryMiB', 'diskGiB'] as const) {
+    const available = view.limits[k] - view.used[k];
+    if (r[k] > available) {
+      throw new AppError('QUOTA_EXCEEDED', `Your quota allows ${available} more ${LABELS[k]}; this needs ${r[k]}.`, { resource: k, requested: r[k], available });
+    }
+  }
+  throw new AppError('QUOTA_EXCEEDED', 'Your quota does not allow this.', {});
+}
+
+export async function releaseQuota(tx: Tx, userId: string, r: Resources): Promise<void> {
+  await tx.$executeRaw`
+    UPDATE Quota SET usedVcpus = GREATEST(usedVcpus - ${r.vcpus}, 0), usedMemoryMiB = GREATEST(usedMemoryMiB - ${r.memoryMiB}, 0),
+                     usedDiskGiB = GREATEST(usedDiskGiB - ${r.diskGiB}, 0), usedVms = GREATEST(usedVms - ${r.vms}, 0)
+    WHERE userId = ${userId}`;
+}
+
+export const pricing = () => ({
+  creditsPerVcpuHour: config.CREDITS_PER_VCPU_HOUR,
+  creditsPerGiBMemoryHour: config.CREDITS_PER_GIB_MEMORY_HOUR,
+  creditsPerTenGiBDiskHour: config.CREDITS_PER_10_GIB_DISK_HOUR,
+});
+
+export function creditsPerHour(r: Pick<Resources, 'vcpus' | 'memoryMiB' | 'diskGiB'>): number {
+  const p = pricing();
+  return r.vcpus * p.creditsPerVcpuHour + Math.ceil(r.memoryMiB / 1024) * p.creditsPerGiBMemoryHour + Math.ceil(r.diskGiB / 10) * p.creditsPerTenGiBDiskHour;
+}
+
+export async function quotaOverview(userId: string) {
+  const q = await queryOne<QuotaRow & { creditBalance: number }>(
+    `SELECT q.*, u.creditBalance FROM Quota q JOIN \`User\` u ON u.id = q.userId WHERE q.userId = ?`, [userId]);
+  const view = quotaView(q ?? null);
+  const headroom = {
+    vcpus: view.limits.vcpus - view.used.vcpus, memoryMiB: view.limits.memoryMiB - view.used.memoryMiB,
+    diskGiB: view.limits.diskGiB - view.used.diskGiB, vms: view.limits.vms - view.used.vms,
+  };
+  return { ...view, headroom, pricing: pricing(), credits: { balance: q?.creditBalance ?? 0 } };
 }

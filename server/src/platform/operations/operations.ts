@@ -128,7 +128,9 @@ async function runOperation(job: Job<{ id: string }>): Promise<void> {
       await step.compensate(ctx);
       rec.state = 'compensated';
     } catch (e) {
-      clean = false;
+      // The failed step may have made nothing, so failing to undo it is not a dirty ending;
+      // failing to undo a step that completed is.
+      if (i !== failedAt) clean = false;
       rec.error = `${rec.error ? `${rec.error}; ` : ''}undo failed: ${message(e)}`;
       log.error({ step: rec.name, err: message(e) }, 'compensation failed');
     }

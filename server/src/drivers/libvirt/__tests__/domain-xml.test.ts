@@ -68,6 +68,29 @@ describe('buildDomainXml', () => {
     expect(xml).not.toContain(`device='cdrom'`);
   });
 
+  it('has what a VM needs: current memory, ACPI, power/reboot actions, pty serial + console, metadata', () => {
+    const xml = buildDomainXml({ ...spec, vmId: 'cl9x0abc123', memoryMiB: 256, vcpus: 2 });
+    expect(wellFormed(xml)).toBe('domain');
+    expect(xml).toContain(`<memory unit='MiB'>256</memory>\n  <currentMemory unit='MiB'>256</currentMemory>`);
+    expect(xml).toContain(`<vcpu placement='static'>2</vcpu>`);
+    expect(xml).toMatch(/<os>\s*<type arch='x86_64'>hvm<\/type>\s*<boot dev='hd'\/>\s*<\/os>/);
+    expect(xml).toMatch(/<features>\s*<acpi\/>\s*<apic\/>\s*<\/features>/);
+    expect(xml).toContain('<on_poweroff>destroy</on_poweroff>');
+    expect(xml).toContain('<on_reboot>restart</on_reboot>');
+    expect(xml).toMatch(/<serial type='pty'>\s*<target port='0'\/>\s*<\/serial>\s*<console type='pty'>\s*<target type='serial' port='0'\/>/);
+    expect(xml).toMatch(/<disk type='file' device='cdrom'>\s*<driver name='qemu' type='raw'\/>\s*<source file='[^']+'\/>\s*<target dev='hdc' bus='ide'\/>\s*<readonly\/>/);
+    expect(xml).toContain(`<metadata>\n    <cc:vm xmlns:cc='https://campus.cloud/vm' id='cl9x0abc123'/>\n  </metadata>`);
+    expect(xml).not.toContain('passwd');
+  });
+
+  it('escapes the VM id in metadata, logs the serial console when asked, sets a VNC password when given', () => {
+    const xml = buildDomainXml({ ...spec, vmId: `x'/><evil/>&`, serialLog: '/var/lib/libvirt/images/web-1-console.log', vncPassword: 'pa55word' });
+    expect(wellFormed(xml)).toBe('domain');
+    expect(xml).toContain(`id='x&apos;/&gt;&lt;evil/&gt;&amp;'`);
+    expect(xml).toMatch(/<serial type='pty'>\s*<log file='\/var\/lib\/libvirt\/images\/web-1-console.log' append='on'\/>\s*<target port='0'\/>/);
+    expect(xml).toContain(`<graphics type='vnc' autoport='yes' listen='127.0.0.1' passwd='pa55word'>`);
+  });
+
   it('escapes free text (the description) instead of letting it become markup', () => {
     const xml = buildDomainXml({ ...spec, description: `</description><devices><disk/></devices><description>'"&` });
     expect(wellFormed(xml)).toBe('domain');
@@ -88,6 +111,11 @@ describe('buildDomainXml', () => {
     ['fractional vCPUs', { vcpus: 1.5 }],
     ['a quoting kernel command line', { kernel: { path: '/boot/vmlinuz', cmdline: `a" init=/bin/sh "` } }],
     ['a bad uuid', { uuid: 'not-a-uuid' }],
+    ['an empty VM id', { vmId: '' }],
+    ['a VM id with a control character', { vmId: 'a\u0001b' }],
+    ['a long VNC password', { vncPassword: '123456789' }],
+    ['a VNC password with a space', { vncPassword: 'a b' }],
+    ['a serial log with a quote', { serialLog: "/var/log/a'b" }],
   ])('refuses %s', (_label, change) => {
     expect(() => buildDomainXml({ ...spec, ...change })).toThrow(UnsafeValueError);
   });

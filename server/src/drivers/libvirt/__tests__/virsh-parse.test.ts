@@ -1,12 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { UnexpectedOutputError } from '../../driver-errors.js';
-import { parseDfSizeAvail, parseQemuImgInfo } from '../disk-parse.js';
+import { isImageLocked, parseDfSizeAvail, parseIsoPrimaryDescriptor, parseQemuImgInfo } from '../disk-parse.js';
 import {
   isDomainAlreadyActive,
   isDomainMissing,
   isDomainNotRunning,
+  isMetadataMissing,
+  isSnapshotExisting,
+  isSnapshotMissing,
+  parseDomainInfo,
   parseDomainList,
+  parseDomainTable,
+  parseSnapshotList,
+  parseVmMetadata,
   parseDomainState,
   parseDomainStats,
   parseNodeInfo,
@@ -101,7 +108,84 @@ describe('virsh parsers on captured output', () => {
   });
 });
 
+describe('virsh parsers for the VM lifecycle, on captured output', () => {
+  it('list --all: name, state and id of running, paused and shut-off domains', () => {
+    expect(parseDomainTable(fixture('list-all-table.txt'))).toEqual([
+      { name: 'cc-fixture-run', state: 'running', id: 10 },
+      { name: 'cc-fixture-off', state: 'shutoff', id: null },
+    ]);
+    expect(parseDomainTable(fixture('list-all-paused.txt'))).toEqual([
+      { name: 'cc-fixture-run', state: 'paused', id: 11 },
+      { name: 'cc-fixture-off', state: 'shutoff', id: null },
+    ]);
+    expect(parseDomainTable(' 3    web 1   in shutdown\n')).toEqual([{ name: 'web 1', state: 'shutdown', id: 3 }]);
+    expect(parseDomainTable('')).toEqual([]);
+    expect(() => parseDomainTable(' 1   x   exploded\n')).toThrow(UnexpectedOutputError);
+  });
+
+  it('dominfo of a running and a shut-off domain', () => {
+    expect(parseDomainInfo(fixture('dominfo-running.txt'))).toEqual({
+      id: 10,
+      name: 'cc-fixture-run',
+      uuid: '498f7fb1-f33b-4aaf-9ba9-52f3be919c0f',
+      state: 'running',
+      vcpus: 1,
+      maxMemoryKiB: 131072,
+      usedMemoryKiB: 131072,
+      persistent: true,
+      autostart: false,
+    });
+    expect(parseDomainInfo(fixture('dominfo-shutoff.txt'))).toMatchObject({ id: null, state: 'shutoff', vcpus: 1, maxMemoryKiB: 131072 });
+    expect(() => parseDomainInfo(fixture('dominfo-shutoff.txt').replace('131072 KiB', 'lots'))).toThrow(/Max memory/);
+  });
+
+  it('snapshot-list of a running domain (memory snapshots), a shut-off one, and none', () => {
+    expect(parseSnapshotList(fixture('snapshot-list-running.txt'))).toEqual([
+      { name: 'snap-run', createdAt: new Date('2026-11-25T18:02:26Z'), state: 'running' },
+      { name: 'snap-run-2', createdAt: new Date('2026-11-25T18:02:28Z'), state: 'running' },
+    ]);
+    // virsh sorts by name; the parser by creation time. A name made elsewhere may hold spaces.
+    expect(parseSnapshotList(fixture('snapshot-list-shutoff.txt'))).toEqual([
+      { name: 'snap-off', createdAt: new Date('2026-11-25T18:02:25Z'), state: 'shutoff' },
+      { name: 'snap with space', createdAt: new Date('2026-11-25T18:02:28Z'), state: 'shutoff' },
+    ]);
+    expect(parseSnapshotList(fixture('snapshot-list-empty.txt'))).toEqual([]);
+    expect(parseSnapshotList(' s   2026-01-02 03:04:05 +0130   disk-snapshot\n')).toEqual([{ name: 's', createdAt: new Date('2026-01-02T01:34:05Z'), state: 'disk-snapshot' }]);
+    expect(() => parseSnapshotList(' s   yesterday   running\n')).toThrow(UnexpectedOutputError);
+  });
+
+  it('metadata: the platform VM id, entities decoded', () => {
+    expect(parseVmMetadata(fixture('metadata-vm.txt'))).toBe("vm'<1");
+    expect(parseVmMetadata(`<vm id='a&amp;b&#x41;&#66;'/>`)).toBe('a&bAB');
+    expect(() => parseVmMetadata('<other/>')).toThrow(UnexpectedOutputError);
+  });
+
+  it('recognises the benign and the telling failures by their stderr', () => {
+    expect(isSnapshotExisting(fixture('snapshot-create-exists.stderr.txt'))).toBe(true);
+    expect(isSnapshotMissing(fixture('snapshot-revert-missing.stderr.txt'))).toBe(true);
+    expect(isSnapshotMissing(fixture('snapshot-delete-missing.stderr.txt'))).toBe(true);
+    expect(isSnapshotMissing(fixture('snapshot-list-domain-missing.stderr.txt'))).toBe(false);
+    expect(isDomainMissing(fixture('snapshot-list-domain-missing.stderr.txt'))).toBe(true);
+    expect(isDomainMissing(fixture('snapshot-revert-missing.stderr.txt'))).toBe(false);
+    expect(isDomainNotRunning(fixture('reboot-not-running.stderr.txt'))).toBe(true);
+    expect(isMetadataMissing(fixture('metadata-missing.stderr.txt'))).toBe(true);
+    expect(fixture('undefine-with-snapshots.stderr.txt')).toMatch(/cannot delete inactive domain with 2 snapshots/);
+  });
+});
+
 describe('disk tool parsers on captured output', () => {
+  it('od of an ISO primary volume descriptor: volume and application id; not an ISO: null', () => {
+    expect(parseIsoPrimaryDescriptor(fixture('od-seed-iso-pvd.txt'))).toEqual({ volumeId: 'cidata', applicationId: 'cc-seed-0123456789abcdef0123456789abcdef' });
+    expect(parseIsoPrimaryDescriptor(fixture('od-qcow2-pvd.txt'))).toBeNull();
+    expect(parseIsoPrimaryDescriptor('')).toBeNull();
+    expect(() => parseIsoPrimaryDescriptor('od: error')).toThrow(UnexpectedOutputError);
+  });
+
+  it('qemu-img on an image a running domain holds', () => {
+    expect(isImageLocked(fixture('qemu-img-resize-locked.stderr.txt'))).toBe(true);
+    expect(isImageLocked(fixture('qemu-img-resize-shrink.stderr.txt'))).toBe(false);
+  });
+
   it('df --output=avail', () => {
     expect(parseDfSizeAvail(fixture('df-size-avail.txt'))).toEqual({ totalBytes: 270553174016, freeBytes: 83126112256 });
     expect(() => parseDfSizeAvail('Used\n1\n')).toThrow(UnexpectedOutputError);

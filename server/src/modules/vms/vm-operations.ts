@@ -1,0 +1,190 @@
+import { config } from '../../config.js';
+import { db } from '../../platform/db.js';
+import { defineOperation, PermanentStepError, type StepContext } from '../../platform/operations/operations.js';
+import type { DomainState } from '../../drivers/hypervisor.js';
+import { buildDomainXml } from '../../drivers/libvirt/domain-xml.js';
+import { applyCredit } from '../credits/credits.service.js';
+import { releaseQuota } from '../quotas/quotas.service.js';
+import { driversFor } from '../hosts/host-connections.js';
+import type { VmState } from '../../generated/prisma/enums.js';
+
+// The VM sagas. Every step checks before it acts (the drivers treat "already there" and
+// "already gone" as success), so a retried job or a restarted worker resumes safely.
+
+export interface VmOpParams { vmId: string }
+
+async function loadVm(vmId: string) {
+  const vm = await db.vm.findUnique({ where: { id: vmId }, include: { host: true, template: true } });
+  if (!vm) throw new PermanentStepError('The VM no longer exists.');
+  if (!vm.host) throw new PermanentStepError('The VM has no host.');
+  const hypervisor = (await driversFor(vm.host)).hypervisor;
+  const paths = { disk: `${vm.host.imageDir}/${vm.domainName}.qcow2`, seed: `${vm.host.imageDir}/${vm.domainName}-seed.iso` };
+  return { vm, host: vm.host, template: vm.template, hypervisor, paths };
+}
+
+type Ctx = StepContext<VmOpParams>;
+
+async function waitFor(ctx: Ctx, wanted: DomainState[], timeoutMs: number): Promise<DomainState | null> {
+  const { vm, hypervisor } = await loadVm(ctx.params.vmId);
+  const deadline = Date.now() + timeoutMs;
+  let state: DomainState | null = null;
+  while (Date.now() < deadline) {
+    state = await hypervisor.domainState(vm.domainName);
+    if (state && wanted.includes(state)) return state;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return state;
+}
+
+/** Ends an operation: the VM is free again, in the state the host reports. */
+async function release(vmId: string, state: VmState, lastError: string | null = null) {
+  await db.vm.update({ where: { id: vmId }, data: { state, currentOperationId: null, lastError } });
+}
+
+async function actualState(vmId: string): Promise<VmState> {
+  try {
+    const { vm, hypervisor } = await loadVm(vmId);
+    const s = await hypervisor.domainState(vm.domainName);
+    return s === 'running' ? 'running' : s === null ? 'error' : 'stopped';
+  } catch {
+    return 'error';
+  }
+}
+
+const undefine = async (ctx: Ctx) => {
+  const { vm, hypervisor } = await loadVm(ctx.params.vmId);
+  await hypervisor.destroy(vm.domainName);
+  await hypervisor.undefine(vm.domainName);
+};
+
+defineOperation<VmOpParams>({
+  kind: 'vm.create',
+  steps: [
+    {
+      name: 'clone-disk',
+      run: async (ctx) => {
+        const { vm, template, hypervisor, paths } = await loadVm(ctx.params.vmId);
+        await hypervisor.createLinkedClone({ base: template.imagePath, target: paths.disk, sizeGiB: vm.diskGiB });
+      },
+      compensate: async (ctx) => { const { hypervisor, paths } = await loadVm(ctx.params.vmId); await hypervisor.removeFile(paths.disk); },
+    },
+    {
+      name: 'seed-iso',
+      run: async (ctx) => {
+        const { vm, hypervisor, paths } = await loadVm(ctx.params.vmId);
+        await hypervisor.createSeedIso({ path: paths.seed, hostname: vm.name, instanceId: vm.id, sshAuthorizedKeys: vm.sshPublicKey ? [vm.sshPublicKey] : [] });
+      },
+      compensate: async (ctx) => { const { hypervisor, paths } = await loadVm(ctx.params.vmId); await hypervisor.removeFile(paths.seed); },
+    },
+    {
+      name: 'define',
+      run: async (ctx) => {
+        const { vm, hypervisor, paths } = await loadVm(ctx.params.vmId);
+        const xml = buildDomainXml({
+          name: vm.domainName, uuid: vm.id, memoryMiB: vm.memoryMiB, vcpus: vm.vcpus,
+          disk: { path: paths.disk, format: 'qcow2' }, seedIso: paths.seed,
+          nics: [{ bridge: config.VM_BRIDGE }], description: `campus-cloud vm ${vm.id} (${vm.name})`,
+        });
+        await hypervisor.defineDomain(xml);
+      },
+      compensate: undefine,
+    },
+    {
+      name: 'start',
+      run: async (ctx) => {
+        const { vm, hypervisor } = await loadVm(ctx.params.vmId);
+        if ((await hypervisor.domainState(vm.domainName)) !== 'running') await hypervisor.start(vm.domainName);
+      },
+    },
+    {
+      name: 'wait-running',
+      run: async (ctx) => {
+        const s = await waitFor(ctx, ['running'], 60_000);
+        if (s !== 'running') throw new Error(`The VM did not reach "running" (it is ${s ?? 'gone'}).`);
+      },
+    },
+  ],
+  onSucceeded: async (ctx) => release(ctx.params.vmId, 'running'),
+  onGaveUp: async (ctx, error) => {
+    // Nothing is left on the host (compensated), so nothing stays reserved or charged.
+    await db.$transaction(async (tx) => {
+      const vm = await tx.vm.findUniqueOrThrow({ where: { id: ctx.params.vmId } });
+      if (vm.quotaHeld) {
+        await releaseQuota(tx, vm.ownerId, { vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, diskGiB: vm.diskGiB, vms: 1 });
+        await applyCredit(tx, { userId: vm.ownerId, amount: vm.creditsPerHour, reason: 'vm-create-refund', reference: `vm:${vm.id}:refund` });
+      }
+      await tx.vm.update({ where: { id: vm.id }, data: { quotaHeld: false, state: 'error', currentOperationId: null, lastError: `Creation failed and was rolled back: ${error}`.slice(0, 1000) } });
+    });
+  },
+});
+
+defineOperation<VmOpParams>({
+  kind: 'vm.start',
+  steps: [
+    { name: 'start', run: async (ctx) => { const { vm, hypervisor } = await loadVm(ctx.params.vmId); if ((await hypervisor.domainState(vm.domainName)) !== 'running') await hypervisor.start(vm.domainName); } },
+    { name: 'wait-running', run: async (ctx) => { if ((await waitFor(ctx, ['running'], 60_000)) !== 'running') throw new Error('The VM did not start.'); } },
+  ],
+  onSucceeded: async (ctx) => release(ctx.params.vmId, 'running'),
+  onGaveUp: async (ctx, error) => release(ctx.params.vmId, await actualState(ctx.params.vmId), error),
+});
+
+defineOperation<VmOpParams>({
+  kind: 'vm.shutdown',
+  steps: [
+    { name: 'shutdown', run: async (ctx) => { const { vm, hypervisor } = await loadVm(ctx.params.vmId); if ((await hypervisor.domainState(vm.domainName)) === 'running') await hypervisor.shutdown(vm.domainName); } },
+    {
+      // ACPI first; a guest that ignores it is powered off after the timeout.
+      name: 'wait-stopped',
+      run: async (ctx) => {
+        if ((await waitFor(ctx, ['shutoff'], config.VM_SHUTDOWN_TIMEOUT_MS)) === 'shutoff') return;
+        const { vm, hypervisor } = await loadVm(ctx.params.vmId);
+        await hypervisor.destroy(vm.domainName);
+      },
+    },
+  ],
+  onSucceeded: async (ctx) => release(ctx.params.vmId, 'stopped'),
+  onGaveUp: async (ctx, error) => release(ctx.params.vmId, await actualState(ctx.params.vmId), error),
+});
+
+defineOperation<VmOpParams>({
+  kind: 'vm.poweroff',
+  steps: [{ name: 'destroy', run: async (ctx) => { const { vm, hypervisor } = await loadVm(ctx.params.vmId); await hypervisor.destroy(vm.domainName); } }],
+  onSucceeded: async (ctx) => release(ctx.params.vmId, 'stopped'),
+  onGaveUp: async (ctx, error) => release(ctx.params.vmId, await actualState(ctx.params.vmId), error),
+});
+
+defineOperation<VmOpParams>({
+  kind: 'vm.reboot',
+  steps: [
+    { name: 'reboot', run: async (ctx) => { const { vm, hypervisor } = await loadVm(ctx.params.vmId); await hypervisor.reboot(vm.domainName); } },
+    { name: 'wait-running', run: async (ctx) => { if ((await waitFor(ctx, ['running'], 60_000)) !== 'running') throw new Error('The VM did not come back.'); } },
+  ],
+  onSucceeded: async (ctx) => release(ctx.params.vmId, 'running'),
+  onGaveUp: async (ctx, error) => release(ctx.params.vmId, await actualState(ctx.params.vmId), error),
+});
+
+defineOperation<VmOpParams>({
+  kind: 'vm.delete',
+  steps: [
+    { name: 'undefine', run: undefine },
+    {
+      name: 'remove-disks',
+      run: async (ctx) => {
+        const { hypervisor, paths } = await loadVm(ctx.params.vmId);
+        await hypervisor.removeFile(paths.disk);
+        await hypervisor.removeFile(paths.seed);
+      },
+    },
+    {
+      name: 'release',
+      run: async (ctx) => {
+        await db.$transaction(async (tx) => {
+          const vm = await tx.vm.findUniqueOrThrow({ where: { id: ctx.params.vmId } });
+          if (vm.quotaHeld) await releaseQuota(tx, vm.ownerId, { vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, diskGiB: vm.diskGiB, vms: 1 });
+          await tx.vm.update({ where: { id: vm.id }, data: { quotaHeld: false, state: 'deleted', activeName: null, deletedAt: new Date(), currentOperationId: null } });
+        });
+      },
+    },
+  ],
+  onGaveUp: async (ctx, error) => release(ctx.params.vmId, await actualState(ctx.params.vmId), `Delete failed: ${error}`),
+});
