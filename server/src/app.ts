@@ -22,10 +22,13 @@ import { auditRoutes } from './modules/audit/audit.routes.js';
 import { hostsRoutes, sshKeyRoutes } from './modules/hosts/hosts.routes.js';
 import { adminTemplatesRoutes, templatesRoutes } from './modules/templates/templates.routes.js';
 import { operationsRoutes, quotaRoutes, vmsRoutes } from './modules/vms/vms.routes.js';
+import { consoleRoutes } from './modules/console/console.routes.js';
+import { adminVmsRoutes, findingsRoutes, reconcileRoutes } from './modules/vms/vms.admin.routes.js';
 
 // More specific prefixes first: /api/me/tokens before /api/me.
 const modules: ModuleRouter[] = [authRoutes, tokensRoutes, creditsRoutes, meRoutes, adminUsersRoutes, auditRoutes, hostsRoutes, sshKeyRoutes,
-  templatesRoutes, adminTemplatesRoutes, vmsRoutes, operationsRoutes, quotaRoutes];
+  templatesRoutes, adminTemplatesRoutes, vmsRoutes, operationsRoutes, quotaRoutes,
+  adminVmsRoutes, findingsRoutes, reconcileRoutes];
 
 export interface AppOptions {
   /** Directory of the built SPA to serve (production); empty to serve none. */

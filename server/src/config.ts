@@ -46,6 +46,7 @@ const schema = z.object({
   VM_OVERCOMMIT_MEMORY: z.coerce.number().positive().default(1.5),
   VM_PLACEMENT: z.enum(['spread', 'pack']).default('spread'),
   VM_BRIDGE: z.string().regex(/^[a-z][a-z0-9-]{0,14}$/).default('br-int'),
+  VM_RECONCILE_CRON: z.string().default('15 */1 * * * *'),
   VM_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   CREDITS_PER_VCPU_HOUR: z.coerce.number().int().nonnegative().default(1),
   CREDITS_PER_GIB_MEMORY_HOUR: z.coerce.number().int().nonnegative().default(1),

@@ -12,6 +12,8 @@ import { closeHostConnections } from './modules/hosts/host-connections.js';
 import { requeueStranded, startOperationWorker, stopOperations } from './platform/operations/operations.js';
 import { schedule } from './platform/schedules.js';
 import './modules/vms/vm-operations.js';
+import { attachConsole } from './modules/console/console.ws.js';
+import { reconcileHosts } from './modules/vms/vm-reconcile.js';
 
 const app = createApp({ idempotency: process.env.BENCH_DISABLE_IDEMPOTENCY !== '1' });
 const server: Server = app.listen(config.PORT, config.HOST, () => {
@@ -20,10 +22,12 @@ const server: Server = app.listen(config.PORT, config.HOST, () => {
   logger.info({ port }, `Campus Cloud listening on http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`);
 });
 server.keepAliveTimeout = 65_000;
+const consoles = attachConsole(server);
 scheduleHostTasks();
 startOperationWorker();
 // An operation whose enqueue was lost with a crashed process is queued again.
 schedule('operations-requeue', '*/1 * * * *', async () => { await requeueStranded(); });
+schedule('vm-reconcile', config.VM_RECONCILE_CRON, async () => { await reconcileHosts(); });
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -32,6 +36,7 @@ async function shutdown(signal: string) {
   logger.info({ signal }, 'shutting down');
   const force = setTimeout(() => process.exit(1), 10_000).unref();
   server.close();
+  consoles.close();
   await stopSchedules();
   await stopOperations();
   await closeHostConnections();

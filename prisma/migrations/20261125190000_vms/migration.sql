@@ -66,6 +66,22 @@ CREATE TABLE `Operation` (
     PRIMARY KEY (`id`)
 ) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 
+-- CreateTable
+CREATE TABLE `Finding` (
+    `id` CHAR(36) NOT NULL,
+    `kind` VARCHAR(32) NOT NULL,
+    `hostId` CHAR(36) NOT NULL,
+    `vmId` CHAR(36) NULL,
+    `domainName` VARCHAR(80) NOT NULL,
+    `message` VARCHAR(1000) NOT NULL,
+    `createdAt` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+    `resolvedAt` DATETIME(3) NULL,
+
+    INDEX `Finding_resolvedAt_createdAt_idx`(`resolvedAt`, `createdAt`),
+    INDEX `Finding_hostId_domainName_kind_idx`(`hostId`, `domainName`, `kind`),
+    PRIMARY KEY (`id`)
+) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+
 -- AddForeignKey
 ALTER TABLE `Vm` ADD CONSTRAINT `Vm_ownerId_fkey` FOREIGN KEY (`ownerId`) REFERENCES `User`(`id`) ON DELETE CASCADE ON UPDATE CASCADE;
 

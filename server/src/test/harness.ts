@@ -6,6 +6,7 @@ import { db } from '../platform/db.js';
 import { redis } from '../platform/redis.js';
 import { config } from '../config.js';
 import { bumpAuthVersion } from '../platform/auth.js';
+import { attachConsole } from '../modules/console/console.ws.js';
 
 // A real HTTP server on an ephemeral port, real MariaDB and Redis underneath; tables
 // are truncated and the test Redis keys removed between tests.
@@ -17,14 +18,15 @@ export async function startServer(opts: AppOptions = {}): Promise<TestServer> {
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
+  const consoles = attachConsole(server);
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () => new Promise<void>((resolve) => { consoles.close(); server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
 
-const TABLES = ['AuditLog', 'Operation', 'Vm', 'Template', 'ApiToken', 'CreditEntry', 'Quota', 'User', 'Host'];
+const TABLES = ['AuditLog', 'Finding', 'Operation', 'Vm', 'Template', 'ApiToken', 'CreditEntry', 'Quota', 'User', 'Host'];
 
 export async function resetState(): Promise<void> {
   // Children first; DELETE rather than TRUNCATE so foreign keys stay checked.

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { db } from '../../../platform/db.js';
-import { adminClient, Client, resetState, startServer, type TestServer } from '../../../test/harness.js';
-import { labHosts } from '../../../drivers/__tests__/lab-hosts.js';
+import { Client, startServer, type TestServer } from '../../../test/harness.js';
 import { startOperationWorker, stopOperations } from '../../../platform/operations/operations.js';
-import { closeHostConnections, driversFor } from '../../hosts/host-connections.js';
+import { closeHostConnections } from '../../hosts/host-connections.js';
+import { finished, lab1, lab2, onHost, prepareLab, vmBody } from './vm-lab.js';
 
 // VMs end to end on the lab's real hosts: real SSH, real libvirt/QEMU (TCG), real BullMQ.
-const [lab1, lab2] = labHosts(2);
 
 let srv: TestServer;
 let admin: Client;
@@ -15,50 +14,9 @@ let templateId: string;
 
 beforeAll(async () => { srv = await startServer(); startOperationWorker({ concurrency: 8 }); });
 afterAll(async () => { await stopOperations(); await srv.close(); await closeHostConnections(); });
+beforeEach(async () => { ({ admin, templateId } = await prepareLab(srv.url)); });
 
-beforeEach(async () => {
-  // Leave nothing on the hosts from an earlier test before the rows go.
-  for (const vm of await db.vm.findMany({ where: { state: { not: 'deleted' } }, include: { host: true } })) {
-    if (!vm.host) continue;
-    const { hypervisor } = await driversFor(vm.host);
-    await hypervisor.destroy(vm.domainName).catch(() => {});
-    await hypervisor.undefine(vm.domainName).catch(() => {});
-    await hypervisor.removeFile(`${vm.host.imageDir}/${vm.domainName}.qcow2`).catch(() => {});
-    await hypervisor.removeFile(`${vm.host.imageDir}/${vm.domainName}-seed.iso`).catch(() => {});
-  }
-  await resetState();
-  admin = await adminClient(srv.url);
-  for (const lab of [lab1!, lab2!]) {
-    const r = await admin.post('/api/admin/hosts', { name: lab.name, address: lab.address, zone: 'lab' });
-    expect(r.body.host.status).toBe('ready');
-  }
-  const t = await admin.post('/api/admin/templates', {
-    name: 'tiny', osLabel: 'Tiny Linux (busybox)', zone: 'lab', imagePath: lab1!.baseImage, defaultDiskGiB: 1, maxDiskGiB: 4, minMemoryMiB: 64,
-  });
-  expect(t.status).toBe(201);
-  templateId = t.body.template.id;
-});
-
-const finished = async (c: Client, opId: string) => {
-  let op: { state: string; error: string | null; steps: { name: string; state: string }[] } | undefined;
-  await expect.poll(async () => {
-    op = (await c.get(`/api/operations/${opId}`)).body.operation;
-    return op?.state;
-  }, { timeout: 120_000, interval: 300 }).toMatch(/succeeded|failed|compensated/);
-  return op!;
-};
-
-const onHost = async (vmId: string) => {
-  const vm = await db.vm.findUniqueOrThrow({ where: { id: vmId }, include: { host: true } });
-  const { hypervisor } = await driversFor(vm.host!);
-  return {
-    state: await hypervisor.domainState(vm.domainName),
-    disk: await hypervisor.fileExists(`${vm.host!.imageDir}/${vm.domainName}.qcow2`),
-    seed: await hypervisor.fileExists(`${vm.host!.imageDir}/${vm.domainName}-seed.iso`),
-  };
-};
-
-const body = (over: Record<string, unknown> = {}) => ({ name: `vm-${randomUUID().slice(0, 6)}`, templateId, vcpus: 1, memoryMiB: 128, diskGiB: 1, ...over });
+const body = (over: Record<string, unknown> = {}) => vmBody(templateId, over);
 
 describe('a VM from create to delete', () => {
   it('creates a running VM (confirmed on the host), stops, starts, powers off, and deletes it leaving nothing', async () => {

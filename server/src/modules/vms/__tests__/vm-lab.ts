@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
+import { db } from '../../../platform/db.js';
+import { adminClient, Client, resetState } from '../../../test/harness.js';
+import { labHosts } from '../../../drivers/__tests__/lab-hosts.js';
+import { driversFor } from '../../hosts/host-connections.js';
+
+// Shared by the VM tests: the lab's two hosts registered in zone "lab", a template on the
+// lab's tiny bootable image, and helpers to follow operations and look at the host.
+export const [lab1, lab2] = labHosts(2);
+
+/** Removes what earlier tests left on the hosts, resets the database, registers the lab. */
+export async function prepareLab(base: string): Promise<{ admin: Client; templateId: string }> {
+  for (const vm of await db.vm.findMany({ where: { state: { not: 'deleted' } }, include: { host: true } })) {
+    if (!vm.host) continue;
+    const { hypervisor } = await driversFor(vm.host);
+    await hypervisor.destroy(vm.domainName).catch(() => {});
+    await hypervisor.undefine(vm.domainName).catch(() => {});
+    await hypervisor.removeFile(`${vm.host.imageDir}/${vm.domainName}.qcow2`).catch(() => {});
+    await hypervisor.removeFile(`${vm.host.imageDir}/${vm.domainName}-seed.iso`).catch(() => {});
+  }
+  await resetState();
+  const admin = await adminClient(base);
+  for (const lab of [lab1!, lab2!]) {
+    const r = await admin.post('/api/admin/hosts', { name: lab.name, address: lab.address, zone: 'lab' });
+    expect(r.body.host.status).toBe('ready');
+  }
+  const t = await admin.post('/api/admin/templates', {
+    name: 'tiny', osLabel: 'Tiny Linux (busybox)', zone: 'lab', imagePath: lab1!.baseImage, defaultDiskGiB: 1, maxDiskGiB: 4, minMemoryMiB: 64,
+  });
+  expect(t.status).toBe(201);
+  return { admin, templateId: t.body.template.id };
+}
+
+export interface OpView { state: string; error: string | null; steps: { name: string; state: string }[] }
+
+export async function finished(c: Client, opId: string): Promise<OpView> {
+  let op: OpView | undefined;
+  await expect.poll(async () => {
+    op = (await c.get(`/api/operations/${opId}`)).body.operation;
+    return op?.state;
+  }, { timeout: 120_000, interval: 300 }).toMatch(/succeeded|failed|compensated/);
+  return op!;
+}
+
+export async function onHost(vmId: string) {
+  const vm = await db.vm.findUniqueOrThrow({ where: { id: vmId }, include: { host: true } });
+  const { hypervisor } = await driversFor(vm.host!);
+  return {
+    state: await hypervisor.domainState(vm.domainName),
+    disk: await hypervisor.fileExists(`${vm.host!.imageDir}/${vm.domainName}.qcow2`),
+    seed: await hypervisor.fileExists(`${vm.host!.imageDir}/${vm.domainName}-seed.iso`),
+  };
+}
+
+export const vmBody = (templateId: string, over: Record<string, unknown> = {}) =>
+  ({ name: `vm-${randomUUID().slice(0, 6)}`, templateId, vcpus: 1, memoryMiB: 128, diskGiB: 1, ...over });
