@@ -27,7 +27,7 @@ import { adminVmsRoutes, findingsRoutes, reconcileRoutes } from './modules/vms/v
 
 // More specific prefixes first: /api/me/tokens before /api/me.
 const modules: ModuleRouter[] = [authRoutes, tokensRoutes, creditsRoutes, meRoutes, adminUsersRoutes, auditRoutes, hostsRoutes, sshKeyRoutes,
-  templatesRoutes, adminTemplatesRoutes, vmsRoutes, operationsRoutes, quotaRoutes,
+  templatesRoutes, adminTemplatesRoutes, vmsRoutes, consoleRoutes, operationsRoutes, quotaRoutes,
   adminVmsRoutes, findingsRoutes, reconcileRoutes];
 
 export interface AppOptions {

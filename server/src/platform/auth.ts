@@ -129,6 +129,16 @@ export function bearerOf(req: Request): string | undefined {
   return m?.[1];
 }
 
+/**
+ * The caller behind a bearer token or a session cookie value, for entry points outside the
+ * Express chain (WebSocket upgrades). The bearer wins when both are given, as in resolvePrincipal.
+ */
+export async function principalFromCredentials(creds: { bearer?: string; sessionCookie?: string }): Promise<Principal | undefined> {
+  if (creds.bearer) return principalFromToken(creds.bearer);
+  if (creds.sessionCookie) return principalFromSession(creds.sessionCookie);
+  return undefined;
+}
+
 /** Resolves the caller if any credential is presented; never rejects by itself. */
 export const resolvePrincipal: RequestHandler = async (req, _res, next) => {
   const bearer = bearerOf(req);

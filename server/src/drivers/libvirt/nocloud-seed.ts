@@ -3,8 +3,9 @@ import { UnsafeValueError } from '../driver-errors.js';
 
 // The two files of a NoCloud seed (cloud-init's datasource read from a volume labelled
 // `cidata`): meta-data (instance-id, local-hostname) and user-data (#cloud-config). Values are
-// validated, then written as JSON strings, which are valid YAML double-quoted scalars; every
-// value is printable ASCII, so JSON's escapes (\" and \\) are the only ones that can occur.
+// validated, then written as JSON strings, which are valid YAML double-quoted scalars. Anything
+// outside printable ASCII is escaped too (\uXXXX, or YAML's \UXXXXXXXX beyond the BMP), so
+// neither YAML 1.1's extra line breaks (U+0085, U+2028, U+2029) nor a BOM can reach the file raw.
 
 export interface NoCloudSeed {
   hostname: string;
@@ -20,20 +21,29 @@ export interface SeedFiles {
   digest: string;
 }
 
-// RFC 1123 host name: dot-separated labels of a-z, 0-9 and "-", not starting or ending with "-".
-const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+// Dot-separated labels of 1-63 of a-z, 0-9 and "-", not starting with "-". (RFC 1123 also
+// forbids a trailing "-"; Linux accepts it, and the VM name rules allow it, so the driver does.)
+const LABEL = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-// One OpenSSH public key line: type, base64 blob, optional comment of printable ASCII.
+// One OpenSSH public key line: type, base64 blob, optional comment (one line: no CR, LF or NUL).
 const SSH_KEY =
-  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}( [\x20-\x7e]{1,256})?$/;
+  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\r\n\0]{1,256})?$/;
+// A UTF-16 surrogate without its partner (not a character; YAML cannot carry it).
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
 export function assertHostname(value: string): string {
   const ok = typeof value === 'string' && value.length <= 253 && value.split('.').every((l) => LABEL.test(l));
-  if (!ok) throw new UnsafeValueError('hostname', String(value), 'a hostname is dot-separated labels of 1-63 of a-z, 0-9 and "-", not starting or ending with "-"');
+  if (!ok) throw new UnsafeValueError('hostname', String(value), 'a hostname is dot-separated labels of 1-63 of a-z, 0-9 and "-", not starting with "-"');
   return value;
 }
 
-const yamlString = (value: string) => JSON.stringify(value);
+/** A YAML double-quoted scalar: JSON's quoting, with everything beyond printable ASCII escaped. */
+export function yamlString(value: string): string {
+  return JSON.stringify(value).replace(/[^\x20-\x7e]/gu, (ch) => {
+    const cp = ch.codePointAt(0) ?? 0;
+    return cp > 0xffff ? `\\U${cp.toString(16).padStart(8, '0')}` : `\\u${cp.toString(16).padStart(4, '0')}`;
+  });
+}
 
 export function buildSeedFiles({ hostname, instanceId, sshAuthorizedKeys }: NoCloudSeed): SeedFiles {
   assertHostname(hostname);
@@ -43,7 +53,7 @@ export function buildSeedFiles({ hostname, instanceId, sshAuthorizedKeys }: NoCl
   if (sshAuthorizedKeys.length > 100) throw new UnsafeValueError('SSH key list', `${sshAuthorizedKeys.length} keys`, 'at most 100 keys');
   const keys = sshAuthorizedKeys.map((k) => k.trim());
   for (const key of keys) {
-    if (!SSH_KEY.test(key)) throw new UnsafeValueError('SSH public key', key, 'it must be one OpenSSH public key line ("TYPE BASE64 [comment]", printable ASCII)');
+    if (!SSH_KEY.test(key) || LONE_SURROGATE.test(key)) throw new UnsafeValueError('SSH public key', key, 'it must be one OpenSSH public key line ("TYPE BASE64 [comment]")');
   }
   const metaData = `instance-id: ${yamlString(instanceId)}\nlocal-hostname: ${yamlString(hostname)}\n`;
   const userData = [

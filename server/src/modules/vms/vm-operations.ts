@@ -13,7 +13,7 @@ import type { VmState } from '../../generated/prisma/enums.js';
 
 export interface VmOpParams { vmId: string }
 
-async function loadVm(vmId: string) {
+export async function loadVm(vmId: string) {
   const vm = await db.vm.findUnique({ where: { id: vmId }, include: { host: true, template: true } });
   if (!vm) throw new PermanentStepError('The VM no longer exists.');
   if (!vm.host) throw new PermanentStepError('The VM has no host.');
@@ -37,11 +37,11 @@ async function waitFor(ctx: Ctx, wanted: DomainState[], timeoutMs: number): Prom
 }
 
 /** Ends an operation: the VM is free again, in the state the host reports. */
-async function release(vmId: string, state: VmState, lastError: string | null = null) {
+export async function release(vmId: string, state: VmState, lastError: string | null = null) {
   await db.vm.update({ where: { id: vmId }, data: { state, currentOperationId: null, lastError } });
 }
 
-async function actualState(vmId: string): Promise<VmState> {
+export async function actualState(vmId: string): Promise<VmState> {
   try {
     const { vm, hypervisor } = await loadVm(vmId);
     const s = await hypervisor.domainState(vm.domainName);

@@ -1,7 +1,8 @@
 import { moduleRouter } from '../../platform/http/route.js';
 import { quotaOverview } from '../quotas/quotas.service.js';
-import { CreateVmBody, OperationIdParams, OperationResponse, QuotaOverview, VmAccepted, VmActionBody, VmIdParams, VmList, VmResponse } from './vms.schemas.js';
+import { CreateSnapshotBody, ResizeVmBody, SnapshotList, SnapshotParams, CreateVmBody, OperationIdParams, OperationResponse, QuotaOverview, VmAccepted, VmActionBody, VmIdParams, VmList, VmResponse } from './vms.schemas.js';
 import { createVm, getOperation, getVm, listVms, runVmAction } from './vms.service.js';
+import { listVmSnapshots, resizeVm, snapshotAction } from './vm-changes.js';
 
 export const vmsRoutes = moduleRouter('/api/vms', 'vms');
 
@@ -28,6 +29,33 @@ vmsRoutes.delete('/:id', { summary: 'Delete a VM and its disks', access: 'user',
   async ({ params, user, req }) => {
     Object.assign(req.audit, { targetType: 'vm', targetId: params.id });
     return { status: 202, body: await runVmAction(user.userId, params.id, 'delete') };
+  });
+
+vmsRoutes.post('/:id/resize', { summary: 'Change vCPUs, memory or grow the disk of a shut-off VM (within quota)', access: 'user', params: VmIdParams, body: ResizeVmBody, responses: { 202: VmAccepted }, audit: 'vm.resize' },
+  async ({ params, body, user, req }) => {
+    Object.assign(req.audit, { targetType: 'vm', targetId: params.id, details: body });
+    return { status: 202, body: await resizeVm(user.userId, params.id, body) };
+  });
+
+vmsRoutes.get('/:id/snapshots', { summary: "A VM's snapshots, oldest first", access: 'user', params: VmIdParams, responses: { 200: SnapshotList } },
+  async ({ params, user }) => ({ status: 200, body: await listVmSnapshots(user.userId, params.id) }));
+
+vmsRoutes.post('/:id/snapshots', { summary: 'Take a snapshot', access: 'user', params: VmIdParams, body: CreateSnapshotBody, responses: { 202: VmAccepted }, audit: 'vm.snapshot.create' },
+  async ({ params, body, user, req }) => {
+    Object.assign(req.audit, { targetType: 'vm', targetId: params.id, details: body });
+    return { status: 202, body: await snapshotAction(user.userId, params.id, 'create', body.name) };
+  });
+
+vmsRoutes.post('/:id/snapshots/:name/revert', { summary: 'Return the VM to a snapshot', access: 'user', params: SnapshotParams, responses: { 202: VmAccepted }, audit: 'vm.snapshot.revert' },
+  async ({ params, user, req }) => {
+    Object.assign(req.audit, { targetType: 'vm', targetId: params.id, details: { name: params.name } });
+    return { status: 202, body: await snapshotAction(user.userId, params.id, 'revert', params.name) };
+  });
+
+vmsRoutes.delete('/:id/snapshots/:name', { summary: 'Delete a snapshot', access: 'user', params: SnapshotParams, responses: { 202: VmAccepted }, audit: 'vm.snapshot.delete' },
+  async ({ params, user, req }) => {
+    Object.assign(req.audit, { targetType: 'vm', targetId: params.id, details: { name: params.name } });
+    return { status: 202, body: await snapshotAction(user.userId, params.id, 'delete', params.name) };
   });
 
 export const operationsRoutes = moduleRouter('/api/operations', 'vms');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-export const VmName = z.string().trim().regex(/^[a-z][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes, starting with a letter (max 63)');
+// RFC 1123 host label: the name becomes the guest's hostname.
+export const VmName = z.string().trim().regex(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, 'lowercase letters, digits and dashes; starts with a letter, does not end with a dash (max 63)');
 // One OpenSSH public key line; no newlines, nothing that could break the cloud-config.
 const SshPublicKey = z.string().trim().max(8192)
   .regex(/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\r\n\u0000]{0,200})?$/, 'one OpenSSH public key line (ssh-ed25519 AAAA... comment)');
@@ -51,3 +52,13 @@ export type VmDto = z.infer<typeof Vm>;
 export type OperationDto = z.infer<typeof Operation>;
 export type CreateVmInput = z.infer<typeof CreateVmBody>;
 export type VmActionName = z.infer<typeof VmAction>;
+
+export const ResizeVmBody = z.object({
+  vcpus: z.number().int().min(1).max(16).optional(),
+  memoryMiB: z.number().int().min(64).max(65_536).refine((m) => m % 64 === 0, 'a multiple of 64').optional(),
+  diskGiB: z.number().int().min(1).max(2048).optional(),
+}).strict().refine((b) => b.vcpus !== undefined || b.memoryMiB !== undefined || b.diskGiB !== undefined, 'give vcpus, memoryMiB or diskGiB');
+export const SnapshotName = z.string().trim().regex(/^[a-z][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes, starting with a letter');
+export const CreateSnapshotBody = z.object({ name: SnapshotName }).strict();
+export const SnapshotParams = z.object({ id: z.uuid('not a VM id'), name: SnapshotName });
+export const SnapshotList = z.object({ items: z.array(z.object({ name: z.string(), createdAt: z.string(), state: z.string() })) });

@@ -12,6 +12,7 @@ import { registerHostResourceCounter } from '../hosts/hosts.service.js';
 import { placeVm, type HostLoad } from './vm-placement.js';
 import type { CreateVmInput, OperationDto, VmActionName, VmDto } from './vms.schemas.js';
 import './vm-operations.js';
+import './vm-changes.js';
 
 // A VM request is one short transaction (quota, credits, placement, the VM row and its
 // operation), then the operation runs on a worker. Users only ever see their own VMs.

@@ -51,6 +51,14 @@ describe('buildSeedFiles (NoCloud meta-data and user-data)', () => {
     expect(yamlToJson(files.userData)).toEqual({ hostname: 'vm-abc', ssh_authorized_keys: [KEY, `${KEY.slice(0, -13)} "quoted" \\ c: #x`] });
   });
 
+  it('escapes everything beyond printable ASCII in a key comment, and YAML reads it back exactly', () => {
+    const comment = 'Jos\u00e9 \u{1F680} tab\there \u2028 \u0085 \ufeff \u007f end';
+    const files = buildSeedFiles({ hostname: 'vm-abc-', instanceId: 'i', sshAuthorizedKeys: [`${KEY} ${comment}`] });
+    expect(files.userData).toMatch(/^[\x20-\x7e\n]*$/);
+    expect(files.userData).toContain('\\U0001f680');
+    expect(yamlToJson(files.userData)).toEqual({ hostname: 'vm-abc-', ssh_authorized_keys: [`${KEY} ${comment}`] });
+  });
+
   it('writes an empty key list as []', () => {
     const files = buildSeedFiles({ hostname: 'vm-abc', instanceId: 'i', sshAuthorizedKeys: [] });
     expect(yamlToJson(files.userData)).toEqual({ hostname: 'vm-abc', ssh_authorized_keys: [] });
@@ -67,11 +75,13 @@ describe('buildSeedFiles (NoCloud meta-data and user-data)', () => {
   it.each<[string, Parameters<typeof buildSeedFiles>[0]]>([
     ['a hostname with a newline', { hostname: 'a\nb', instanceId: 'i', sshAuthorizedKeys: [] }],
     ['a hostname with YAML', { hostname: 'a: {b', instanceId: 'i', sshAuthorizedKeys: [] }],
-    ['a hostname ending in -', { hostname: 'a-', instanceId: 'i', sshAuthorizedKeys: [] }],
+    ['an upper-case hostname', { hostname: 'Web', instanceId: 'i', sshAuthorizedKeys: [] }],
     ['an instance id with a space', { hostname: 'a', instanceId: 'i d', sshAuthorizedKeys: [] }],
     ['a key with a newline', { hostname: 'a', instanceId: 'i', sshAuthorizedKeys: [`${KEY}\nssh-rsa AAAA evil`] }],
     ['a key that is not a key', { hostname: 'a', instanceId: 'i', sshAuthorizedKeys: ['runcmd: [reboot]'] }],
-    ['a key with a non-ASCII comment', { hostname: 'a', instanceId: 'i', sshAuthorizedKeys: [`${KEY} \u2028x`] }],
+    ['a key with a carriage return', { hostname: 'a', instanceId: 'i', sshAuthorizedKeys: [`${KEY} a\rb`] }],
+    ['a key with a lone surrogate', { hostname: 'a', instanceId: 'i', sshAuthorizedKeys: [`${KEY} \ud800x`] }],
+    ['a hostname starting with -', { hostname: '-a', instanceId: 'i', sshAuthorizedKeys: [] }],
   ])('refuses %s', (_label, seed) => {
     expect(() => buildSeedFiles(seed)).toThrow(UnsafeValueError);
   });

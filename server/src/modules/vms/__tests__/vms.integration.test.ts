@@ -145,3 +145,38 @@ describe('bad input and faults', () => {
     expect((await db.quota.findFirstOrThrow()).usedMemoryMiB).toBe(0);
   });
 });
+
+describe('resize and snapshots', () => {
+  it('resizes a shut-off VM within quota, takes, reverts and deletes a snapshot', async () => {
+    const user = new Client(srv.url);
+    const u = await user.signup();
+    const c = await user.post('/api/vms', body());
+    expect((await finished(user, c.body.operation.id)).state).toBe('succeeded');
+    const id = c.body.vm.id;
+    expect((await user.post(`/api/vms/${id}/resize`, { vcpus: 2 })).status).toBe(409); // running
+    expect((await finished(user, (await user.post(`/api/vms/${id}/actions`, { action: 'poweroff' })).body.operation.id)).state).toBe('succeeded');
+
+    const over = await user.post(`/api/vms/${id}/resize`, { vcpus: 99 });
+    expect(over.status).toBe(400);
+    const tooMuch = await user.post(`/api/vms/${id}/resize`, { vcpus: 5 });
+    expect(tooMuch.body.error.code).toBe('QUOTA_EXCEEDED');
+    const r = await user.post(`/api/vms/${id}/resize`, { vcpus: 2, memoryMiB: 192, diskGiB: 2 });
+    expect(r.status, JSON.stringify(r.body)).toBe(202);
+    expect((await finished(user, r.body.operation.id)).state).toBe('succeeded');
+    const vm = (await user.get(`/api/vms/${id}`)).body.vm;
+    expect(vm).toMatchObject({ vcpus: 2, memoryMiB: 192, diskGiB: 2, state: 'stopped' });
+    expect(await db.quota.findUniqueOrThrow({ where: { userId: u.id } })).toMatchObject({ usedVcpus: 2, usedMemoryMiB: 192, usedDiskGiB: 2 });
+
+    const snap = await user.post(`/api/vms/${id}/snapshots`, { name: 'clean' });
+    expect(snap.status).toBe(202);
+    expect((await finished(user, snap.body.operation.id)).state).toBe('succeeded');
+    const list = await user.get(`/api/vms/${id}/snapshots`);
+    expect(list.body.items.map((s: { name: string }) => s.name)).toEqual(['clean']);
+    expect((await user.post(`/api/vms/${id}/snapshots`, { name: 'bad name' })).status).toBe(400);
+    const rev = await user.post(`/api/vms/${id}/snapshots/clean/revert`);
+    expect((await finished(user, rev.body.operation.id)).state).toBe('succeeded');
+    const del = await user.delete(`/api/vms/${id}/snapshots/clean`);
+    expect((await finished(user, del.body.operation.id)).state).toBe('succeeded');
+    expect((await user.get(`/api/vms/${id}/snapshots`)).body.items).toEqual([]);
+  }, 240_000);
+});

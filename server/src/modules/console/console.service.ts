@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import type { ClientChannel } from 'ssh2';
+import { db } from '../../platform/db.js';
+import { redis, rkey } from '../../platform/redis.js';
+import { sha256 } from '../../platform/auth.js';
+import { AppError, errors } from '../../platform/errors.js';
+import { driversFor, hostRuntime, targetOf } from '../hosts/host-connections.js';
+import type { ConsoleTicketDto } from './console.schemas.js';
+
+// The VM console: a short-lived, single-use ticket (bound to the user and the VM) lets the
+// browser open a WebSocket, which is bridged to the domain's VNC port on the host's
+// loopback through the host's existing SSH connection. The VNC port is never exposed.
+
+export const TICKET_TTL_SECONDS = 30;
+/** Channel slots on a host that consoles leave free for commands (operations, probes). */
+const SLOTS_KEPT_FOR_COMMANDS = 2;
+
+// Redis holds only the ticket's hash: a dump of Redis cannot be replayed as a ticket.
+const ticketKey = (ticket: string) => rkey('console', sha256(ticket));
+const TICKET_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+interface TicketRecord { userId: string; vmId: string }
+
+const notRunning = (name: string, state: string) =>
+  errors.conflict(`The console needs a running VM; ${name} is ${state}.`, { state });
+
+async function ownVmWithHost(userId: string, vmId: string) {
+  const vm = await db.vm.findFirst({ where: { id: vmId, ownerId: userId, state: { not: 'deleted' } }, include: { host: true } });
+  if (!vm) throw errors.notFound('VM');
+  return vm;
+}
+
+export async function issueConsoleTicket(userId: string, vmId: string): Promise<ConsoleTicketDto> {
+  const vm = await ownVmWithHost(userId, vmId);
+  if (vm.state !== 'running' || !vm.host) throw notRunning(vm.name, vm.state);
+  const ticket = randomBytes(32).toString('base64url');
+  const record: TicketRecord = { userId, vmId: vm.id };
+  await redis.set(ticketKey(ticket), JSON.stringify(record), 'EX', TICKET_TTL_SECONDS);
+  return {
+    ticket,
+    expiresAt: new Date(Date.now() + TICKET_TTL_SECONDS * 1000).toISOString(),
+    path: `/api/vms/${encodeURIComponent(vm.id)}/console/ws?ticket=${encodeURIComponent(ticket)}`,
+  };
+}
+
+/** Consumes the ticket (whoever presents it: a ticket is good for one try) and says whether it was for this user and VM. */
+export async function redeemConsoleTicket(ticket: string, userId: string, vmId: string): Promise<boolean> {
+  if (!TICKET_PATTERN.test(ticket)) return false;
+  const raw = await redis.getdel(ticketKey(ticket));
+  if (!raw) return false;
+  const rec = JSON.parse(raw) as TicketRecord;
+  return rec.userId === userId && rec.vmId === vmId;
+}
+
+export interface ConsoleTunnel {
+  channel: ClientChannel;
+  vmName: string;
+  hostName: string;
+}
+
+/** A byte stream to the VM's VNC server, through the host's SSH connection. */
+export async function openConsoleTunnel(userId: string, vmId: string): Promise<ConsoleTunnel> {
+  const vm = await ownVmWithHost(userId, vmId);
+  if (vm.state !== 'running' || !vm.host) throw notRunning(vm.name, vm.state);
+  const { hypervisor } = await driversFor(vm.host);
+  const vnc = await hypervisor.vncDisplay(vm.domainName);
+  if (!vnc) throw notRunning(vm.name, 'not running on its host');
+  const { pool } = await hostRuntime();
+  const target = targetOf(vm.host);
+  // A console holds a channel for as long as it is open; never let consoles take the
+  // slots that operations and health checks need.
+  const slots = pool.channelStats(target);
+  if (slots.active + slots.queued >= slots.limit - SLOTS_KEPT_FOR_COMMANDS) {
+    throw new AppError('SERVICE_UNAVAILABLE', `Too many consoles are open on ${vm.host.name}; close one and try again.`);
+  }
+  // libvirt listens on the host's loopback only (domain XML: listen='127.0.0.1').
+  const channel = await pool.forwardOut(target, '127.0.0.1', vnc.port);
+  return { channel, vmName: vm.name, hostName: vm.host.name };
+}

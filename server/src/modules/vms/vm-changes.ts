@@ -1,0 +1,98 @@
+import { db } from '../../platform/db.js';
+import { AppError, errors } from '../../platform/errors.js';
+import { createOperation, defineOperation, enqueueOperation } from '../../platform/operations/operations.js';
+import { creditsPerHour, releaseQuota, reserveQuota } from '../quotas/quotas.service.js';
+import { actualState, loadVm, release } from './vm-operations.js';
+import { toOperationDto, toVmDto } from './vms.service.js';
+import type { VmState } from '../../generated/prisma/enums.js';
+
+// Changes to an existing VM that hold it like any other operation: resize (when shut off,
+// within quota) and snapshots (create, revert, delete). Listing snapshots reads the host.
+
+interface ResizeParams { vmId: string; to: { vcpus: number; memoryMiB: number; diskGiB: number }; grow: { vcpus: number; memoryMiB: number; diskGiB: number } }
+interface SnapshotParams { vmId: string; snapshot: string }
+
+const positive = (n: number) => Math.max(0, n);
+
+defineOperation<ResizeParams>({
+  kind: 'vm.resize',
+  steps: [
+    { name: 'resize-domain', run: async (ctx) => { const { vm, hypervisor } = await loadVm(ctx.params.vmId); await hypervisor.resizeDomain(vm.domainName, { vcpus: ctx.params.to.vcpus, memoryMiB: ctx.params.to.memoryMiB }); } },
+    { name: 'resize-disk', run: async (ctx) => { const { hypervisor, paths } = await loadVm(ctx.params.vmId); await hypervisor.resizeDisk(paths.disk, ctx.params.to.diskGiB); } },
+  ],
+  onSucceeded: async (ctx) => {
+    const { to } = ctx.params;
+    await db.$transaction(async (tx) => {
+      const vm = await tx.vm.findUniqueOrThrow({ where: { id: ctx.params.vmId } });
+      // Shrinking returns quota once the change is real; growing was reserved up front.
+      await releaseQuota(tx, vm.ownerId, { vcpus: positive(vm.vcpus - to.vcpus), memoryMiB: positive(vm.memoryMiB - to.memoryMiB), diskGiB: positive(vm.diskGiB - to.diskGiB), vms: 0 });
+      await tx.vm.update({ where: { id: vm.id }, data: { ...to, creditsPerHour: creditsPerHour(to), state: 'stopped', currentOperationId: null, lastError: null } });
+    });
+  },
+  onGaveUp: async (ctx, error) => {
+    await db.$transaction(async (tx) => {
+      const vm = await tx.vm.findUniqueOrThrow({ where: { id: ctx.params.vmId } });
+      await releaseQuota(tx, vm.ownerId, { ...ctx.params.grow, vms: 0 });
+    });
+    await release(ctx.params.vmId, await actualState(ctx.params.vmId), `Resize failed: ${error}`);
+  },
+});
+
+const endSnapshotOp = async (vmId: string) => release(vmId, await actualState(vmId));
+const snapshotOp = (kind: string, step: string, act: (domain: string, name: string, hv: Awaited<ReturnType<typeof loadVm>>['hypervisor']) => Promise<void>) =>
+  defineOperation<SnapshotParams>({
+    kind,
+    steps: [{ name: step, run: async (ctx) => { const { vm, hypervisor } = await loadVm(ctx.params.vmId); await act(vm.domainName, ctx.params.snapshot, hypervisor); } }],
+    onSucceeded: async (ctx) => endSnapshotOp(ctx.params.vmId),
+    onGaveUp: async (ctx, error) => release(ctx.params.vmId, await actualState(ctx.params.vmId), error),
+  });
+snapshotOp('vm.snapshot-create', 'snapshot', (d, n, hv) => hv.createSnapshot(d, n));
+snapshotOp('vm.snapshot-revert', 'revert', (d, n, hv) => hv.revertSnapshot(d, n));
+snapshotOp('vm.snapshot-delete', 'delete-snapshot', (d, n, hv) => hv.deleteSnapshot(d, n));
+
+const withNames = { template: { select: { name: true } }, host: { select: { name: true } } } as const;
+
+/** Holds the VM for one operation; its state stays as it is (the operation id marks it busy). */
+async function claim(ownerId: string, vmId: string, from: VmState[], kind: string, params: ResizeParams | SnapshotParams,
+  inTx?: (tx: Parameters<Parameters<typeof db.$transaction>[0]>[0], ownerId: string) => Promise<void>) {
+  const vm = await db.vm.findFirst({ where: { id: vmId, ownerId, state: { not: 'deleted' } } });
+  if (!vm) throw errors.notFound('VM');
+  if (vm.currentOperationId) throw new AppError('VM_BUSY', `Another operation is running on ${vm.name}; wait for it to finish.`, { operationId: vm.currentOperationId });
+  if (!from.includes(vm.state)) throw errors.conflict(`This needs the VM to be ${from.join(' or ')}; it is ${vm.state}.`, { state: vm.state });
+  const opId = await db.$transaction(async (tx) => {
+    await inTx?.(tx, ownerId);
+    const id = await createOperation(tx, { kind, targetType: 'vm', targetId: vmId, ownerId, params });
+    const c = await tx.vm.updateMany({ where: { id: vmId, currentOperationId: null, state: { in: from } }, data: { currentOperationId: id, lastError: null } });
+    if (c.count !== 1) throw new AppError('VM_BUSY', `Another operation is running on ${vm.name}.`, {});
+    return id;
+  });
+  await enqueueOperation(opId, kind);
+  const [v, op] = await Promise.all([db.vm.findUniqueOrThrow({ where: { id: vmId }, include: withNames }), db.operation.findUniqueOrThrow({ where: { id: opId } })]);
+  return { vm: toVmDto(v), operation: toOperationDto(op) };
+}
+
+export async function resizeVm(ownerId: string, vmId: string, want: { vcpus?: number; memoryMiB?: number; diskGiB?: number }) {
+  const vm = await db.vm.findFirst({ where: { id: vmId, ownerId, state: { not: 'deleted' } }, include: { template: true } });
+  if (!vm) throw errors.notFound('VM');
+  const to = { vcpus: want.vcpus ?? vm.vcpus, memoryMiB: want.memoryMiB ?? vm.memoryMiB, diskGiB: want.diskGiB ?? vm.diskGiB };
+  const bad: { path: string; message: string }[] = [];
+  if (to.memoryMiB < vm.template.minMemoryMiB) bad.push({ path: 'body.memoryMiB', message: `at least ${vm.template.minMemoryMiB} MiB` });
+  if (to.diskGiB < vm.diskGiB) bad.push({ path: 'body.diskGiB', message: 'disks can only grow' });
+  if (to.diskGiB > vm.template.maxDiskGiB) bad.push({ path: 'body.diskGiB', message: `at most ${vm.template.maxDiskGiB} GiB` });
+  if (bad.length) throw errors.validation(bad, 'body');
+  const grow = { vcpus: positive(to.vcpus - vm.vcpus), memoryMiB: positive(to.memoryMiB - vm.memoryMiB), diskGiB: positive(to.diskGiB - vm.diskGiB) };
+  return claim(ownerId, vmId, ['stopped'], 'vm.resize', { vmId, to, grow }, (tx, owner) => reserveQuota(tx, owner, { ...grow, vms: 0 }));
+}
+
+export const snapshotAction = (ownerId: string, vmId: string, kind: 'create' | 'revert' | 'delete', snapshot: string) =>
+  claim(ownerId, vmId, ['stopped', 'running'], `vm.snapshot-${kind}`, { vmId, snapshot });
+
+export async function listVmSnapshots(ownerId: string, vmId: string) {
+  const vm = await db.vm.findFirst({ where: { id: vmId, ownerId, state: { notIn: ['deleted', 'creating', 'error'] } } });
+  if (!vm) throw errors.notFound('VM');
+  const { hypervisor } = await loadVm(vmId);
+  const items = await hypervisor.listSnapshots(vm.domainName).catch((e: unknown) => {
+    throw new AppError('SERVICE_UNAVAILABLE', `The VM's host did not answer: ${e instanceof Error ? e.message : String(e)}`);
+  });
+  return { items: items.map((s) => ({ name: s.name, createdAt: s.createdAt.toISOString(), state: s.state })) };
+}
