@@ -49,6 +49,26 @@ export const router = createRouter({
           meta: { title: 'profile.title' },
         },
         {
+          path: 'vms',
+          name: 'vms',
+          component: () => import('@/views/VmsView.vue'),
+          meta: { title: 'vms.title' },
+        },
+        {
+          // Before 'vms/:id', so "new" is not taken for an id.
+          path: 'vms/new',
+          name: 'vm-create',
+          component: () => import('@/views/VmCreateView.vue'),
+          meta: { title: 'vms.createTitle', menu: '/vms' },
+        },
+        {
+          path: 'vms/:id',
+          name: 'vm',
+          component: () => import('@/views/VmDetailView.vue'),
+          props: true,
+          meta: { title: 'vms.detailTitle', menu: '/vms' },
+        },
+        {
           path: 'admin/users',
           name: 'admin-users',
           component: () => import('@/views/AdminUsersView.vue'),
@@ -72,6 +92,12 @@ export const router = createRouter({
           component: () => import('@/views/AdminHostDetailView.vue'),
           props: true,
           meta: { requiresAdmin: true, title: 'hosts.detailTitle', menu: '/admin/hosts' },
+        },
+        {
+          path: 'admin/templates',
+          name: 'admin-templates',
+          component: () => import('@/views/AdminTemplatesView.vue'),
+          meta: { requiresAdmin: true, title: 'templates.title' },
         },
       ],
     },

@@ -57,3 +57,63 @@ export async function listHostsViaApi(request: APIRequestContext): Promise<HostI
   const body = (await response.json()) as { items: HostItem[] };
   return body.items;
 }
+
+export interface TemplateItem {
+  id: string;
+  name: string;
+  zone: string;
+  enabled: boolean;
+}
+
+/** The catalogue the signed-in user may create VMs from. */
+export async function listTemplatesViaApi(request: APIRequestContext): Promise<TemplateItem[]> {
+  const response = await request.get('/api/templates');
+  await expectStatus(response, 200, 'list templates');
+  const body = (await response.json()) as { items: TemplateItem[] };
+  return body.items;
+}
+
+export async function listAdminTemplatesViaApi(request: APIRequestContext): Promise<TemplateItem[]> {
+  const response = await request.get('/api/admin/templates');
+  await expectStatus(response, 200, 'list admin templates');
+  const body = (await response.json()) as { items: TemplateItem[] };
+  return body.items;
+}
+
+export interface QuotaFiguresItem {
+  vcpus: number;
+  memoryMiB: number;
+  diskGiB: number;
+  vms: number;
+}
+
+export interface QuotaItem {
+  limits: QuotaFiguresItem;
+  used: QuotaFiguresItem;
+  headroom: QuotaFiguresItem;
+  pricing: { creditsPerVcpuHour: number; creditsPerGiBMemoryHour: number; creditsPerTenGiBDiskHour: number };
+  credits: { balance: number };
+}
+
+export async function getQuotaViaApi(request: APIRequestContext): Promise<QuotaItem> {
+  const response = await request.get('/api/quota');
+  await expectStatus(response, 200, 'quota');
+  return (await response.json()) as QuotaItem;
+}
+
+/** Registers a host as the signed-in admin (the server probes it during the call). */
+export async function registerHostViaApi(
+  request: APIRequestContext,
+  host: { name: string; address: string; port: number; sshUser: string; zone: string },
+): Promise<HostItem> {
+  const response = await request.post('/api/admin/hosts', { data: host, headers: { 'Idempotency-Key': newIdempotencyKey() } });
+  await expectStatus(response, 201, 'register host');
+  return ((await response.json()) as { host: HostItem }).host;
+}
+
+export async function deleteHostViaApi(request: APIRequestContext, id: string): Promise<void> {
+  const response = await request.delete(`/api/admin/hosts/${encodeURIComponent(id)}`, {
+    headers: { 'Idempotency-Key': newIdempotencyKey() },
+  });
+  await expectStatus(response, 204, 'delete host');
+}

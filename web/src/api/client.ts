@@ -24,6 +24,8 @@ export interface RequestOptions {
 
 const MUTATING = new Set(['post', 'put', 'patch', 'delete']);
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
+/** Codes sent with a retryable status that still mean "this will not change by itself". */
+const FINAL_CODES = new Set(['NO_CAPACITY']);
 /** Delay before retry n (1-based): 300 ms, then 900 ms. */
 const RETRY_BACKOFF_MS = [300, 900] as const;
 export const MAX_RETRIES = RETRY_BACKOFF_MS.length;
@@ -87,7 +89,12 @@ function shouldRetry(error: AxiosError, config: InternalAxiosRequestConfig): boo
   if (axios.isCancel(error) || config.signal?.aborted) return false;
   // No response at all: connection refused/reset, DNS, or our own timeout.
   if (!error.response) return true;
-  return RETRYABLE_STATUS.has(error.response.status);
+  if (!RETRYABLE_STATUS.has(error.response.status)) return false;
+  // A 503 in the agreed shape with a code other than SERVICE_UNAVAILABLE is the server's
+  // considered answer (NO_CAPACITY: no host has room), not a passing outage: asking again
+  // a second later gets the same answer.
+  const code = parseErrorBody(error.response.data)?.code;
+  return code === undefined || !FINAL_CODES.has(code);
 }
 
 function delay(ms: number, signal?: InternalAxiosRequestConfig['signal']): Promise<void> {
@@ -165,6 +172,11 @@ export const api = {
   },
   async delete(url: string, options?: RequestOptions): Promise<void> {
     await http.delete(url, toConfig(options));
+  },
+  /** A DELETE that answers with a body (202 with the resource and its operation). */
+  async deleteWithBody<T>(url: string, options?: RequestOptions): Promise<T> {
+    const response = await http.delete<T>(url, toConfig(options));
+    return response.data;
   },
 };
 

@@ -147,6 +147,101 @@ export interface PlatformSshKey {
   installCommand: string;
 }
 
+/** What a template may be cloned into; the user's catalogue lists only enabled templates a ready host can serve. */
+export interface Template {
+  id: string;
+  name: string;
+  /** Shown to people, e.g. "Ubuntu 24.04 LTS". */
+  osLabel: string;
+  defaultDiskGiB: number;
+  maxDiskGiB: number;
+  minMemoryMiB: number;
+  enabled: boolean;
+  zone: string;
+  /** Path of the base image on the hosts of the zone. */
+  imagePath: string;
+}
+
+export interface Pricing {
+  creditsPerVcpuHour: number;
+  creditsPerGiBMemoryHour: number;
+  creditsPerTenGiBDiskHour: number;
+}
+
+/** GET /api/quota: limits, usage, what is left, the price list and the balance. */
+export interface QuotaSummary {
+  limits: QuotaFigures;
+  used: QuotaFigures;
+  headroom: QuotaFigures;
+  pricing: Pricing;
+  credits: { balance: number };
+}
+
+export type VmState =
+  | 'creating'
+  | 'starting'
+  | 'running'
+  | 'stopping'
+  | 'stopped'
+  | 'rebooting'
+  | 'deleting'
+  | 'error'
+  | 'deleted';
+
+export type VmPowerAction = 'start' | 'shutdown' | 'poweroff' | 'reboot';
+
+export interface Vm {
+  id: string;
+  name: string;
+  state: VmState;
+  templateId: string;
+  templateName: string;
+  vcpus: number;
+  memoryMiB: number;
+  diskGiB: number;
+  /** The hypervisor it runs on; null until placed. */
+  hostName: string | null;
+  creditsPerHour: number;
+  createdAt: string;
+  /** The operation running on the VM right now, if any. */
+  currentOperationId: string | null;
+  /** Why the VM is in "error", in words. */
+  lastError: string | null;
+}
+
+export type OperationKind = 'vm.create' | 'vm.start' | 'vm.shutdown' | 'vm.poweroff' | 'vm.reboot' | 'vm.delete';
+export type OperationState = 'pending' | 'running' | 'succeeded' | 'failed' | 'compensated';
+export type OperationStepState = 'pending' | 'running' | 'done' | 'failed' | 'compensated';
+
+export interface OperationStep {
+  /** reserve, place, clone-disk … (shown raw when the SPA has no translation). */
+  name: string;
+  state: OperationStepState;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: string | null;
+}
+
+/** A long-running job on a resource (create, power actions, delete), made of steps. */
+export interface Operation {
+  id: string;
+  kind: OperationKind;
+  state: OperationState;
+  steps: OperationStep[];
+  /** Why it failed, in words. */
+  error: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+  /** The resource it works on (a VM id). */
+  targetId: string;
+}
+
+/** The answer to every VM mutation (202): the VM as it is now and the operation that carries on. */
+export interface VmOperationResult {
+  vm: Vm;
+  operation: Operation;
+}
+
 // ---- requests ----
 
 export interface SignupBody {
@@ -198,6 +293,35 @@ export interface HostPatch {
   zone?: string;
 }
 
+export interface CreateTemplateBody {
+  name: string;
+  osLabel: string;
+  /** Path of the base image on the hosts. */
+  imagePath: string;
+  zone: string;
+  defaultDiskGiB: number;
+  maxDiskGiB: number;
+  minMemoryMiB: number;
+  enabled: boolean;
+}
+
+export interface TemplatePatch {
+  osLabel?: string;
+  defaultDiskGiB?: number;
+  maxDiskGiB?: number;
+  minMemoryMiB?: number;
+  enabled?: boolean;
+}
+
+export interface CreateVmBody {
+  name: string;
+  templateId: string;
+  vcpus: number;
+  memoryMiB: number;
+  diskGiB: number;
+  sshPublicKey?: string;
+}
+
 export interface AuditQuery extends PageQuery {
   actor?: string;
   action?: string;
@@ -231,6 +355,11 @@ export const API_ERROR_CODES = [
   'HOST_KEY_MISMATCH',
   'HOST_TIMEOUT',
   'HOST_COMMAND_FAILED',
+  'QUOTA_EXCEEDED',
+  'INSUFFICIENT_CREDITS',
+  'NO_CAPACITY',
+  'VM_BUSY',
+  'TRIAL_EXPIRED',
 ] as const;
 
 export type ServerErrorCode = (typeof API_ERROR_CODES)[number];

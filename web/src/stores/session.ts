@@ -5,11 +5,15 @@ import { isApiError } from '@/api/api-error';
 import { newIdempotencyKey } from '@/api/client';
 import * as meApi from '@/api/me';
 import type { LoginBody, Me, SignupBody } from '@/api/types';
+import { useAdminTemplatesStore } from './adminTemplates';
 import { useAdminUsersStore } from './adminUsers';
 import { useAuditStore } from './audit';
 import { useCreditsStore } from './credits';
 import { useHostsStore } from './hosts';
+import { useQuotaStore } from './quota';
+import { useTemplatesStore } from './templates';
 import { useTokensStore } from './tokens';
+import { useVmsStore } from './vms';
 
 export const useSessionStore = defineStore('session', () => {
   const user = ref<Me | null>(null);
@@ -104,6 +108,10 @@ export const useSessionStore = defineStore('session', () => {
     useAdminUsersStore().reset();
     useAuditStore().reset();
     useHostsStore().reset();
+    useVmsStore().reset();
+    useQuotaStore().reset();
+    useTemplatesStore().reset();
+    useAdminTemplatesStore().reset();
   }
 
   return {

@@ -106,6 +106,12 @@ describe('automatic retries', () => {
     expect(error).toMatchObject({ code: 'NETWORK_ERROR', status: 0 });
   });
 
+  it('does not retry a 503 NO_CAPACITY: no host has room, and asking again changes nothing', async () => {
+    replies = [{ status: 503, data: errorBody('NO_CAPACITY', 'Not enough memory on 2 hosts.') }, { status: 202 }];
+    await expect(api.post('/api/vms', { name: 'a' })).rejects.toMatchObject({ code: 'NO_CAPACITY', status: 503 });
+    expect(attempts).toHaveLength(1);
+  });
+
   it.each([400, 409, 500])('does not retry HTTP %i', async (status) => {
     replies = [{ status, data: errorBody(status === 500 ? 'INTERNAL' : 'CONFLICT') }];
     await expect(api.post('/api/me/tokens', { name: 'a' })).rejects.toBeInstanceOf(ApiError);

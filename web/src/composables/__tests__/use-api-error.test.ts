@@ -24,8 +24,20 @@ describe('errorMessage', () => {
     expect(errorMessage(error)).toBe('无法连接该主机，请检查其地址、端口和防火墙。');
   });
 
+  it('translates the VM error codes in both languages', () => {
+    for (const code of ['QUOTA_EXCEEDED', 'INSUFFICIENT_CREDITS', 'NO_CAPACITY', 'VM_BUSY', 'TRIAL_EXPIRED']) {
+      i18n.global.locale.value = 'en';
+      const english = errorMessage(apiError(code, 'server sentence'));
+      i18n.global.locale.value = 'zh-CN';
+      const chinese = errorMessage(apiError(code, 'server sentence'));
+      expect(english).not.toBe('server sentence');
+      expect(chinese).not.toBe('server sentence');
+      expect(chinese).not.toBe(english);
+    }
+  });
+
   it("falls back to the server's message for a code it does not know", () => {
-    expect(errorMessage(apiError('QUOTA_EXCEEDED', 'Not enough vCPUs left.'))).toBe('Not enough vCPUs left.');
+    expect(errorMessage(apiError('SOMETHING_NEW', 'Not enough vCPUs left.'))).toBe('Not enough vCPUs left.');
   });
 
   it('tells how long to wait when rate limited', () => {

@@ -1,0 +1,88 @@
+import type { Locator, Page } from 'playwright-core';
+import { byTest } from '../support/dom';
+import { AppShell } from './app-shell';
+
+/** Admin › Templates: the list, its row actions and the create/edit dialog. */
+export class AdminTemplatesPage extends AppShell {
+  readonly templatesNav: Locator;
+  readonly table: Locator;
+  readonly rows: Locator;
+  readonly empty: Locator;
+  readonly createButton: Locator;
+  readonly dialog: TemplateDialog;
+
+  constructor(page: Page) {
+    super(page);
+    this.templatesNav = byTest(page, 'nav-admin-templates');
+    this.table = byTest(page, 'templates-table');
+    this.rows = page.locator('[data-test="templates-table"] .el-table__body tr');
+    this.empty = byTest(page, 'templates-empty');
+    this.createButton = byTest(page, 'template-create-open');
+    this.dialog = new TemplateDialog(page);
+  }
+
+  /** As a person would: from the sidebar of any signed-in page. */
+  async openFromMenu(): Promise<void> {
+    await this.page.goto('/');
+    await this.templatesNav.click();
+    await this.page.waitForURL((url) => url.pathname === '/admin/templates');
+    await this.waitForList();
+  }
+
+  /** Resolves when the list has answered: rows or its empty state are on screen. */
+  async waitForList(): Promise<void> {
+    await this.rows.or(this.empty).first().waitFor();
+  }
+
+  row(name: string): Locator {
+    return this.rows.filter({ has: byTest(this.page, 'template-row-name').getByText(name, { exact: true }) });
+  }
+
+  /** The row's "Offered" switch (Element Plus puts data-test on the switch's root). */
+  enabledSwitch(row: Locator): Locator {
+    return byTest(row, 'template-enabled');
+  }
+
+  async isEnabled(row: Locator): Promise<boolean> {
+    return (await this.enabledSwitch(row).getAttribute('class'))?.includes('is-checked') ?? false;
+  }
+
+  editButton(row: Locator): Locator {
+    return byTest(row, 'template-edit');
+  }
+
+  deleteButton(row: Locator): Locator {
+    return byTest(row, 'template-delete');
+  }
+
+  /** Confirms the open Element Plus message box. */
+  async confirm(): Promise<void> {
+    await this.page.locator('.el-message-box .el-button--danger, .el-message-box .el-button--primary').first().click();
+  }
+}
+
+export class TemplateDialog {
+  readonly root: Locator;
+  readonly name: Locator;
+  readonly osLabel: Locator;
+  readonly imagePath: Locator;
+  readonly zone: Locator;
+  readonly defaultDisk: Locator;
+  readonly maxDisk: Locator;
+  readonly minMemory: Locator;
+  readonly submit: Locator;
+
+  constructor(page: Page) {
+    // Element Plus teleports dialogs to <body>; data-test sits on the dialog element itself.
+    this.root = byTest(page, 'template-dialog');
+    this.name = byTest(this.root, 'template-name');
+    this.osLabel = byTest(this.root, 'template-os-label');
+    this.imagePath = byTest(this.root, 'template-image-path');
+    this.zone = byTest(this.root, 'template-zone');
+    // el-input-number keeps data-test on its wrapper.
+    this.defaultDisk = byTest(this.root, 'template-default-disk').locator('input');
+    this.maxDisk = byTest(this.root, 'template-max-disk').locator('input');
+    this.minMemory = byTest(this.root, 'template-min-memory').locator('input');
+    this.submit = byTest(this.root, 'template-submit');
+  }
+}

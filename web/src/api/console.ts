@@ -1,0 +1,20 @@
+import { api, type RequestOptions } from './client';
+
+/** A single-use ticket (valid ~30 s) for one console WebSocket. */
+export interface ConsoleTicket {
+  ticket: string;
+  expiresAt: string;
+  /** Same-origin path of the WebSocket, ticket included: `/api/vms/:id/console/ws?ticket=...`. */
+  path: string;
+}
+
+/** 404 for a VM that is not yours; 409 CONFLICT when it is not running. */
+export function createConsoleTicket(vmId: string, options?: RequestOptions): Promise<ConsoleTicket> {
+  return api.post<ConsoleTicket>(`/api/vms/${encodeURIComponent(vmId)}/console`, {}, options);
+}
+
+/** ws(s)://<this page's host><path>: the console is served from the page's own origin. */
+export function consoleWebSocketUrl(path: string, location: Pick<Location, 'protocol' | 'host'> = window.location): string {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${location.host}${path}`;
+}

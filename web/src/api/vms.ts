@@ -1,0 +1,42 @@
+import { api, type RequestOptions } from './client';
+import type { CreateVmBody, Operation, QuotaSummary, Vm, VmOperationResult, VmPowerAction } from './types';
+
+const vmUrl = (id: string) => `/api/vms/${encodeURIComponent(id)}`;
+
+/** Limits, usage, headroom, prices and the credit balance: what the create wizard sizes against. */
+export function getQuota(): Promise<QuotaSummary> {
+  return api.get<QuotaSummary>('/api/quota');
+}
+
+export async function listVms(): Promise<Vm[]> {
+  const { items } = await api.get<{ items: Vm[] }>('/api/vms');
+  return items;
+}
+
+export async function getVm(id: string): Promise<Vm> {
+  const { vm } = await api.get<{ vm: Vm }>(vmUrl(id));
+  return vm;
+}
+
+/**
+ * Accepted (202): the VM exists in "creating" and the operation carries on in the background.
+ * 409 QUOTA_EXCEEDED / INSUFFICIENT_CREDITS / CONFLICT (name taken), 503 NO_CAPACITY.
+ */
+export function createVm(body: CreateVmBody, options?: RequestOptions): Promise<VmOperationResult> {
+  return api.post<VmOperationResult>('/api/vms', body, options);
+}
+
+/** 409 VM_BUSY (details.operationId) while another operation runs on the VM. */
+export function vmAction(id: string, action: VmPowerAction, options?: RequestOptions): Promise<VmOperationResult> {
+  return api.post<VmOperationResult>(`${vmUrl(id)}/actions`, { action }, options);
+}
+
+/** Accepted (202): the VM goes to "deleting"; unlike other DELETEs this one answers with a body. */
+export function deleteVm(id: string, options?: RequestOptions): Promise<VmOperationResult> {
+  return api.deleteWithBody<VmOperationResult>(vmUrl(id), options);
+}
+
+export async function getOperation(id: string): Promise<Operation> {
+  const { operation } = await api.get<{ operation: Operation }>(`/api/operations/${encodeURIComponent(id)}`);
+  return operation;
+}
