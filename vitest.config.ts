@@ -10,6 +10,7 @@ const testEnv = {
   TRUST_PROXY: 'loopback',
   OPERATION_BACKOFF_MS: '50',
   OPERATION_LOCK_MS: '2000',
+  VM_SHUTDOWN_TIMEOUT_MS: '15000',
 };
 
 // Set here, not only in `test.env`, so global setups (which run in this process) see it too.

@@ -7,7 +7,7 @@ import { defineConfig, type ProxyOptions } from 'vite';
 const apiTarget = process.env.CAMPUS_API_URL ?? 'http://127.0.0.1:3000';
 const proxied = ['/api', '/healthz', '/readyz', '/metrics'];
 const proxy: Record<string, ProxyOptions> = Object.fromEntries(
-  proxied.map((path) => [path, { target: apiTarget, changeOrigin: false, xfwd: true }]),
+  proxied.map((path) => [path, { target: apiTarget, changeOrigin: false, xfwd: true, ws: true }]),
 );
 
 export default defineConfig({

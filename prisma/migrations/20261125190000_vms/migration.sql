@@ -22,7 +22,8 @@ CREATE TABLE `Vm` (
     `ownerId` CHAR(36) NOT NULL,
     `name` VARCHAR(63) NOT NULL,
     `activeName` VARCHAR(63) NULL,
-    `templateId` CHAR(36) NOT NULL,
+    `templateId` CHAR(36) NULL,
+    `templateName` VARCHAR(63) NOT NULL,
     `hostId` CHAR(36) NULL,
     `state` ENUM('creating', 'starting', 'running', 'stopping', 'stopped', 'rebooting', 'deleting', 'error', 'deleted') NOT NULL DEFAULT 'creating',
     `vcpus` INTEGER NOT NULL,
@@ -86,7 +87,7 @@ CREATE TABLE `Finding` (
 ALTER TABLE `Vm` ADD CONSTRAINT `Vm_ownerId_fkey` FOREIGN KEY (`ownerId`) REFERENCES `User`(`id`) ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- AddForeignKey
-ALTER TABLE `Vm` ADD CONSTRAINT `Vm_templateId_fkey` FOREIGN KEY (`templateId`) REFERENCES `Template`(`id`) ON DELETE RESTRICT ON UPDATE CASCADE;
+ALTER TABLE `Vm` ADD CONSTRAINT `Vm_templateId_fkey` FOREIGN KEY (`templateId`) REFERENCES `Template`(`id`) ON DELETE SET NULL ON UPDATE CASCADE;
 
 -- AddForeignKey
 ALTER TABLE `Vm` ADD CONSTRAINT `Vm_hostId_fkey` FOREIGN KEY (`hostId`) REFERENCES `Host`(`id`) ON DELETE SET NULL ON UPDATE CASCADE;

@@ -194,7 +194,7 @@ export interface Vm {
   id: string;
   name: string;
   state: VmState;
-  templateId: string;
+  templateId: string | null;
   templateName: string;
   vcpus: number;
   memoryMiB: number;
@@ -315,7 +315,7 @@ export interface TemplatePatch {
 
 export interface CreateVmBody {
   name: string;
-  templateId: string;
+  templateId: string | null;
   vcpus: number;
   memoryMiB: number;
   diskGiB: number;

@@ -50,7 +50,7 @@ snapshotOp('vm.snapshot-create', 'snapshot', (d, n, hv) => hv.createSnapshot(d, 
 snapshotOp('vm.snapshot-revert', 'revert', (d, n, hv) => hv.revertSnapshot(d, n));
 snapshotOp('vm.snapshot-delete', 'delete-snapshot', (d, n, hv) => hv.deleteSnapshot(d, n));
 
-const withNames = { template: { select: { name: true } }, host: { select: { name: true } } } as const;
+const withNames = { host: { select: { name: true } } } as const;
 
 /** Holds the VM for one operation; its state stays as it is (the operation id marks it busy). */
 async function claim(ownerId: string, vmId: string, from: VmState[], kind: string, params: ResizeParams | SnapshotParams,
@@ -74,6 +74,7 @@ async function claim(ownerId: string, vmId: string, from: VmState[], kind: strin
 export async function resizeVm(ownerId: string, vmId: string, want: { vcpus?: number; memoryMiB?: number; diskGiB?: number }) {
   const vm = await db.vm.findFirst({ where: { id: vmId, ownerId, state: { not: 'deleted' } }, include: { template: true } });
   if (!vm) throw errors.notFound('VM');
+  if (!vm.template) throw errors.conflict('The template of this VM was removed; it cannot be resized.');
   const to = { vcpus: want.vcpus ?? vm.vcpus, memoryMiB: want.memoryMiB ?? vm.memoryMiB, diskGiB: want.diskGiB ?? vm.diskGiB };
   const bad: { path: string; message: string }[] = [];
   if (to.memoryMiB < vm.template.minMemoryMiB) bad.push({ path: 'body.memoryMiB', message: `at least ${vm.template.minMemoryMiB} MiB` });

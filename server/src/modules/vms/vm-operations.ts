@@ -64,6 +64,7 @@ defineOperation<VmOpParams>({
       name: 'clone-disk',
       run: async (ctx) => {
         const { vm, template, hypervisor, paths } = await loadVm(ctx.params.vmId);
+        if (!template) throw new PermanentStepError('The template was removed.');
         await hypervisor.createLinkedClone({ base: template.imagePath, target: paths.disk, sizeGiB: vm.diskGiB });
       },
       compensate: async (ctx) => { const { hypervisor, paths } = await loadVm(ctx.params.vmId); await hypervisor.removeFile(paths.disk); },

@@ -13,7 +13,7 @@ adminVmsRoutes.get('/', { summary: 'Every live VM across users and hosts', acces
   async () => {
     const rows = await db.vm.findMany({
       where: { state: { not: 'deleted' } }, orderBy: { createdAt: 'desc' }, take: 500,
-      include: { template: { select: { name: true } }, host: { select: { name: true } }, owner: { select: { email: true } } },
+      include: { host: { select: { name: true } }, owner: { select: { email: true } } },
     });
     return { status: 200, body: { items: rows.map((v) => ({ ...toVmDto(v), ownerEmail: v.owner.email })) } };
   });

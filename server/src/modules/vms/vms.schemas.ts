@@ -22,7 +22,7 @@ export const OperationIdParams = z.object({ id: z.uuid('not an operation id') })
 
 export const VmState = z.enum(['creating', 'starting', 'running', 'stopping', 'stopped', 'rebooting', 'deleting', 'error', 'deleted']);
 export const Vm = z.object({
-  id: z.string(), name: z.string(), state: VmState, templateId: z.string(), templateName: z.string(),
+  id: z.string(), name: z.string(), state: VmState, templateId: z.string().nullable(), templateName: z.string(),
   vcpus: z.number().int(), memoryMiB: z.number().int(), diskGiB: z.number().int(),
   hostName: z.string().nullable(), creditsPerHour: z.number().int(), createdAt: z.string(),
   currentOperationId: z.string().nullable(), lastError: z.string().nullable(),

@@ -4,7 +4,7 @@ import { db, type Tx } from '../../platform/db.js';
 import { AppError, errors } from '../../platform/errors.js';
 import { createOperation, enqueueOperation } from '../../platform/operations/operations.js';
 import { Prisma } from '../../generated/prisma/client.js';
-import type { Host, Operation as OperationRow, Template, Vm as VmRow } from '../../generated/prisma/client.js';
+import type { Host, Operation as OperationRow, Vm as VmRow } from '../../generated/prisma/client.js';
 import type { VmState } from '../../generated/prisma/enums.js';
 import { applyCredit } from '../credits/credits.service.js';
 import { creditsPerHour, reserveQuota } from '../quotas/quotas.service.js';
@@ -21,10 +21,10 @@ const GiB = 1024 ** 3;
 
 registerHostResourceCounter('vms', (hostId) => db.vm.count({ where: { hostId, state: { not: 'deleted' } } }));
 
-type VmWithNames = VmRow & { template: Pick<Template, 'name'>; host: Pick<Host, 'name'> | null };
+type VmWithNames = VmRow & { host: Pick<Host, 'name'> | null };
 
 export const toVmDto = (v: VmWithNames): VmDto => ({
-  id: v.id, name: v.name, state: v.state, templateId: v.templateId, templateName: v.template.name,
+  id: v.id, name: v.name, state: v.state, templateId: v.templateId, templateName: v.templateName,
   vcpus: v.vcpus, memoryMiB: v.memoryMiB, diskGiB: v.diskGiB, hostName: v.host?.name ?? null,
   creditsPerHour: v.creditsPerHour, createdAt: v.createdAt.toISOString(),
   currentOperationId: v.currentOperationId, lastError: v.lastError,
@@ -35,7 +35,7 @@ export const toOperationDto = (o: OperationRow): OperationDto => ({
   error: o.error, createdAt: o.createdAt.toISOString(), finishedAt: o.finishedAt?.toISOString() ?? null,
 });
 
-const withNames = { template: { select: { name: true } }, host: { select: { name: true } } } as const;
+const withNames = { host: { select: { name: true } } } as const;
 
 async function ownVm(ownerId: string, id: string): Promise<VmWithNames> {
   const vm = await db.vm.findFirst({ where: { id, ownerId, state: { not: 'deleted' } }, include: withNames });
@@ -89,7 +89,7 @@ export async function createVm(ownerId: string, input: CreateVmInput) {
       if ('reason' in placed) throw new AppError('NO_CAPACITY', placed.reason);
       await tx.vm.create({
         data: {
-          id, ownerId, name: input.name, activeName: input.name, templateId: template.id, hostId: placed.host.id,
+          id, ownerId, name: input.name, activeName: input.name, templateId: template.id, templateName: template.name, hostId: placed.host.id,
           vcpus: input.vcpus, memoryMiB: input.memoryMiB, diskGiB: input.diskGiB, creditsPerHour: cost,
           domainName: `cc-${id}`, sshPublicKey: input.sshPublicKey ?? null,
         },
