@@ -94,6 +94,18 @@ export const router = createRouter({
           meta: { requiresAdmin: true, title: 'hosts.detailTitle', menu: '/admin/hosts' },
         },
         {
+          path: 'admin/vms',
+          name: 'admin-vms',
+          component: () => import('@/views/AdminVmsView.vue'),
+          meta: { requiresAdmin: true, title: 'adminVms.title' },
+        },
+        {
+          path: 'admin/findings',
+          name: 'admin-findings',
+          component: () => import('@/views/AdminFindingsView.vue'),
+          meta: { requiresAdmin: true, title: 'findings.title' },
+        },
+        {
           path: 'admin/templates',
           name: 'admin-templates',
           component: () => import('@/views/AdminTemplatesView.vue'),

@@ -1,5 +1,17 @@
 import { api, type RequestOptions } from './client';
-import type { AdminUser, AdminUserPatch, AdminUserQuery, AuditEntry, AuditQuery, Page } from './types';
+import type {
+  AdminUser,
+  AdminUserPatch,
+  AdminUserQuery,
+  AdminVm,
+  AuditEntry,
+  AuditQuery,
+  Finding,
+  Page,
+  QuotaLimitsPatch,
+  ReconcileResult,
+  UserQuota,
+} from './types';
 
 export function listUsers(query: AdminUserQuery): Promise<Page<AdminUser>> {
   return api.get<Page<AdminUser>>('/api/admin/users', query);
@@ -21,4 +33,32 @@ export async function extendTrial(id: string, days: number, options?: RequestOpt
 
 export function listAudit(query: AuditQuery): Promise<Page<AuditEntry>> {
   return api.get<Page<AuditEntry>>('/api/admin/audit', query);
+}
+
+/** Sets only the given limits; answers with the user's limits and usage. */
+export async function setUserQuota(id: string, patch: QuotaLimitsPatch, options?: RequestOptions): Promise<UserQuota> {
+  const { quota } = await api.put<{ quota: UserQuota }>(`/api/admin/users/${encodeURIComponent(id)}/quota`, patch, options);
+  return quota;
+}
+
+/** Every user's VMs (not deleted), with the owner's email. */
+export async function listAllVms(): Promise<AdminVm[]> {
+  const { items } = await api.get<{ items: AdminVm[] }>('/api/admin/vms');
+  return items;
+}
+
+/** Open findings, or all of them (resolved ones too) with `all`. */
+export async function listFindings(all: boolean): Promise<Finding[]> {
+  const { items } = await api.get<{ items: Finding[] }>('/api/admin/findings', { all: all ? '1' : '0' });
+  return items;
+}
+
+/** 204. */
+export function resolveFinding(id: string, options?: RequestOptions): Promise<void> {
+  return api.post<void>(`/api/admin/findings/${encodeURIComponent(id)}/resolve`, undefined, options);
+}
+
+/** Compares every ready host with the database now. */
+export function reconcileHosts(options?: RequestOptions): Promise<ReconcileResult> {
+  return api.post<ReconcileResult>('/api/admin/reconcile', undefined, options);
 }

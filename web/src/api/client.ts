@@ -170,6 +170,10 @@ export const api = {
     const response = await http.patch<T>(url, body, toConfig(options));
     return response.data;
   },
+  async put<T>(url: string, body: unknown, options?: RequestOptions): Promise<T> {
+    const response = await http.put<T>(url, body, toConfig(options));
+    return response.data;
+  },
   async delete(url: string, options?: RequestOptions): Promise<void> {
     await http.delete(url, toConfig(options));
   },

@@ -209,7 +209,17 @@ export interface Vm {
   lastError: string | null;
 }
 
-export type OperationKind = 'vm.create' | 'vm.start' | 'vm.shutdown' | 'vm.poweroff' | 'vm.reboot' | 'vm.delete';
+export type OperationKind =
+  | 'vm.create'
+  | 'vm.start'
+  | 'vm.shutdown'
+  | 'vm.poweroff'
+  | 'vm.reboot'
+  | 'vm.delete'
+  | 'vm.resize'
+  | 'vm.snapshot-create'
+  | 'vm.snapshot-revert'
+  | 'vm.snapshot-delete';
 export type OperationState = 'pending' | 'running' | 'succeeded' | 'failed' | 'compensated';
 export type OperationStepState = 'pending' | 'running' | 'done' | 'failed' | 'compensated';
 
@@ -240,6 +250,47 @@ export interface Operation {
 export interface VmOperationResult {
   vm: Vm;
   operation: Operation;
+}
+
+/** A snapshot of a VM, as its host lists it. */
+export interface VmSnapshot {
+  name: string;
+  createdAt: string;
+  /** The domain's state when it was taken, e.g. 'running' or 'shutoff' (shown raw when unknown). */
+  state: string;
+}
+
+/** GET /api/admin/vms: every user's VMs, with the owner. */
+export interface AdminVm extends Vm {
+  ownerEmail: string;
+}
+
+/** What reconciliation knows and the platform does not (or the other way round). */
+export type FindingKind = 'domain-missing' | 'state-changed' | 'unknown-domain';
+
+export interface Finding {
+  id: string;
+  /** One of FindingKind, or a newer kind shown raw. */
+  kind: FindingKind | (string & {});
+  hostName: string | null;
+  vmId: string | null;
+  domainName: string;
+  message: string;
+  createdAt: string;
+  resolvedAt: string | null;
+}
+
+/** POST /api/admin/reconcile: hosts compared, VM rows corrected, findings recorded. */
+export interface ReconcileResult {
+  hosts: number;
+  corrected: number;
+  findings: number;
+}
+
+/** A user's quota: limits and what their VMs use. */
+export interface UserQuota {
+  limits: QuotaFigures;
+  used: QuotaFigures;
 }
 
 // ---- requests ----
@@ -321,6 +372,16 @@ export interface CreateVmBody {
   diskGiB: number;
   sshPublicKey?: string;
 }
+
+/** Only the figures to change; the disk can only grow; the VM must be stopped. */
+export interface ResizeVmBody {
+  vcpus?: number;
+  memoryMiB?: number;
+  diskGiB?: number;
+}
+
+/** Only the limits to change. */
+export type QuotaLimitsPatch = Partial<QuotaFigures>;
 
 export interface AuditQuery extends PageQuery {
   actor?: string;

@@ -1,5 +1,5 @@
 import { api, type RequestOptions } from './client';
-import type { CreateVmBody, Operation, QuotaSummary, Vm, VmOperationResult, VmPowerAction } from './types';
+import type { CreateVmBody, Operation, QuotaSummary, ResizeVmBody, Vm, VmOperationResult, VmPowerAction, VmSnapshot } from './types';
 
 const vmUrl = (id: string) => `/api/vms/${encodeURIComponent(id)}`;
 
@@ -34,6 +34,34 @@ export function vmAction(id: string, action: VmPowerAction, options?: RequestOpt
 /** Accepted (202): the VM goes to "deleting"; unlike other DELETEs this one answers with a body. */
 export function deleteVm(id: string, options?: RequestOptions): Promise<VmOperationResult> {
   return api.deleteWithBody<VmOperationResult>(vmUrl(id), options);
+}
+
+/** Accepted (202) for a stopped VM. 409 QUOTA_EXCEEDED, 400 VALIDATION_FAILED (e.g. a smaller disk), 409 VM_BUSY. */
+export function resizeVm(id: string, body: ResizeVmBody, options?: RequestOptions): Promise<VmOperationResult> {
+  return api.post<VmOperationResult>(`${vmUrl(id)}/resize`, body, options);
+}
+
+/** Oldest first; read from the VM's host (503 SERVICE_UNAVAILABLE when it does not answer). */
+export async function listSnapshots(id: string): Promise<VmSnapshot[]> {
+  const { items } = await api.get<{ items: VmSnapshot[] }>(`${vmUrl(id)}/snapshots`);
+  return items;
+}
+
+const snapshotUrl = (id: string, name: string) => `${vmUrl(id)}/snapshots/${encodeURIComponent(name)}`;
+
+/** Accepted (202) when the VM is running or stopped and free. */
+export function createSnapshot(id: string, name: string, options?: RequestOptions): Promise<VmOperationResult> {
+  return api.post<VmOperationResult>(`${vmUrl(id)}/snapshots`, { name }, options);
+}
+
+/** Accepted (202): the VM returns to the snapshot; changes made since are lost. */
+export function revertSnapshot(id: string, name: string, options?: RequestOptions): Promise<VmOperationResult> {
+  return api.post<VmOperationResult>(`${snapshotUrl(id, name)}/revert`, undefined, options);
+}
+
+/** Accepted (202); answers with a body like the VM delete. */
+export function deleteSnapshot(id: string, name: string, options?: RequestOptions): Promise<VmOperationResult> {
+  return api.deleteWithBody<VmOperationResult>(snapshotUrl(id, name), options);
 }
 
 export async function getOperation(id: string): Promise<Operation> {

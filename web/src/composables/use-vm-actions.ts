@@ -1,9 +1,9 @@
 import { useI18n } from 'vue-i18n';
 import { ElMessage, ElMessageBox } from 'element-plus';
 import { isApiError } from '@/api/api-error';
-import type { Vm, VmOperationResult, VmPowerAction } from '@/api/types';
+import type { ResizeVmBody, Vm, VmOperationResult, VmPowerAction } from '@/api/types';
 import { notifyError } from '@/composables/use-api-error';
-import { useVmsStore } from '@/stores/vms';
+import { useVmsStore, type SnapshotAction } from '@/stores/vms';
 
 /**
  * The actions on one VM, shared by the list and the detail page: a confirmation where the
@@ -68,5 +68,45 @@ export function useVmActions() {
     }
   }
 
-  return { power, remove };
+  /**
+   * Takes, reverts to or deletes a snapshot; reverting and deleting are confirmed first.
+   * Errors other than VM_BUSY are thrown, so a dialog can keep them beside its fields.
+   */
+  async function snapshot(vm: Vm, action: SnapshotAction, name: string): Promise<VmOperationResult | null> {
+    if (action === 'snapshot-revert') {
+      const ok = await confirm(
+        t('vms.snapshots.revertConfirm', { name, vm: vm.name }),
+        t('vms.snapshots.revertConfirmTitle'),
+        t('vms.snapshots.revert'),
+      );
+      if (!ok) return null;
+    } else if (action === 'snapshot-delete') {
+      const ok = await confirm(t('vms.snapshots.deleteConfirm', { name }), t('vms.snapshots.deleteConfirmTitle'), t('vms.snapshots.delete'));
+      if (!ok) return null;
+    }
+    try {
+      const result = await store.snapshot(vm.id, action, name);
+      if (result) ElMessage.success(t(`vms.snapshots.accepted.${action}`, { name, vm: vm.name }));
+      return result;
+    } catch (error) {
+      if (action === 'snapshot-create' && !(isApiError(error) && error.code === 'VM_BUSY')) throw error;
+      showError(vm, error);
+      return null;
+    }
+  }
+
+  /** Sends a resize; VM_BUSY is handled here, other errors are thrown for the dialog to show. */
+  async function resize(vm: Vm, body: ResizeVmBody): Promise<VmOperationResult | null> {
+    try {
+      const result = await store.resize(vm.id, body);
+      if (result) ElMessage.success(t('vms.resize.accepted', { name: vm.name }));
+      return result;
+    } catch (error) {
+      if (!(isApiError(error) && error.code === 'VM_BUSY')) throw error;
+      showError(vm, error);
+      return null;
+    }
+  }
+
+  return { power, remove, snapshot, resize };
 }

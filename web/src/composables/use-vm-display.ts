@@ -127,6 +127,58 @@ export function exceedsHeadroom(size: VmSize, headroom: QuotaFigures): boolean {
   return headroom.vms < 1 || size.vcpus > headroom.vcpus || size.memoryMiB > headroom.memoryMiB || size.diskGiB > headroom.diskGiB;
 }
 
+/** A resize changes memory in steps of 64 MiB (the server refuses other amounts). */
+export const RESIZE_MEMORY_STEP_MIB = 64;
+
+export interface ResizeBounds {
+  vcpus: SizeRange;
+  memoryMiB: SizeRange;
+  diskGiB: SizeRange;
+}
+
+/**
+ * Bounds of the resize dialog. The VM's own size counts as available (what it holds now is
+ * given back), so the most is what is left of the quota plus the current size, capped by the
+ * per-VM maximum and, when known, the template's limits (minimum memory, maximum disk). The
+ * disk can only grow. The current size is always inside the bounds, so keeping a figure as it is
+ * is always possible even when the quota has since been lowered.
+ */
+export function resizeBounds(
+  current: VmSize,
+  headroom: QuotaFigures,
+  template?: Pick<Template, 'minMemoryMiB' | 'maxDiskGiB'> | null,
+): ResizeBounds {
+  const step = RESIZE_MEMORY_STEP_MIB;
+  const roomFor = (left: number, own: number, cap: number, keep: number) => Math.max(keep, Math.min(Math.max(0, left) + own, cap));
+  const vcpusMax = roomFor(headroom.vcpus, current.vcpus, VM_MAX.vcpus, current.vcpus);
+  const memoryMin = Math.min(current.memoryMiB, Math.max(step, Math.ceil((template?.minMemoryMiB ?? 0) / step) * step));
+  const memoryMax = Math.max(
+    current.memoryMiB,
+    Math.floor(Math.min(Math.max(0, headroom.memoryMiB) + current.memoryMiB, VM_MAX.memoryMiB) / step) * step,
+  );
+  const diskCap = Math.min(VM_MAX.diskGiB, template?.maxDiskGiB ?? VM_MAX.diskGiB);
+  const diskMax = roomFor(headroom.diskGiB, current.diskGiB, diskCap, current.diskGiB);
+  return {
+    vcpus: range(1, vcpusMax),
+    memoryMiB: range(memoryMin, memoryMax),
+    diskGiB: range(current.diskGiB, diskMax),
+  };
+}
+
+/** The figures that differ from the current size: what a resize request carries (empty: nothing to do). */
+export function resizeChanges(current: VmSize, wanted: VmSize): Partial<VmSize> {
+  const changes: Partial<VmSize> = {};
+  if (wanted.vcpus !== current.vcpus) changes.vcpus = wanted.vcpus;
+  if (wanted.memoryMiB !== current.memoryMiB) changes.memoryMiB = wanted.memoryMiB;
+  if (wanted.diskGiB !== current.diskGiB) changes.diskGiB = wanted.diskGiB;
+  return changes;
+}
+
+/** Whether a snapshot may be taken, reverted to or deleted: the VM is running or stopped and free. */
+export function canUseSnapshots(vm: { state: VmState; currentOperationId: string | null }): boolean {
+  return (vm.state === 'running' || vm.state === 'stopped') && vm.currentOperationId === null;
+}
+
 const SUFFIX_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 /** "ubuntu-24-04-k3f9" from a template name: a valid VM name with a random suffix. */

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia';
 import { reactive, ref } from 'vue';
 import * as adminApi from '@/api/admin';
 import { newIdempotencyKey } from '@/api/client';
-import type { AdminUser, AdminUserPatch, Role, UserStatus } from '@/api/types';
+import type { AdminUser, AdminUserPatch, QuotaLimitsPatch, Role, UserStatus, UserQuota } from '@/api/types';
 
 export interface AdminUserFilters {
   q: string;
@@ -19,6 +19,8 @@ export const useAdminUsersStore = defineStore('adminUsers', () => {
   const loading = ref(false);
   /** Ids with a change in flight, so each row's buttons show their own spinner. */
   const busy = ref<Set<string>>(new Set());
+  /** User id -> the quota the last save answered with (there is no GET for another user's quota). */
+  const quotas = ref<Map<string, UserQuota>>(new Map());
 
   async function fetch(): Promise<void> {
     loading.value = true;
@@ -61,6 +63,19 @@ export const useAdminUsersStore = defineStore('adminUsers', () => {
     return withBusy(id, () => adminApi.extendTrial(id, days, { idempotencyKey: newIdempotencyKey() }));
   }
 
+  /** Sets only the given limits; resolves to null when a change for this user is already in flight. */
+  async function setQuota(id: string, patch: QuotaLimitsPatch): Promise<UserQuota | null> {
+    if (busy.value.has(id)) return null;
+    busy.value.add(id);
+    try {
+      const quota = await adminApi.setUserQuota(id, patch, { idempotencyKey: newIdempotencyKey() });
+      quotas.value.set(id, quota);
+      return quota;
+    } finally {
+      busy.value.delete(id);
+    }
+  }
+
   function resetFilters(): void {
     Object.assign(filters, { q: '', role: '', status: '' });
     page.value = 1;
@@ -70,7 +85,8 @@ export const useAdminUsersStore = defineStore('adminUsers', () => {
     resetFilters();
     items.value = [];
     total.value = 0;
+    quotas.value = new Map();
   }
 
-  return { filters, items, total, page, pageSize, loading, busy, fetch, update, extendTrial, resetFilters, reset };
+  return { filters, items, total, page, pageSize, loading, busy, quotas, fetch, update, extendTrial, setQuota, resetFilters, reset };
 });

@@ -7,8 +7,10 @@ import * as meApi from '@/api/me';
 import type { LoginBody, Me, SignupBody } from '@/api/types';
 import { useAdminTemplatesStore } from './adminTemplates';
 import { useAdminUsersStore } from './adminUsers';
+import { useAdminVmsStore } from './adminVms';
 import { useAuditStore } from './audit';
 import { useCreditsStore } from './credits';
+import { useFindingsStore } from './findings';
 import { useHostsStore } from './hosts';
 import { useQuotaStore } from './quota';
 import { useTemplatesStore } from './templates';
@@ -112,6 +114,8 @@ export const useSessionStore = defineStore('session', () => {
     useQuotaStore().reset();
     useTemplatesStore().reset();
     useAdminTemplatesStore().reset();
+    useAdminVmsStore().reset();
+    useFindingsStore().reset();
   }
 
   return {

@@ -2,10 +2,11 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { newIdempotencyKey } from '@/api/client';
 import * as vmsApi from '@/api/vms';
-import type { CreateVmBody, Operation, Vm, VmOperationResult, VmPowerAction } from '@/api/types';
+import type { CreateVmBody, Operation, ResizeVmBody, Vm, VmOperationResult, VmPowerAction, VmSnapshot } from '@/api/types';
 
 /** What a VM has in flight from this tab; one at a time per VM, so each button shows its own spinner. */
-export type VmAction = VmPowerAction | 'delete';
+export type VmAction = VmPowerAction | 'delete' | 'resize' | SnapshotAction;
+export type SnapshotAction = 'snapshot-create' | 'snapshot-revert' | 'snapshot-delete';
 
 export const useVmsStore = defineStore('vms', () => {
   const items = ref<Vm[]>([]);
@@ -27,6 +28,12 @@ export const useVmsStore = defineStore('vms', () => {
    * showing how it ended once the VM's currentOperationId is back to null.
    */
   const lastOperationOf = ref<Map<string, string>>(new Map());
+  /** VM id -> its snapshots (oldest first), as last read from its host. */
+  const snapshots = ref<Map<string, VmSnapshot[]>>(new Map());
+  /** VM ids whose snapshot list is being read. */
+  const snapshotsLoading = ref<Set<string>>(new Set());
+  /** VM id -> the snapshot a revert or delete is being sent for, so only that row shows a spinner. */
+  const pendingSnapshot = ref<Map<string, string>>(new Map());
 
   // As in the hosts store: a list answer that left the server before a change here finished
   // must not undo that change, so local changes are numbered and win over older answers.
@@ -136,12 +143,44 @@ export const useVmsStore = defineStore('vms', () => {
     return withPending(id, 'delete', (idempotencyKey) => vmsApi.deleteVm(id, { idempotencyKey }));
   }
 
+  function resize(id: string, body: ResizeVmBody): Promise<VmOperationResult | null> {
+    return withPending(id, 'resize', (idempotencyKey) => vmsApi.resizeVm(id, body, { idempotencyKey }));
+  }
+
+  async function fetchSnapshots(id: string): Promise<VmSnapshot[]> {
+    snapshotsLoading.value.add(id);
+    try {
+      const items = await vmsApi.listSnapshots(id);
+      snapshots.value.set(id, items);
+      return items;
+    } finally {
+      snapshotsLoading.value.delete(id);
+    }
+  }
+
+  /** Take, revert to or delete a snapshot; resolves to null when another action on this VM is being sent. */
+  async function snapshot(id: string, action: SnapshotAction, name: string): Promise<VmOperationResult | null> {
+    if (pending.value.has(id)) return null;
+    pendingSnapshot.value.set(id, name);
+    try {
+      return await withPending(id, action, (idempotencyKey) => {
+        if (action === 'snapshot-create') return vmsApi.createSnapshot(id, name, { idempotencyKey });
+        if (action === 'snapshot-revert') return vmsApi.revertSnapshot(id, name, { idempotencyKey });
+        return vmsApi.deleteSnapshot(id, name, { idempotencyKey });
+      });
+    } finally {
+      pendingSnapshot.value.delete(id);
+    }
+  }
+
   function reset(): void {
     items.value = [];
     loaded.value = false;
     current.value = null;
     operations.value = new Map();
     lastOperationOf.value = new Map();
+    snapshots.value = new Map();
+    pendingSnapshot.value = new Map();
     changedAt.clear();
   }
 
@@ -156,12 +195,18 @@ export const useVmsStore = defineStore('vms', () => {
     pending,
     operations,
     lastOperationOf,
+    snapshots,
+    snapshotsLoading,
+    pendingSnapshot,
     fetch,
     fetchOne,
     fetchOperation,
     create,
     act,
     remove,
+    resize,
+    fetchSnapshots,
+    snapshot,
     reset,
   };
 });

@@ -288,7 +288,8 @@ export class LibvirtDriver implements HypervisorDriver {
     if (current?.volumeId === 'cidata' && current.applicationId === appId) return;
 
     const dir = posix.dirname(path);
-    const tmp = this.vmFilePath('temporary directory', `${dir}/cc-seed-tmp-${randomBytes(6).toString('hex')}`);
+    // Named after the ISO, so what belongs to which seed stays recognisable on a busy host.
+    const tmp = this.vmFilePath('temporary directory', `${dir}/cc-seed-tmp-${posix.basename(path, '.iso')}-${randomBytes(6).toString('hex')}`);
     await this.run(['mkdir', '-p', '--', dir]);
     await this.run(['mkdir', '--', tmp]);
     try {

@@ -83,3 +83,15 @@ export async function quotaOverview(userId: string) {
   };
   return { ...view, headroom, pricing: pricing(), credits: { balance: q?.creditBalance ?? 0 } };
 }
+
+/** Admins set limits; lowering below current usage is allowed (nothing new fits until usage drops). */
+export async function setQuotaLimits(db: { quota: Tx['quota'] }, userId: string, limits: Partial<Resources>) {
+  const data = {
+    ...(limits.vcpus !== undefined ? { maxVcpus: limits.vcpus } : {}),
+    ...(limits.memoryMiB !== undefined ? { maxMemoryMiB: limits.memoryMiB } : {}),
+    ...(limits.diskGiB !== undefined ? { maxDiskGiB: limits.diskGiB } : {}),
+    ...(limits.vms !== undefined ? { maxVms: limits.vms } : {}),
+  };
+  const q = await db.quota.upsert({ where: { userId }, update: data, create: { userId, ...trialQuota(), ...data } });
+  return quotaView(q);
+}

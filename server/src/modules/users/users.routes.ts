@@ -1,6 +1,7 @@
 import { moduleRouter } from '../../platform/http/route.js';
-import { AdminUserResponse, ExtendTrialBody, ListUsersQuery, MeResponse, UpdateUserBody, UserIdParams, UserPage } from './users.schemas.js';
-import { extendTrial, getMe, listUsers, updateUser } from './users.service.js';
+import { QuotaResponse, UpdateQuotaBody, AdminUserResponse, ExtendTrialBody, ListUsersQuery, MeResponse, UpdateUserBody, UserIdParams, UserPage } from './users.schemas.js';
+import { extendTrial, getMe, listUsers, setUserQuota, updateUser } from './users.service.js';
+
 
 export const meRoutes = moduleRouter('/api/me', 'me');
 
@@ -22,4 +23,10 @@ adminUsersRoutes.post('/:id/extend-trial', { summary: "Extend a user's trial by 
   async ({ params, body, req }) => {
     Object.assign(req.audit, { targetType: 'user', targetId: params.id, details: body });
     return { status: 200, body: { user: await extendTrial(params.id, body.days) } };
+  });
+
+adminUsersRoutes.put('/:id/quota', { summary: "Set a user's quota limits", access: 'admin', params: UserIdParams, body: UpdateQuotaBody, responses: { 200: QuotaResponse }, audit: 'admin.user.quota' },
+  async ({ params, body, req }) => {
+    Object.assign(req.audit, { targetType: 'user', targetId: params.id, details: body });
+    return { status: 200, body: { quota: await setUserQuota(params.id, body) } };
   });

@@ -54,3 +54,11 @@ export const ExtendTrialBody = z.object({ days: z.number().int().min(1).max(90) 
 
 export type MeDto = z.infer<typeof Me>;
 export type AdminUserDto = z.infer<typeof AdminUser>;
+
+export const UpdateQuotaBody = z.object({
+  vcpus: z.number().int().min(0).max(1024).optional(),
+  memoryMiB: z.number().int().min(0).max(4_194_304).optional(),
+  diskGiB: z.number().int().min(0).max(65_536).optional(),
+  vms: z.number().int().min(0).max(1000).optional(),
+}).strict().refine((b) => Object.keys(b).length > 0, 'give at least one limit');
+export const QuotaResponse = z.object({ quota: QuotaView });

@@ -7,7 +7,7 @@ import { bumpAuthVersion, destroyUserSessions } from '../../platform/auth.js';
 import { queryOne } from '../../platform/sql.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import type { Role, UserStatus } from '../../generated/prisma/enums.js';
-import { createTrialQuota, quotaView, type QuotaRow } from '../quotas/quotas.service.js';
+import { createTrialQuota, quotaView, setQuotaLimits, type QuotaRow, type Resources } from '../quotas/quotas.service.js';
 import { applyCredit } from '../credits/credits.service.js';
 import type { AdminUserDto, MeDto } from './users.schemas.js';
 
@@ -140,4 +140,9 @@ export async function extendTrial(id: string, days: number): Promise<AdminUserDt
   const from = Math.max(Date.now(), u.trialEndsAt?.getTime() ?? 0);
   const updated = await db.user.update({ where: { id }, data: { trialEndsAt: new Date(from + days * DAY_MS) }, select: userSelect });
   return toAdminUser(updated);
+}
+
+export async function setUserQuota(id: string, limits: Partial<Resources>) {
+  if (!(await db.user.count({ where: { id } }))) throw errors.notFound('User');
+  return setQuotaLimits(db, id, limits);
 }

@@ -148,7 +148,7 @@ describe('createSeedIso', () => {
     const cmds = runner.commands;
     expect(cmds[0]).toBe(`od -A n -t x1 -v -j 32768 -N 2048 ${seed.path}`);
     const tmp = /^mkdir -- (\S+)$/.exec(cmds[2] ?? '')?.[1] ?? '';
-    expect(tmp).toMatch(new RegExp(`^${images}/cc-seed-tmp-[0-9a-f]{12}$`));
+    expect(tmp).toMatch(new RegExp(`^${images}/cc-seed-tmp-vm-1-seed-[0-9a-f]{12}$`));
     const appId = seedApplicationId(buildSeedFiles(seed));
     expect(cmds.slice(1)).toEqual([
       `mkdir -p -- ${images}`,

@@ -112,3 +112,17 @@ describe('audit trail', () => {
     expect((await user.get('/api/admin/audit')).status).toBe(401);
   });
 });
+
+describe('admin: quotas', () => {
+  it("sets a user's limits; the user sees them and nobody else can", async () => {
+    const admin = await adminClient(srv.url);
+    const user = new Client(srv.url);
+    const u = await user.signup();
+    const r = await admin.request('PUT', `/api/admin/users/${u.id}/quota`, { body: { vcpus: 8, vms: 5 } });
+    expect(r.status).toBe(200);
+    expect(r.body.quota.limits).toMatchObject({ vcpus: 8, vms: 5, memoryMiB: 4096 });
+    expect((await user.get('/api/quota')).body.limits).toMatchObject({ vcpus: 8, vms: 5 });
+    expect((await admin.request('PUT', `/api/admin/users/${u.id}/quota`, { body: { vcpus: -1 } })).status).toBe(400);
+    expect((await user.request('PUT', `/api/admin/users/${u.id}/quota`, { body: { vcpus: 99 } })).status).toBe(403);
+  });
+});

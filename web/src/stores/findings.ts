@@ -1,0 +1,62 @@
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import * as adminApi from '@/api/admin';
+import { newIdempotencyKey } from '@/api/client';
+import type { Finding, ReconcileResult } from '@/api/types';
+
+/** Admin › Findings: what reconciliation found, marking findings resolved, reconciling now. */
+export const useFindingsStore = defineStore('findings', () => {
+  const items = ref<Finding[]>([]);
+  const loaded = ref(false);
+  const loading = ref(false);
+  /** Resolved findings too. */
+  const showResolved = ref(false);
+  const reconciling = ref(false);
+  /** Finding ids being marked resolved, so each row shows its own spinner. */
+  const resolving = ref<Set<string>>(new Set());
+
+  async function fetch(): Promise<void> {
+    loading.value = true;
+    try {
+      items.value = await adminApi.listFindings(showResolved.value);
+      loaded.value = true;
+    } finally {
+      loading.value = false;
+    }
+  }
+
+  /** Resolves to false when the finding is already being resolved from this tab. */
+  async function resolve(id: string): Promise<boolean> {
+    if (resolving.value.has(id)) return false;
+    resolving.value.add(id);
+    try {
+      await adminApi.resolveFinding(id, { idempotencyKey: newIdempotencyKey() });
+      const now = new Date().toISOString();
+      items.value = showResolved.value
+        ? items.value.map((f) => (f.id === id ? { ...f, resolvedAt: f.resolvedAt ?? now } : f))
+        : items.value.filter((f) => f.id !== id);
+      return true;
+    } finally {
+      resolving.value.delete(id);
+    }
+  }
+
+  /** Resolves to null when a reconcile is already running. */
+  async function reconcile(): Promise<ReconcileResult | null> {
+    if (reconciling.value) return null;
+    reconciling.value = true;
+    try {
+      return await adminApi.reconcileHosts({ idempotencyKey: newIdempotencyKey() });
+    } finally {
+      reconciling.value = false;
+    }
+  }
+
+  function reset(): void {
+    items.value = [];
+    loaded.value = false;
+    showResolved.value = false;
+  }
+
+  return { items, loaded, loading, showResolved, reconciling, resolving, fetch, resolve, reconcile, reset };
+});
