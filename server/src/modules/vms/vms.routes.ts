@@ -1,7 +1,7 @@
 import { moduleRouter } from '../../platform/http/route.js';
 import { quotaOverview } from '../quotas/quotas.service.js';
-import { CreateSnapshotBody, ResizeVmBody, SnapshotList, SnapshotParams, CreateVmBody, OperationIdParams, OperationResponse, QuotaOverview, VmAccepted, VmActionBody, VmIdParams, VmList, VmResponse } from './vms.schemas.js';
-import { createVm, getOperation, getVm, listVms, runVmAction } from './vms.service.js';
+import { OperationList, CreateSnapshotBody, ResizeVmBody, SnapshotList, SnapshotParams, CreateVmBody, OperationIdParams, OperationResponse, QuotaOverview, VmAccepted, VmActionBody, VmIdParams, VmList, VmResponse } from './vms.schemas.js';
+import { createVm, getOperation, getVm, listVmOperations, listVms, runVmAction } from './vms.service.js';
 import { listVmSnapshots, resizeVm, snapshotAction } from './vm-changes.js';
 
 export const vmsRoutes = moduleRouter('/api/vms', 'vms');
@@ -18,6 +18,9 @@ vmsRoutes.post('/', { summary: 'Create a VM (202: follow the operation)', access
 
 vmsRoutes.get('/:id', { summary: 'One of my VMs', access: 'user', params: VmIdParams, responses: { 200: VmResponse } },
   async ({ params, user }) => ({ status: 200, body: { vm: await getVm(user.userId, params.id) } }));
+
+vmsRoutes.get('/:id/operations', { summary: "The VM's operations, newest first", access: 'user', params: VmIdParams, responses: { 200: OperationList } },
+  async ({ params, user }) => ({ status: 200, body: await listVmOperations(user.userId, params.id) }));
 
 vmsRoutes.post('/:id/actions', { summary: 'Start, shut down (ACPI), power off or reboot', access: 'user', params: VmIdParams, body: VmActionBody, responses: { 202: VmAccepted }, audit: 'vm.action' },
   async ({ params, body, user, req }) => {

@@ -40,6 +40,7 @@ export const VmResponse = z.object({ vm: Vm });
 export const VmList = z.object({ items: z.array(Vm) });
 export const VmAccepted = z.object({ vm: Vm, operation: Operation });
 export const OperationResponse = z.object({ operation: Operation });
+export const OperationList = z.object({ items: z.array(Operation) });
 
 export const QuotaNumbers = z.object({ vcpus: z.number().int(), memoryMiB: z.number().int(), diskGiB: z.number().int(), vms: z.number().int() });
 export const QuotaOverview = z.object({

@@ -158,3 +158,10 @@ export async function getOperation(principal: { userId: string; role: string }, 
   if (!op || (principal.role !== 'admin' && op.ownerId !== principal.userId)) throw errors.notFound('Operation');
   return toOperationDto(op);
 }
+
+/** The VM's operations, newest first: what the detail page shows after a reload. */
+export async function listVmOperations(ownerId: string, vmId: string) {
+  await ownVm(ownerId, vmId);
+  const rows = await db.operation.findMany({ where: { targetType: 'vm', targetId: vmId }, orderBy: { createdAt: 'desc' }, take: 50 });
+  return { items: rows.map(toOperationDto) };
+}

@@ -45,6 +45,10 @@ describe('a VM from create to delete', () => {
       expect((await onHost(id)).state).toBe(hostState);
     }
 
+    const history = (await user.get(`/api/vms/${id}/operations`)).body.items as { kind: string; state: string }[];
+    expect(history.map((o) => o.kind)).toEqual(['vm.poweroff', 'vm.start', 'vm.shutdown', 'vm.create']);
+    expect(history.every((o) => o.state === 'succeeded')).toBe(true);
+
     const del = await user.delete(`/api/vms/${id}`);
     expect(del.status).toBe(202);
     expect((await finished(user, del.body.operation.id)).state).toBe('succeeded');
