@@ -68,3 +68,9 @@ export async function getOperation(id: string): Promise<Operation> {
   const { operation } = await api.get<{ operation: Operation }>(`/api/operations/${encodeURIComponent(id)}`);
   return operation;
 }
+
+/** The VM's operations, newest first (the page shows the latest after a reload). */
+export async function listVmOperations(id: string): Promise<Operation[]> {
+  const { items } = await api.get<{ items: Operation[] }>(`${vmUrl(id)}/operations`);
+  return items;
+}

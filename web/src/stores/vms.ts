@@ -97,6 +97,11 @@ export const useVmsStore = defineStore('vms', () => {
       const vm = await vmsApi.getVm(id);
       current.value = vm;
       remember(vm);
+      // After a reload this tab has not seen the VM's last operation: ask for it.
+      if (!lastOperationOf.value.has(id)) {
+        const [latest] = await vmsApi.listVmOperations(id);
+        if (latest) rememberOperation(latest);
+      }
       return vm;
     } finally {
       if (!options.silent) currentLoading.value = false;
