@@ -13,6 +13,8 @@ export interface ProbeOutcome {
   presentedHostKey?: string;
   /** The key to pin (first contact). */
   hostKeySha256?: string;
+  /** The SSH connection dropped during the probe (worth one retry). */
+  connectionDropped?: boolean;
   seen: boolean;
   facts?: {
     cpus: number; memoryMiB: number; diskTotalBytes: number; diskFreeBytes: number;
@@ -41,7 +43,19 @@ export function classifyConnectError(e: unknown, user: string): ProbeOutcome {
   return { status: 'error', seen: false, statusReason: isDriverError(e) ? e.message : `Unexpected error while connecting: ${message(e)}` };
 }
 
+/**
+ * One retry when the connection itself dropped mid-probe (a reset SSH connection is not a
+ * verdict on the host); any other failure is reported as it is.
+ */
 export async function probeHost(host: HostRow): Promise<ProbeOutcome> {
+  const first = await probeOnce(host);
+  if (first.status === 'ready' || !first.connectionDropped) return first;
+  const { pool } = await hostRuntime();
+  pool.close(targetOf(host));
+  return probeOnce(host);
+}
+
+async function probeOnce(host: HostRow): Promise<ProbeOutcome> {
   const { pool } = await hostRuntime();
   let pinned = host.hostKeySha256;
   let firstPin: string | undefined;
@@ -59,7 +73,7 @@ export async function probeHost(host: HostRow): Promise<ProbeOutcome> {
   const base = { seen: true, ...(firstPin ? { hostKeySha256: firstPin } : {}) };
   for (const r of [node, versions, disk]) {
     if (r.status === 'rejected') {
-      return { ...base, status: 'error', statusReason: `libvirt does not answer as expected: ${message(r.reason)}` };
+      return { ...base, status: 'error', statusReason: `libvirt does not answer as expected: ${message(r.reason)}`, connectionDropped: r.reason instanceof HostUnreachableError };
     }
   }
   const ok = <T>(r: PromiseSettledResult<T>) => (r.status === 'fulfilled' ? r.value : undefined);
