@@ -1,10 +1,9 @@
 import { db } from '../../platform/db.js';
 import { AppError, errors } from '../../platform/errors.js';
-import { createOperation, defineOperation, enqueueOperation } from '../../platform/operations/operations.js';
+import { defineOperation } from '../../platform/operations/operations.js';
 import { creditsPerHour, releaseQuota, reserveQuota } from '../quotas/quotas.service.js';
 import { actualState, loadVm, release } from './vm-operations.js';
-import { toOperationDto, toVmDto } from './vms.service.js';
-import type { VmState } from '../../generated/prisma/enums.js';
+import { claimVm } from './vms.service.js';
 
 // Changes to an existing VM that hold it like any other operation: resize (when shut off,
 // within quota) and snapshots (create, revert, delete). Listing snapshots reads the host.
@@ -50,27 +49,6 @@ snapshotOp('vm.snapshot-create', 'snapshot', (d, n, hv) => hv.createSnapshot(d, 
 snapshotOp('vm.snapshot-revert', 'revert', (d, n, hv) => hv.revertSnapshot(d, n));
 snapshotOp('vm.snapshot-delete', 'delete-snapshot', (d, n, hv) => hv.deleteSnapshot(d, n));
 
-const withNames = { host: { select: { name: true } } } as const;
-
-/** Holds the VM for one operation; its state stays as it is (the operation id marks it busy). */
-async function claim(ownerId: string, vmId: string, from: VmState[], kind: string, params: ResizeParams | SnapshotParams,
-  inTx?: (tx: Parameters<Parameters<typeof db.$transaction>[0]>[0], ownerId: string) => Promise<void>) {
-  const vm = await db.vm.findFirst({ where: { id: vmId, ownerId, state: { not: 'deleted' } } });
-  if (!vm) throw errors.notFound('VM');
-  if (vm.currentOperationId) throw new AppError('VM_BUSY', `Another operation is running on ${vm.name}; wait for it to finish.`, { operationId: vm.currentOperationId });
-  if (!from.includes(vm.state)) throw errors.conflict(`This needs the VM to be ${from.join(' or ')}; it is ${vm.state}.`, { state: vm.state });
-  const opId = await db.$transaction(async (tx) => {
-    await inTx?.(tx, ownerId);
-    const id = await createOperation(tx, { kind, targetType: 'vm', targetId: vmId, ownerId, params });
-    const c = await tx.vm.updateMany({ where: { id: vmId, currentOperationId: null, state: { in: from } }, data: { currentOperationId: id, lastError: null } });
-    if (c.count !== 1) throw new AppError('VM_BUSY', `Another operation is running on ${vm.name}.`, {});
-    return id;
-  });
-  await enqueueOperation(opId, kind);
-  const [v, op] = await Promise.all([db.vm.findUniqueOrThrow({ where: { id: vmId }, include: withNames }), db.operation.findUniqueOrThrow({ where: { id: opId } })]);
-  return { vm: toVmDto(v), operation: toOperationDto(op) };
-}
-
 export async function resizeVm(ownerId: string, vmId: string, want: { vcpus?: number; memoryMiB?: number; diskGiB?: number }) {
   const vm = await db.vm.findFirst({ where: { id: vmId, ownerId, state: { not: 'deleted' } }, include: { template: true } });
   if (!vm) throw errors.notFound('VM');
@@ -82,11 +60,14 @@ export async function resizeVm(ownerId: string, vmId: string, want: { vcpus?: nu
   if (to.diskGiB > vm.template.maxDiskGiB) bad.push({ path: 'body.diskGiB', message: `at most ${vm.template.maxDiskGiB} GiB` });
   if (bad.length) throw errors.validation(bad, 'body');
   const grow = { vcpus: positive(to.vcpus - vm.vcpus), memoryMiB: positive(to.memoryMiB - vm.memoryMiB), diskGiB: positive(to.diskGiB - vm.diskGiB) };
-  return claim(ownerId, vmId, ['stopped'], 'vm.resize', { vmId, to, grow }, (tx, owner) => reserveQuota(tx, owner, { ...grow, vms: 0 }));
+  return claimVm(ownerId, vmId, {
+    from: ['stopped'], kind: 'vm.resize', action: 'resize', params: { vmId, to, grow },
+    inTx: (tx) => reserveQuota(tx, ownerId, { ...grow, vms: 0 }),
+  });
 }
 
 export const snapshotAction = (ownerId: string, vmId: string, kind: 'create' | 'revert' | 'delete', snapshot: string) =>
-  claim(ownerId, vmId, ['stopped', 'running'], `vm.snapshot-${kind}`, { vmId, snapshot });
+  claimVm(ownerId, vmId, { from: ['stopped', 'running'], kind: `vm.snapshot-${kind}`, action: `${kind} a snapshot of`, params: { vmId, snapshot } });
 
 export async function listVmSnapshots(ownerId: string, vmId: string) {
   const vm = await db.vm.findFirst({ where: { id: vmId, ownerId, state: { notIn: ['deleted', 'creating', 'error'] } } });

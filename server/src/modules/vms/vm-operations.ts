@@ -1,7 +1,7 @@
 import { config } from '../../config.js';
 import { db } from '../../platform/db.js';
 import { defineOperation, PermanentStepError, type StepContext } from '../../platform/operations/operations.js';
-import type { DomainState } from '../../drivers/hypervisor.js';
+import { StateWaitTimeoutError } from '../../drivers/driver-errors.js';
 import { buildDomainXml } from '../../drivers/libvirt/domain-xml.js';
 import { applyCredit } from '../credits/credits.service.js';
 import { releaseQuota } from '../quotas/quotas.service.js';
@@ -24,16 +24,10 @@ export async function loadVm(vmId: string) {
 
 type Ctx = StepContext<VmOpParams>;
 
-async function waitFor(ctx: Ctx, wanted: DomainState[], timeoutMs: number): Promise<DomainState | null> {
+/** Waits for the domain to run (the driver polls; a missing domain or the deadline throws). */
+async function waitRunning(ctx: Ctx): Promise<void> {
   const { vm, hypervisor } = await loadVm(ctx.params.vmId);
-  const deadline = Date.now() + timeoutMs;
-  let state: DomainState | null = null;
-  while (Date.now() < deadline) {
-    state = await hypervisor.domainState(vm.domainName);
-    if (state && wanted.includes(state)) return state;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  return state;
+  await hypervisor.waitForState(vm.domainName, ['running'], 60_000);
 }
 
 /** Ends an operation: the VM is free again, in the state the host reports. */
@@ -99,10 +93,7 @@ defineOperation<VmOpParams>({
     },
     {
       name: 'wait-running',
-      run: async (ctx) => {
-        const s = await waitFor(ctx, ['running'], 60_000);
-        if (s !== 'running') throw new Error(`The VM did not reach "running" (it is ${s ?? 'gone'}).`);
-      },
+      run: waitRunning,
     },
   ],
   onSucceeded: async (ctx) => release(ctx.params.vmId, 'running'),
@@ -123,7 +114,7 @@ defineOperation<VmOpParams>({
   kind: 'vm.start',
   steps: [
     { name: 'start', run: async (ctx) => { const { vm, hypervisor } = await loadVm(ctx.params.vmId); if ((await hypervisor.domainState(vm.domainName)) !== 'running') await hypervisor.start(vm.domainName); } },
-    { name: 'wait-running', run: async (ctx) => { if ((await waitFor(ctx, ['running'], 60_000)) !== 'running') throw new Error('The VM did not start.'); } },
+    { name: 'wait-running', run: waitRunning },
   ],
   onSucceeded: async (ctx) => release(ctx.params.vmId, 'running'),
   onGaveUp: async (ctx, error) => release(ctx.params.vmId, await actualState(ctx.params.vmId), error),
@@ -137,9 +128,13 @@ defineOperation<VmOpParams>({
       // ACPI first; a guest that ignores it is powered off after the timeout.
       name: 'wait-stopped',
       run: async (ctx) => {
-        if ((await waitFor(ctx, ['shutoff'], config.VM_SHUTDOWN_TIMEOUT_MS)) === 'shutoff') return;
         const { vm, hypervisor } = await loadVm(ctx.params.vmId);
-        await hypervisor.destroy(vm.domainName);
+        try {
+          await hypervisor.waitForState(vm.domainName, ['shutoff'], config.VM_SHUTDOWN_TIMEOUT_MS);
+        } catch (e) {
+          if (!(e instanceof StateWaitTimeoutError)) throw e;
+          await hypervisor.destroy(vm.domainName);
+        }
       },
     },
   ],
@@ -158,7 +153,7 @@ defineOperation<VmOpParams>({
   kind: 'vm.reboot',
   steps: [
     { name: 'reboot', run: async (ctx) => { const { vm, hypervisor } = await loadVm(ctx.params.vmId); await hypervisor.reboot(vm.domainName); } },
-    { name: 'wait-running', run: async (ctx) => { if ((await waitFor(ctx, ['running'], 60_000)) !== 'running') throw new Error('The VM did not come back.'); } },
+    { name: 'wait-running', run: waitRunning },
   ],
   onSucceeded: async (ctx) => release(ctx.params.vmId, 'running'),
   onGaveUp: async (ctx, error) => release(ctx.params.vmId, await actualState(ctx.params.vmId), error),

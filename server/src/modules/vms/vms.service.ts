@@ -122,28 +122,46 @@ const ACTIONS: Record<VmActionName | 'delete', { from: VmState[]; to: VmState; k
   delete: { from: ['running', 'stopped', 'error'], to: 'deleting', kind: 'vm.delete' },
 };
 
+export interface VmClaim {
+  from: VmState[];
+  /** The state while the operation runs; absent: unchanged (the operation id marks it busy). */
+  to?: VmState;
+  kind: string;
+  params: { vmId: string } & Record<string, unknown>;
+  /** What the refusal says when the VM is in another state. */
+  action: string;
+  /** More work in the same transaction (a quota reservation). */
+  inTx?: (tx: Tx) => Promise<void>;
+}
+
+const busy = (name: string, operationId: string | null) =>
+  new AppError('VM_BUSY', `Another operation is running on ${name}; wait for it to finish.`, { operationId });
+
 /** Claims the VM for one operation: a conditional UPDATE, so two requests cannot both win. */
-export async function runVmAction(ownerId: string, vmId: string, action: VmActionName | 'delete') {
+export async function claimVm(ownerId: string, vmId: string, claim: VmClaim) {
   const vm = await ownVm(ownerId, vmId);
-  const rule = ACTIONS[action];
-  if (vm.currentOperationId) {
-    throw new AppError('VM_BUSY', `Another operation is running on ${vm.name}; wait for it to finish.`, { operationId: vm.currentOperationId });
-  }
-  if (!rule.from.includes(vm.state)) throw errors.conflict(`Cannot ${action} a VM that is ${vm.state}.`, { state: vm.state });
+  if (vm.currentOperationId) throw busy(vm.name, vm.currentOperationId);
+  if (!claim.from.includes(vm.state)) throw errors.conflict(`Cannot ${claim.action} a VM that is ${vm.state}.`, { state: vm.state });
   const operationId = await db.$transaction(async (tx) => {
-    const opId = await createOperation(tx, { kind: rule.kind, targetType: 'vm', targetId: vm.id, ownerId, params: { vmId: vm.id } });
+    await claim.inTx?.(tx);
+    const opId = await createOperation(tx, { kind: claim.kind, targetType: 'vm', targetId: vm.id, ownerId, params: claim.params });
     const claimed = await tx.vm.updateMany({
-      where: { id: vm.id, currentOperationId: null, state: { in: rule.from } },
-      data: { currentOperationId: opId, state: rule.to, lastError: null },
+      where: { id: vm.id, currentOperationId: null, state: { in: claim.from } },
+      data: { currentOperationId: opId, lastError: null, ...(claim.to ? { state: claim.to } : {}) },
     });
     if (claimed.count !== 1) {
       const now = await tx.vm.findUniqueOrThrow({ where: { id: vm.id }, select: { currentOperationId: true } });
-      throw new AppError('VM_BUSY', `Another operation is running on ${vm.name}; wait for it to finish.`, { operationId: now.currentOperationId });
+      throw busy(vm.name, now.currentOperationId);
     }
     return opId;
   });
-  await enqueueOperation(operationId, rule.kind);
+  await enqueueOperation(operationId, claim.kind);
   return accepted(vm.id, operationId);
+}
+
+export function runVmAction(ownerId: string, vmId: string, action: VmActionName | 'delete') {
+  const rule = ACTIONS[action];
+  return claimVm(ownerId, vmId, { ...rule, action, params: { vmId } });
 }
 
 export async function listVms(ownerId: string) {
