@@ -14,6 +14,9 @@ export function mariadbOptions(url: string, connectionLimit = 10) {
     password: decodeURIComponent(u.password),
     database: u.pathname.replace(/^\//, ''),
     connectionLimit: Number(u.searchParams.get('connection_limit') ?? connectionLimit),
+    // Every DATETIME is UTC, as Prisma reads and writes them: the session's time_zone too, so
+    // CURRENT_TIMESTAMP defaults and the driver's own Date conversion agree on any machine.
+    timezone: 'Z',
   };
 }
 

@@ -4,7 +4,7 @@ import { config } from '../../config.js';
 import { db } from '../../platform/db.js';
 import { AppError, errors } from '../../platform/errors.js';
 import { bumpAuthVersion, destroyUserSessions } from '../../platform/auth.js';
-import { queryOne } from '../../platform/sql.js';
+import { execute, queryOne } from '../../platform/sql.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import type { Role, UserStatus } from '../../generated/prisma/enums.js';
 import { createTrialQuota, quotaView, setQuotaLimits, type QuotaRow, type Resources } from '../quotas/quotas.service.js';
@@ -115,31 +115,37 @@ export async function listUsers(q: { q?: string; role?: Role; status?: UserStatu
   return { items: rows.map(toAdminUser), total, page: q.page, pageSize: q.pageSize };
 }
 
+const USER_COLUMNS = 'id, email, displayName, role, status, trialEndsAt, creditBalance, createdAt';
+const readUser = (id: string) => queryOne<UserRow>(`SELECT ${USER_COLUMNS} FROM \`User\` WHERE id = ?`, [id]);
+
+// Admin changes to a user are single-row statements on the driver (platform/sql.ts says why).
 export async function updateUser(actorId: string, id: string, change: { role?: Role; status?: UserStatus }): Promise<AdminUserDto> {
   // An admin who locks themselves out leaves nobody to undo it.
   if (id === actorId && (change.status === 'disabled' || change.role === 'user')) {
     throw errors.conflict('You cannot disable or demote your own account.');
   }
-  const u = await db.user.update({ where: { id }, data: change, select: userSelect }).catch(notFoundAs('User'));
+  const sets: string[] = [];
+  const values: unknown[] = [];
+  if (change.role !== undefined) { sets.push('role = ?'); values.push(change.role); }
+  if (change.status !== undefined) { sets.push('status = ?'); values.push(change.status); }
+  if (sets.length) await execute(`UPDATE \`User\` SET ${sets.join(', ')}, updatedAt = NOW(3) WHERE id = ?`, [...values, id]);
+  const u = await readUser(id);
+  if (!u) throw errors.notFound('User');
   // The auth layer re-reads status on every request, so tokens stop at once too; sessions
   // are also dropped so nothing lingers if the account is enabled again later.
-  await bumpAuthVersion(id);
+  if (sets.length) await bumpAuthVersion(id);
   if (change.status === 'disabled') await destroyUserSessions(id);
   return toAdminUser(u);
 }
 
-/** Prisma's "record to update not found" (P2025) becomes our 404. */
-const notFoundAs = (what: string) => (e: unknown): never => {
-  if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2025') throw errors.notFound(what);
-  throw e;
-};
-
+/** Extends from the later of now and the current end, in one statement (no read-modify-write race). */
 export async function extendTrial(id: string, days: number): Promise<AdminUserDto> {
-  const u = await db.user.findUnique({ where: { id }, select: { trialEndsAt: true } });
+  await execute(
+    'UPDATE `User` SET trialEndsAt = GREATEST(NOW(3), COALESCE(trialEndsAt, NOW(3))) + INTERVAL ? DAY, updatedAt = NOW(3) WHERE id = ?',
+    [days, id]);
+  const u = await readUser(id);
   if (!u) throw errors.notFound('User');
-  const from = Math.max(Date.now(), u.trialEndsAt?.getTime() ?? 0);
-  const updated = await db.user.update({ where: { id }, data: { trialEndsAt: new Date(from + days * DAY_MS) }, select: userSelect });
-  return toAdminUser(updated);
+  return toAdminUser(u);
 }
 
 export async function setUserQuota(id: string, limits: Partial<Resources>) {

@@ -79,6 +79,13 @@ describe('admin: users', () => {
     const after = (await db.user.findUniqueOrThrow({ where: { id: u.id } })).trialEndsAt!.getTime();
     expect(after - before).toBe(14 * 86_400_000);
 
+    // A trial that already ended is extended from now, not from its old end.
+    await db.user.update({ where: { id: u.id }, data: { trialEndsAt: new Date(Date.now() - 30 * 86_400_000) } });
+    const revived = await admin.post(`/api/admin/users/${u.id}/extend-trial`, { days: 3 });
+    expect(revived.body.user).toMatchObject({ trialDaysLeft: 3 });
+    expect(Date.parse(revived.body.user.trialEndsAt) - Date.now()).toBeGreaterThan(3 * 86_400_000 - 60_000);
+    expect((await admin.post('/api/admin/users/00000000-0000-4000-8000-000000000000/extend-trial', { days: 3 })).status).toBe(404);
+
     expect((await admin.post(`/api/admin/users/${u.id}/extend-trial`, { days: 0 })).status).toBe(400);
     expect((await admin.patch('/api/admin/users/00000000-0000-4000-8000-000000000000', { role: 'admin' })).status).toBe(404);
     expect((await admin.patch('/api/admin/users/not-a-uuid', { role: 'admin' })).status).toBe(400);
