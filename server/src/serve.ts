@@ -22,7 +22,7 @@ const server: Server = app.listen(config.PORT, config.HOST, () => {
   logger.info({ port }, `Campus Cloud listening on http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`);
 });
 server.keepAliveTimeout = 65_000;
-const consoles = attachConsole(server);
+const consoles = attachConsole(server, { trustProxy: app.get('trust proxy fn') as (addr: string, hop: number) => boolean });
 scheduleHostTasks();
 startOperationWorker();
 // An operation whose enqueue was lost with a crashed process is queued again.

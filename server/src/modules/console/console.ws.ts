@@ -136,7 +136,12 @@ function bridge(ws: WebSocket, channel: ClientChannel, ctx: { userId: string; vm
 }
 
 /** Serves the VM console WebSocket on this HTTP server. */
-export function attachConsole(server: Server): ConsoleAttachment {
+export interface ConsoleOptions {
+  /** Express's compiled 'trust proxy fn': whether the peer may speak for the browser (X-Forwarded-Host). */
+  trustProxy?: (addr: string, hop: number) => boolean;
+}
+
+export function attachConsole(server: Server, opts: ConsoleOptions = {}): ConsoleAttachment {
   const wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
@@ -153,7 +158,7 @@ export function attachConsole(server: Server): ConsoleAttachment {
       if (server.listenerCount('upgrade') === 1) refuse(socket, 404, 'NOT_FOUND', 'No WebSocket is served at this path.');
       return;
     }
-    void handleConsoleUpgrade(wss, req, socket, head, url, m[1] ?? '');
+    void handleConsoleUpgrade(wss, req, socket, head, url, m[1] ?? '', opts);
   });
 
   return {
@@ -164,7 +169,26 @@ export function attachConsole(server: Server): ConsoleAttachment {
   };
 }
 
-async function handleConsoleUpgrade(wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, rawVmId: string) {
+/** No Origin (not a browser), or the Origin's host is the host this request was sent to (or PUBLIC_URL's). */
+export function originAllowed(req: IncomingMessage, trustProxy?: ConsoleOptions['trustProxy']): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    return false;
+  }
+  const allowed = new Set<string>();
+  if (req.headers.host) allowed.add(req.headers.host);
+  // Behind the reverse proxy TRUST_PROXY names, the host the browser used is forwarded.
+  const forwarded = req.headers['x-forwarded-host'];
+  if (typeof forwarded === 'string' && trustProxy?.(req.socket.remoteAddress ?? '', 0)) allowed.add(forwarded.split(',')[0]!.trim());
+  if (config.PUBLIC_URL) allowed.add(new URL(config.PUBLIC_URL).host);
+  return allowed.has(host);
+}
+
+async function handleConsoleUpgrade(wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, rawVmId: string, opts: ConsoleOptions) {
   let gone = false;
   const onClose = () => { gone = true; };
   socket.on('error', () => { /* the client went away mid-handshake; handled below */ });
@@ -174,6 +198,10 @@ async function handleConsoleUpgrade(wss: WebSocketServer, req: IncomingMessage, 
     if (req.method !== 'GET' || req.headers.upgrade?.toLowerCase() !== 'websocket') {
       return refuse(socket, 400, 'VALIDATION_FAILED', 'Expected a WebSocket upgrade.');
     }
+    // Cross-site WebSocket hijacking: a page elsewhere can open a socket that carries our
+    // cookie. Browsers always send Origin on a WebSocket; it must be this site. (Programs with
+    // a bearer token send none.) Checked before the ticket, so a refused try does not use it up.
+    if (!originAllowed(req, opts.trustProxy)) return refuse(socket, 403, 'FORBIDDEN', 'This console can only be opened from the platform\'s own pages.');
     const principal = await principalFromCredentials({ bearer: bearerOf(req), sessionCookie: sessionCookieOf(req) });
     if (!principal) return refuse(socket, 401, 'UNAUTHENTICATED', 'Sign in to continue.');
     if (principal.status !== 'active') return refuse(socket, 403, 'ACCOUNT_DISABLED', 'This account has been disabled.');

@@ -183,6 +183,14 @@ describe('the VM console', () => {
     const otherVm = await openConsole(`/api/vms/${randomUUID()}/console/ws?ticket=${t3.ticket}`, { cookie: alice.cookie });
     expect('status' in otherVm && otherVm.status).toBe(403);
 
+    // Another site's page cannot open it with Alice's cookie; her ticket survives that try.
+    const t4 = await ticketFor(alice, vmId);
+    const crossSite = await openConsole(t4.path, { cookie: alice.cookie, origin: 'https://evil.example' });
+    expect('status' in crossSite && crossSite.status).toBe(403);
+    const sameSite = await openConsole(t4.path, { cookie: alice.cookie, origin: srv.url });
+    expect('ws' in sameSite).toBe(true);
+    if ('ws' in sameSite) sameSite.ws.close();
+
     const bogus = await openConsole(`${base}?ticket=${'A'.repeat(43)}`, { cookie: alice.cookie });
     expect('status' in bogus && bogus.status).toBe(403);
     const notAVm = await openConsole('/api/vms/nope/console/ws?ticket=x', { cookie: alice.cookie });
