@@ -9,6 +9,8 @@ const raw = process.env.WEB_CONCURRENCY ?? '1';
 const workers = raw === 'auto' ? availableParallelism() : Math.max(1, Number.parseInt(raw, 10) || 1);
 
 if (workers > 1 && cluster.isPrimary) {
+  const { serveClusterMetrics } = await import('./platform/metrics.js');
+  serveClusterMetrics();
   let stopping = false;
   for (let i = 0; i < workers; i++) cluster.fork();
   cluster.on('exit', (worker, code, signal) => {

@@ -184,6 +184,11 @@ export class SshPool {
     return this.connection(target).slots.stats;
   }
 
+  /** Every host this pool has a connection object for: whether it is up, and its channel use. */
+  stats(): Array<{ host: string; connected: boolean; active: number; queued: number }> {
+    return [...this.connections.entries()].map(([key, conn]) => ({ host: key, connected: conn.connected, ...conn.slots.stats }));
+  }
+
   isConnected(target: SshTarget): boolean {
     return this.connections.get(targetKey(target))?.connected ?? false;
   }

@@ -1,4 +1,6 @@
+import { Gauge } from 'prom-client';
 import { config } from '../../config.js';
+import { registry } from '../../platform/metrics.js';
 import { logger } from '../../platform/logger.js';
 import { createDriverFactory, type DriverFactory, type HostDrivers } from '../../drivers/factory.js';
 import { SshPool } from '../../drivers/ssh/ssh-pool.js';
@@ -20,6 +22,25 @@ export function hostRuntime(): Promise<Runtime> {
   })();
   return runtime;
 }
+
+// This process's SSH connections: one per host, and the channels (commands, consoles) on it.
+const poolStats = async () => (runtime ? (await runtime).pool.stats() : []);
+new Gauge({
+  name: 'ssh_connections_open', help: 'SSH connections to hosts this process holds open', registers: [registry],
+  async collect() { this.set((await poolStats()).filter((s) => s.connected).length); },
+});
+new Gauge({
+  name: 'ssh_channels', help: 'SSH channels per host connection: in use, and waiting for a free slot',
+  labelNames: ['host', 'state'] as const, registers: [registry],
+  async collect() {
+    const stats = await poolStats();
+    this.reset();
+    for (const s of stats) {
+      this.set({ host: s.host, state: 'active' }, s.active);
+      this.set({ host: s.host, state: 'queued' }, s.queued);
+    }
+  },
+});
 
 export interface HostRow {
   address: string; port: number; sshUser: string; hostKeySha256: string | null; kind: string; imageDir: string;

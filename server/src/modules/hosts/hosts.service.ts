@@ -1,3 +1,4 @@
+import { probeDuration } from './hosts.metrics.js';
 import { randomUUID } from 'node:crypto';
 import { config } from '../../config.js';
 import { db } from '../../platform/db.js';
@@ -45,10 +46,15 @@ async function probeWithDeadline(h: HostRecord): Promise<ProbeOutcome> {
       statusReason: `The host did not finish answering within ${Math.round(config.HOST_PROBE_TIMEOUT_MS / 1000)} s.`,
     }), config.HOST_PROBE_TIMEOUT_MS);
   });
+  const end = probeDuration.startTimer();
+  let status = 'error';
   try {
-    return await Promise.race([probeHost(h), deadline]);
+    const outcome = await Promise.race([probeHost(h), deadline]);
+    status = outcome.status;
+    return outcome;
   } finally {
     clearTimeout(timer);
+    end({ status });
   }
 }
 

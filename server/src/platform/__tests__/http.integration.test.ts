@@ -100,3 +100,36 @@ describe('operations endpoints', () => {
     expect(r.body.paths['/api/admin/users/{id}'].patch.parameters[0]).toMatchObject({ name: 'id', in: 'path', required: true });
   });
 });
+
+describe('/metrics under the cluster launcher', () => {
+  it('with two worker processes, one scrape counts the requests both of them served', async () => {
+    const { spawn } = await import('node:child_process');
+    const { createServer } = await import('node:net');
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+    });
+    const child = spawn('pnpm', ['exec', 'tsx', 'server/src/main.ts'], {
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WEB_CONCURRENCY: '2', LOG_LEVEL: 'info', HOST_HEALTH_CRON: '0 0 1 1 *' },
+      stdio: ['ignore', 'pipe', 'inherit'], detached: true,
+    });
+    // Both workers must be listening, or one would serve every request below.
+    let listening = 0;
+    const bothUp = new Promise<void>((resolve) => {
+      child.stdout!.on('data', (chunk: Buffer) => {
+        listening += chunk.toString().split('\n').filter((l) => l.includes('Campus Cloud listening')).length;
+        if (listening >= 2) resolve();
+      });
+    });
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      await Promise.race([bothUp, new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${listening} of 2 workers came up`)), 45_000))]);
+      // A new connection each time, so the kernel hands them to both workers.
+      for (let i = 0; i < 30; i++) await (await fetch(`${base}/healthz`, { headers: { connection: 'close' } })).arrayBuffer();
+      const text = await (await fetch(`${base}/metrics`, { headers: { connection: 'close' } })).text();
+      const line = text.split('\n').find((l) => l.startsWith('http_request_duration_seconds_count{method="GET",route="/healthz",status="200"}'));
+      expect(Number(line?.split(' ')[1])).toBeGreaterThanOrEqual(30);
+    } finally {
+      process.kill(-child.pid!, 'SIGTERM');
+    }
+  }, 60_000);
+});

@@ -4,6 +4,8 @@ import { Redis } from 'ioredis';
 import { config } from '../../config.js';
 import { db, type Tx } from '../db.js';
 import { logger } from '../logger.js';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { registry } from '../metrics.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { PermanentStepError, type OperationDef, type OperationInput, type StepContext, type StepRecord } from './operation-types.js';
 
@@ -29,6 +31,34 @@ const connection = () => new Redis(config.REDIS_URL, { maxRetriesPerRequest: nul
 function getQueue(): Queue {
   queue ??= new Queue(QUEUE, { connection: connection(), prefix: bullPrefix() });
   return queue;
+}
+
+// What an operator watches: how operations end and how long users wait for them, which
+// steps fail, and how much work is queued (read from BullMQ at scrape time).
+const finished = new Counter({
+  name: 'operations_finished_total', help: 'Operations that reached an end state, by kind and outcome',
+  labelNames: ['kind', 'outcome'] as const, registers: [registry],
+});
+const duration = new Histogram({
+  name: 'operation_duration_seconds', help: 'From the request that made an operation to its end state, by kind and outcome',
+  labelNames: ['kind', 'outcome'] as const, buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600], registers: [registry],
+});
+const stepFailures = new Counter({
+  name: 'operation_step_failures_total', help: 'Failed step attempts (each retry counts), by kind and step',
+  labelNames: ['kind', 'step'] as const, registers: [registry],
+});
+new Gauge({
+  name: 'operation_queue_jobs', help: 'Operation jobs in the queue by BullMQ state (the whole platform, not one process)',
+  labelNames: ['state'] as const, registers: [registry], aggregator: 'max',
+  async collect() {
+    const counts = await getQueue().getJobCounts('waiting', 'active', 'delayed', 'failed');
+    for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+  },
+});
+
+function recordEnd(row: { kind: string; createdAt: Date }, outcome: 'succeeded' | 'compensated' | 'failed') {
+  finished.inc({ kind: row.kind, outcome });
+  duration.observe({ kind: row.kind, outcome }, (Date.now() - row.createdAt.getTime()) / 1000);
 }
 
 export interface NewOperation<P> {
@@ -103,6 +133,7 @@ async function runOperation(job: Job<{ id: string }>): Promise<void> {
     } catch (e) {
       failedAt = i;
       error = message(e);
+      stepFailures.inc({ kind: row.kind, step: rec.name });
       Object.assign(rec, { state: 'failed', finishedAt: new Date().toISOString(), error });
       await persistSteps({ error });
       const final = e instanceof PermanentStepError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -115,6 +146,7 @@ async function runOperation(job: Job<{ id: string }>): Promise<void> {
   if (failedAt < 0) {
     await def.onSucceeded?.(ctx);
     await save({ state: 'succeeded', finishedAt: new Date(), error: null });
+    recordEnd(row, 'succeeded');
     return;
   }
 
@@ -138,6 +170,7 @@ async function runOperation(job: Job<{ id: string }>): Promise<void> {
   }
   await def.onGaveUp?.(ctx, error);
   await save({ state: clean ? 'compensated' : 'failed', finishedAt: new Date(), error });
+  recordEnd(row, clean ? 'compensated' : 'failed');
 }
 
 let worker: Worker | undefined;

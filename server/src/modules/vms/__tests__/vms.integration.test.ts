@@ -72,6 +72,45 @@ describe('a VM from create to delete', () => {
   }, 120_000);
 });
 
+/** Samples of one metric from a Prometheus text page whose labels include `labels`. */
+function samples(text: string, name: string, labels: Record<string, string> = {}): number[] {
+  const out: number[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) out.push(Number(m[3]));
+  }
+  return out;
+}
+const total = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+describe('monitoring', () => {
+  it('/metrics shows hosts up, what VMs hold of them, VMs by state, operations and SSH channels', async () => {
+    const user = new Client(srv.url);
+    await user.signup();
+    const created = await user.post('/api/vms', body());
+    expect(created.status, JSON.stringify(created.body)).toBe(202);
+    expect((await finished(user, created.body.operation.id)).state).toBe('succeeded');
+
+    const text = await (await fetch(`${srv.url}/metrics`)).text();
+    expect(samples(text, 'host_up', { host: 'lab1', status: 'ready' })).toEqual([1]);
+    expect(samples(text, 'host_up', { host: 'lab2', status: 'ready' })).toEqual([1]);
+    expect(total(samples(text, 'host_resources', { resource: 'vcpus', kind: 'allocated' }))).toBeGreaterThanOrEqual(1);
+    expect(total(samples(text, 'host_resources', { resource: 'memory_mib', kind: 'capacity' }))).toBeGreaterThan(0);
+    expect(samples(text, 'vms', { state: 'running' })[0]).toBeGreaterThanOrEqual(1);
+    expect(samples(text, 'operations_finished_total', { kind: 'vm.create', outcome: 'succeeded' })[0]).toBeGreaterThanOrEqual(1);
+    expect(samples(text, 'operation_duration_seconds_count', { kind: 'vm.create', outcome: 'succeeded' })[0]).toBeGreaterThanOrEqual(1);
+    expect(samples(text, 'operation_queue_jobs', { state: 'waiting' })).toHaveLength(1);
+    expect(total(samples(text, 'host_probe_duration_seconds_count', { status: 'ready' }))).toBeGreaterThanOrEqual(1);
+    expect(samples(text, 'ssh_connections_open')[0]).toBeGreaterThanOrEqual(1);
+    expect(samples(text, 'ssh_channels', { state: 'active' }).length).toBeGreaterThanOrEqual(1);
+
+    const del = await user.delete(`/api/vms/${created.body.vm.id}`);
+    expect((await finished(user, del.body.operation.id)).state).toBe('succeeded');
+  }, 240_000);
+});
+
 describe('under concurrency', () => {
   it('20 parallel creates against a quota of 3: exactly 3 VMs, 17 clean quota errors', async () => {
     const user = new Client(srv.url);
