@@ -48,6 +48,8 @@ const schema = z.object({
   VM_BRIDGE: z.string().regex(/^[a-z][a-z0-9-]{0,14}$/).default('br-int'),
   VM_RECONCILE_CRON: z.string().default('15 */1 * * * *'),
   VM_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  /** How often the meter books VM hours and stops VMs whose owner ran out of credits or trial. */
+  VM_METERING_CRON: z.string().default('30 */1 * * * *'),
   CREDITS_PER_VCPU_HOUR: z.coerce.number().int().nonnegative().default(1),
   CREDITS_PER_GIB_MEMORY_HOUR: z.coerce.number().int().nonnegative().default(1),
   CREDITS_PER_10_GIB_DISK_HOUR: z.coerce.number().int().nonnegative().default(1),

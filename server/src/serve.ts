@@ -5,6 +5,7 @@ import { logger } from './platform/logger.js';
 import { db } from './platform/db.js';
 import { redis } from './platform/redis.js';
 import { closeSql } from './platform/sql.js';
+import { meterVms } from './modules/vms/vm-metering.js';
 import { createApp } from './app.js';
 import { scheduleHostTasks } from './modules/hosts/hosts.tasks.js';
 import { stopSchedules } from './platform/schedules.js';
@@ -28,6 +29,7 @@ startOperationWorker();
 // An operation whose enqueue was lost with a crashed process is queued again.
 schedule('operations-requeue', '*/1 * * * *', async () => { await requeueStranded(); });
 schedule('vm-reconcile', config.VM_RECONCILE_CRON, async () => { await reconcileHosts(); });
+schedule('vm-metering', config.VM_METERING_CRON, async () => { await meterVms(); });
 
 let stopping = false;
 async function shutdown(signal: string) {

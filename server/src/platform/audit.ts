@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { logger } from './logger.js';
 import { beforeSend } from './http/before-send.js';
@@ -41,3 +42,12 @@ export const audit: RequestHandler = (req, res, next) => {
   });
   next();
 };
+
+/** An audit row for something the platform did on its own (a schedule), not a request. */
+export function auditSystemAction(a: { action: string; targetType: string; targetId: string; actorId?: string | null; details?: Record<string, unknown>; ok?: boolean }): Promise<void> {
+  return writer.add([
+    new Date(), a.actorId ?? null, null, a.action.slice(0, 64), a.targetType, a.targetId, 'system', 'SYSTEM', '-',
+    a.ok === false ? 500 : 200, a.ok === false ? 'failure' : 'success', `sys-${randomUUID()}`.slice(0, 64),
+    a.details ? JSON.stringify(a.details) : null,
+  ]);
+}

@@ -1,6 +1,6 @@
 import { moduleRouter } from '../../platform/http/route.js';
-import { QuotaResponse, UpdateQuotaBody, AdminUserResponse, ExtendTrialBody, ListUsersQuery, MeResponse, UpdateUserBody, UserIdParams, UserPage } from './users.schemas.js';
-import { extendTrial, getMe, listUsers, setUserQuota, updateUser } from './users.service.js';
+import { QuotaResponse, UpdateQuotaBody, AdminUserResponse, AdjustCreditsBody, ExtendTrialBody, ListUsersQuery, MeResponse, UpdateUserBody, UserIdParams, UserPage } from './users.schemas.js';
+import { adjustCredits, extendTrial, getMe, listUsers, setUserQuota, updateUser } from './users.service.js';
 
 
 export const meRoutes = moduleRouter('/api/me', 'me');
@@ -23,6 +23,12 @@ adminUsersRoutes.post('/:id/extend-trial', { summary: "Extend a user's trial by 
   async ({ params, body, req }) => {
     Object.assign(req.audit, { targetType: 'user', targetId: params.id, details: body });
     return { status: 200, body: { user: await extendTrial(params.id, body.days) } };
+  });
+
+adminUsersRoutes.post('/:id/credits', { summary: "Add credits to a user's balance (or take some back), as a ledger entry", access: 'admin', params: UserIdParams, body: AdjustCreditsBody, responses: { 200: AdminUserResponse }, audit: 'admin.user.credits' },
+  async ({ params, body, req }) => {
+    Object.assign(req.audit, { targetType: 'user', targetId: params.id, details: body });
+    return { status: 200, body: { user: await adjustCredits(params.id, body.amount, body.note) } };
   });
 
 adminUsersRoutes.put('/:id/quota', { summary: "Set a user's quota limits", access: 'admin', params: UserIdParams, body: UpdateQuotaBody, responses: { 200: QuotaResponse }, audit: 'admin.user.quota' },

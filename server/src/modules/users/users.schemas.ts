@@ -51,6 +51,10 @@ export const UpdateUserBody = z
   .strict()
   .refine((b) => b.role !== undefined || b.status !== undefined, 'give role or status');
 export const ExtendTrialBody = z.object({ days: z.number().int().min(1).max(90) }).strict();
+export const AdjustCreditsBody = z.object({
+  amount: z.number().int().min(-1_000_000).max(1_000_000).refine((n) => n !== 0, 'not zero').describe('Credits to add (negative to take back)'),
+  note: z.string().trim().min(1).max(100).describe('Why, as the user will see it in their ledger'),
+}).strict();
 
 export type MeDto = z.infer<typeof Me>;
 export type AdminUserDto = z.infer<typeof AdminUser>;

@@ -148,6 +148,14 @@ export async function extendTrial(id: string, days: number): Promise<AdminUserDt
   return toAdminUser(u);
 }
 
+/** An admin's grant (or claw-back) is a ledger entry like any other; the balance never goes below zero. */
+export async function adjustCredits(id: string, amount: number, note: string): Promise<AdminUserDto> {
+  await db.$transaction((tx) => applyCredit(tx, { userId: id, amount, reason: `admin: ${note}`.slice(0, 64), reference: `admin:${randomUUID()}` }));
+  const u = await readUser(id);
+  if (!u) throw errors.notFound('User');
+  return toAdminUser(u);
+}
+
 export async function setUserQuota(id: string, limits: Partial<Resources>) {
   if (!(await db.user.count({ where: { id } }))) throw errors.notFound('User');
   return setQuotaLimits(db, id, limits);

@@ -159,9 +159,26 @@ export async function claimVm(ownerId: string, vmId: string, claim: VmClaim) {
   return accepted(vm.id, operationId);
 }
 
-export function runVmAction(ownerId: string, vmId: string, action: VmActionName | 'delete') {
+export async function runVmAction(ownerId: string, vmId: string, action: VmActionName | 'delete') {
   const rule = ACTIONS[action];
+  if (action === 'start') await assertMayRun(ownerId, vmId);
   return claimVm(ownerId, vmId, { ...rule, action, params: { vmId } });
+}
+
+/** Starting a VM needs a live trial (or none) and credits for its next hour (vm-metering.ts stops the rest). */
+async function assertMayRun(ownerId: string, vmId: string): Promise<void> {
+  const [owner, vm] = await Promise.all([
+    db.user.findUniqueOrThrow({ where: { id: ownerId }, select: { trialEndsAt: true, creditBalance: true } }),
+    ownVm(ownerId, vmId),
+  ]);
+  if (owner.trialEndsAt && owner.trialEndsAt.getTime() <= Date.now()) {
+    throw new AppError('TRIAL_EXPIRED', 'Your free trial has ended, so your VMs cannot run; ask an administrator to extend it.');
+  }
+  if (owner.creditBalance < vm.creditsPerHour) {
+    throw new AppError('INSUFFICIENT_CREDITS', `Running ${vm.name} costs ${vm.creditsPerHour} credits an hour; your balance is ${owner.creditBalance}.`, {
+      needed: vm.creditsPerHour, balance: owner.creditBalance,
+    });
+  }
 }
 
 export async function listVms(ownerId: string) {

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { db } from '../../../platform/db.js';
+import { Client, startServer, type TestServer } from '../../../test/harness.js';
+import { startOperationWorker, stopOperations } from '../../../platform/operations/operations.js';
+import { closeHostConnections } from '../../hosts/host-connections.js';
+import { meterVms } from '../vm-metering.js';
+import { finished, onHost, prepareLab, vmBody } from './vm-lab.js';
+
+// Hourly metering on a real VM in the lab: the meter is called directly with the VM's clock
+// moved back, as the schedule would call it hours later.
+
+let srv: TestServer;
+let admin: Client;
+let templateId: string;
+
+beforeAll(async () => { srv = await startServer(); startOperationWorker({ concurrency: 4 }); });
+afterAll(async () => { await stopOperations(); await srv.close(); await closeHostConnections(); });
+beforeEach(async () => { ({ admin, templateId } = await prepareLab(srv.url)); });
+
+const HOUR = 3_600_000;
+const ageVm = (id: string, hours: number) => db.vm.update({ where: { id }, data: { createdAt: new Date(Date.now() - hours * HOUR) } });
+
+/** The shutdown the meter started on this VM, followed to its end. */
+async function stoppedByMeter(user: Client, id: string) {
+  const ops = (await user.get(`/api/vms/${id}/operations`)).body.items as { id: string; kind: string }[];
+  expect(ops[0]!.kind).toBe('vm.shutdown');
+  expect((await finished(user, ops[0]!.id)).state).toBe('succeeded');
+  expect((await user.get(`/api/vms/${id}`)).body.vm.state).toBe('stopped');
+  expect((await onHost(id)).state).toBe('shutoff');
+}
+
+describe('hourly metering', () => {
+  it('books each hour once; out of credits or trial, running VMs stop and may not start; an admin grant brings them back', async () => {
+    const user = new Client(srv.url);
+    const me = await user.signup();
+    const created = await user.post('/api/vms', vmBody(templateId));
+    expect(created.status, JSON.stringify(created.body)).toBe(202);
+    const id = created.body.vm.id as string;
+    const rate = created.body.vm.creditsPerHour as number;
+    expect((await finished(user, created.body.operation.id)).state).toBe('succeeded');
+    const balance = async () => (await user.get('/api/me')).body.user.credits.balance as number;
+    const start = await balance();
+    expect(start).toBe(100 - rate);
+
+    // Two and a half hours on: hours 1 and 2 are due. Run twice: booked once.
+    await ageVm(id, 2.5);
+    expect(await meterVms()).toMatchObject({ charged: 2, unpaid: 0, stopping: 0 });
+    expect(await meterVms()).toMatchObject({ charged: 0 });
+    expect(await balance()).toBe(start - 2 * rate);
+    const ledger = (await user.get('/api/me/credits')).body.items as { amount: number; reason: string; reference: string }[];
+    expect(ledger.filter((e) => e.reason === 'vm-hour').map((e) => e.reference).sort()).toEqual([`vm:${id}:h0`, `vm:${id}:h1`, `vm:${id}:h2`]);
+
+    // The balance cannot pay the next hour: not charged, and the VM is shut down.
+    await db.user.update({ where: { id: me.id }, data: { creditBalance: rate - 1 } });
+    await ageVm(id, 3.5);
+    expect(await meterVms()).toMatchObject({ charged: 0, unpaid: 1, stopping: 1 });
+    expect(await balance()).toBe(rate - 1);
+    await stoppedByMeter(user, id);
+    const refused = await user.post(`/api/vms/${id}/actions`, { action: 'start' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'INSUFFICIENT_CREDITS', details: { needed: rate, balance: rate - 1 } });
+    const audit = await admin.get('/api/admin/audit?action=vm.stop.');
+    expect(audit.body.items[0]).toMatchObject({ action: 'vm.stop.out-of-credits', targetId: id, method: 'SYSTEM' });
+
+    // An admin adds credits: a ledger entry the user sees, and the VM may run again.
+    const grant = await admin.post(`/api/admin/users/${me.id}/credits`, { amount: 50, note: 'course project' });
+    expect(grant.status, JSON.stringify(grant.body)).toBe(200);
+    expect(grant.body.user.credits.balance).toBe(rate - 1 + 50);
+    expect((await user.get('/api/me/credits')).body.items[0]).toMatchObject({ amount: 50, reason: 'admin: course project' });
+    expect((await admin.post(`/api/admin/users/${me.id}/credits`, { amount: -1000, note: 'too much' })).body.error.code).toBe('INSUFFICIENT_CREDITS');
+    const restart = await user.post(`/api/vms/${id}/actions`, { action: 'start' });
+    expect(restart.status, JSON.stringify(restart.body)).toBe(202);
+    expect((await finished(user, restart.body.operation.id)).state).toBe('succeeded');
+
+    // The trial ends: the running VM is stopped and cannot start until the trial is extended.
+    await db.user.update({ where: { id: me.id }, data: { trialEndsAt: new Date(Date.now() - 1000) } });
+    expect(await meterVms()).toMatchObject({ stopping: 1 });
+    await stoppedByMeter(user, id);
+    const expired = await user.post(`/api/vms/${id}/actions`, { action: 'start' });
+    expect(expired.status).toBe(403);
+    expect(expired.body.error.code).toBe('TRIAL_EXPIRED');
+    expect((await admin.post(`/api/admin/users/${me.id}/extend-trial`, { days: 1 })).status).toBe(200);
+    expect((await user.post(`/api/vms/${id}/actions`, { action: 'start' })).status).toBe(202);
+  }, 300_000);
+});

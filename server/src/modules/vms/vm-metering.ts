@@ -1,0 +1,85 @@
+import { db } from '../../platform/db.js';
+import { logger } from '../../platform/logger.js';
+import { AppError } from '../../platform/errors.js';
+import { auditSystemAction } from '../../platform/audit.js';
+import { applyCredit } from '../credits/credits.service.js';
+import type { VmState } from '../../generated/prisma/enums.js';
+import { runVmAction } from './vms.service.js';
+
+// Credits pay for VMs by the hour of their life: hour 0 at create (vms.service), then hour k
+// once `createdAt + k h` has passed. A VM is billed for what it holds, running or stopped
+// (its quota stays reserved either way); hours it spends being made, broken or deleted are
+// skipped, never charged later. Each hour is one ledger entry with reference `vm:<id>:h<k>`,
+// unique per user, and moves `billedHours` in the same transaction with a guard on its old
+// value: two meters running at once, or one re-run after a crash, book every hour once.
+//
+// When an owner cannot pay an hour, or their trial has ended, their running VMs are shut
+// down (ACPI, then power-off: the usual operation) and starting one is refused until an
+// admin adds credits or extends the trial. Nothing is deleted: the disks stay.
+
+const HOUR_MS = 3_600_000;
+const BILLABLE: VmState[] = ['running', 'stopped', 'starting', 'stopping', 'rebooting'];
+const MAX_HOURS_PER_TICK = 48;
+
+export interface MeterResult { charged: number; skipped: number; unpaid: number; stopping: number }
+
+export async function meterVms(now = Date.now()): Promise<MeterResult> {
+  const result: MeterResult = { charged: 0, skipped: 0, unpaid: 0, stopping: 0 };
+  const due = await db.$queryRaw<{ id: string }[]>`
+    SELECT id FROM Vm WHERE state <> 'deleted' AND createdAt <= ${new Date(now - HOUR_MS)}
+      AND TIMESTAMPDIFF(SECOND, createdAt, ${new Date(now)}) >= billedHours * 3600`;
+  const broke = new Set<string>();
+  for (const { id } of due) {
+    for (let n = 0; n < MAX_HOURS_PER_TICK; n++) {
+      const vm = await db.vm.findUnique({ where: { id }, select: { id: true, ownerId: true, state: true, createdAt: true, billedHours: true, creditsPerHour: true } });
+      if (!vm || vm.state === 'deleted' || vm.createdAt.getTime() + vm.billedHours * HOUR_MS > now) break;
+      const hour = vm.billedHours;
+      const billable = BILLABLE.includes(vm.state) && vm.creditsPerHour > 0;
+      const outcome = await db.$transaction(async (tx) => {
+        const moved = await tx.vm.updateMany({ where: { id, billedHours: hour }, data: { billedHours: hour + 1 } });
+        if (moved.count !== 1) return 'raced' as const;
+        if (!billable) return 'skipped' as const;
+        await applyCredit(tx, { userId: vm.ownerId, amount: -vm.creditsPerHour, reason: 'vm-hour', reference: `vm:${id}:h${hour}` });
+        return 'charged' as const;
+      }).catch(async (e: unknown) => {
+        if (!(e instanceof AppError)) throw e;
+        // Out of credits (or, rarely, the hour already booked): the hour is not charged and
+        // not owed; the meter moves on, and the owner's VMs are stopped below.
+        await db.vm.updateMany({ where: { id, billedHours: hour }, data: { billedHours: hour + 1 } });
+        if (e.code === 'INSUFFICIENT_CREDITS') {
+          broke.add(vm.ownerId);
+          return 'unpaid' as const;
+        }
+        return 'skipped' as const;
+      });
+      if (outcome === 'raced') break;
+      result[outcome]++;
+    }
+  }
+
+  // Owners who could not pay, and trials that have ended: their running VMs are stopped.
+  const expired = await db.user.findMany({
+    where: { trialEndsAt: { lte: new Date(now) }, vms: { some: { state: 'running', currentOperationId: null } } },
+    select: { id: true },
+  });
+  const reasons = new Map<string, 'credits' | 'trial'>([...broke].map((u) => [u, 'credits']));
+  for (const u of expired) reasons.set(u.id, 'trial');
+  for (const [ownerId, why] of reasons) {
+    const running = await db.vm.findMany({ where: { ownerId, state: 'running', currentOperationId: null }, select: { id: true, name: true } });
+    for (const vm of running) {
+      try {
+        await runVmAction(ownerId, vm.id, 'shutdown');
+        result.stopping++;
+        await auditSystemAction({
+          action: why === 'trial' ? 'vm.stop.trial-ended' : 'vm.stop.out-of-credits', targetType: 'vm', targetId: vm.id, actorId: null,
+          details: { ownerId, name: vm.name },
+        });
+        logger.info({ vmId: vm.id, ownerId, why }, 'stopping a VM: its owner cannot keep it running');
+      } catch (err) {
+        // Busy with another operation: the next tick tries again.
+        logger.warn({ err, vmId: vm.id }, 'could not stop a VM whose owner cannot keep it running');
+      }
+    }
+  }
+  return result;
+}
