@@ -54,6 +54,9 @@ const schema = z.object({
   CREDITS_PER_GIB_MEMORY_HOUR: z.coerce.number().int().nonnegative().default(1),
   CREDITS_PER_10_GIB_DISK_HOUR: z.coerce.number().int().nonnegative().default(1),
   HOST_HEALTH_CRON: z.string().default('*/30 * * * * *'),
+  RETENTION_OPERATIONS_DAYS: z.coerce.number().int().min(1).default(90),
+  RETENTION_AUDIT_DAYS: z.coerce.number().int().min(1).default(365),
+  RETENTION_CRON: z.string().default('0 17 3 * * *'),
   HOST_PROBE_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   SSH_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(8_000),
 });

@@ -6,6 +6,7 @@ import { db } from './platform/db.js';
 import { redis } from './platform/redis.js';
 import { closeSql } from './platform/sql.js';
 import { meterVms } from './modules/vms/vm-metering.js';
+import { pruneHistory } from './platform/retention.js';
 import { createApp } from './app.js';
 import { scheduleHostTasks } from './modules/hosts/hosts.tasks.js';
 import { stopSchedules } from './platform/schedules.js';
@@ -30,6 +31,7 @@ startOperationWorker();
 schedule('operations-requeue', '*/1 * * * *', async () => { await requeueStranded(); });
 schedule('vm-reconcile', config.VM_RECONCILE_CRON, async () => { await reconcileHosts(); });
 schedule('vm-metering', config.VM_METERING_CRON, async () => { await meterVms(); });
+schedule('retention', config.RETENTION_CRON, async () => { await pruneHistory(); });
 
 let stopping = false;
 async function shutdown(signal: string) {

@@ -1,0 +1,29 @@
+import { config } from '../config.js';
+import { execute } from './sql.js';
+import { logger } from './logger.js';
+
+// History does not grow forever: finished operations and audit rows older than their
+// retention are deleted in small batches (short transactions, no long locks on hot tables).
+// Operations still running, or still held by a VM, are never touched.
+
+const BATCH = 5000;
+
+async function deleteInBatches(sql: string, params: unknown[]): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await execute(`${sql} LIMIT ${BATCH}`, params);
+    total += n;
+    if (n < BATCH) return total;
+  }
+}
+
+export async function pruneHistory(now = Date.now()): Promise<{ operations: number; audit: number }> {
+  const day = 86_400_000;
+  const operations = await deleteInBatches(
+    `DELETE FROM Operation WHERE state IN ('succeeded', 'failed', 'compensated') AND finishedAt < ?
+       AND id NOT IN (SELECT currentOperationId FROM Vm WHERE currentOperationId IS NOT NULL)`,
+    [new Date(now - config.RETENTION_OPERATIONS_DAYS * day)]);
+  const audit = await deleteInBatches('DELETE FROM AuditLog WHERE createdAt < ?', [new Date(now - config.RETENTION_AUDIT_DAYS * day)]);
+  if (operations || audit) logger.info({ operations, audit }, 'pruned old history');
+  return { operations, audit };
+}
