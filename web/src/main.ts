@@ -3,6 +3,7 @@ import { createPinia } from 'pinia';
 import ElementPlus, { ElMessage } from 'element-plus';
 import 'element-plus/dist/index.css';
 import './styles.css';
+import './styles/shared.css';
 import App from './App.vue';
 import { setUnauthenticatedHandler } from '@/api/client';
 import { i18n } from '@/i18n';

@@ -3,6 +3,7 @@ import { ref } from 'vue';
 import { newIdempotencyKey } from '@/api/client';
 import * as templatesApi from '@/api/templates';
 import type { CreateTemplateBody, Template, TemplatePatch } from '@/api/types';
+import { exclusive, usePendingActions, withFlag } from './store-helpers';
 
 /** What a template has in flight; one at a time per template. */
 export type TemplateAction = 'update' | 'enable' | 'delete';
@@ -13,7 +14,7 @@ export const useAdminTemplatesStore = defineStore('adminTemplates', () => {
   const loaded = ref(false);
   const loading = ref(false);
   const creating = ref(false);
-  const pending = ref<Map<string, TemplateAction>>(new Map());
+  const { pending, run } = usePendingActions<TemplateAction>();
 
   function remember(template: Template): void {
     items.value = items.value.some((t) => t.id === template.id)
@@ -22,52 +23,38 @@ export const useAdminTemplatesStore = defineStore('adminTemplates', () => {
   }
 
   async function fetch(): Promise<void> {
-    loading.value = true;
-    try {
+    await withFlag(loading, async () => {
       items.value = await templatesApi.listAdminTemplates();
       loaded.value = true;
-    } finally {
-      loading.value = false;
-    }
+    });
   }
 
   /** Resolves to null when a create is already running (a double submit). */
-  async function create(body: CreateTemplateBody): Promise<Template | null> {
-    if (creating.value) return null;
-    creating.value = true;
-    try {
+  function create(body: CreateTemplateBody): Promise<Template | null> {
+    return exclusive(creating, async () => {
       const template = await templatesApi.createTemplate(body, { idempotencyKey: newIdempotencyKey() });
       remember(template);
       return template;
-    } finally {
-      creating.value = false;
-    }
+    });
   }
 
   /** `action` picks the spinner: the edit dialog's submit ('update') or the row's switch ('enable'). */
-  async function update(id: string, patch: TemplatePatch, action: 'update' | 'enable' = 'update'): Promise<Template | null> {
-    if (pending.value.has(id)) return null;
-    pending.value.set(id, action);
-    try {
-      const template = await templatesApi.updateTemplate(id, patch, { idempotencyKey: newIdempotencyKey() });
+  function update(id: string, patch: TemplatePatch, action: 'update' | 'enable' = 'update'): Promise<Template | null> {
+    return run(id, action, async (idempotencyKey) => {
+      const template = await templatesApi.updateTemplate(id, patch, { idempotencyKey });
       remember(template);
       return template;
-    } finally {
-      pending.value.delete(id);
-    }
+    });
   }
 
   /** Resolves to false when another action on this template is still running. */
   async function remove(id: string): Promise<boolean> {
-    if (pending.value.has(id)) return false;
-    pending.value.set(id, 'delete');
-    try {
-      await templatesApi.deleteTemplate(id, { idempotencyKey: newIdempotencyKey() });
+    const done = await run(id, 'delete', async (idempotencyKey) => {
+      await templatesApi.deleteTemplate(id, { idempotencyKey });
       items.value = items.value.filter((t) => t.id !== id);
       return true;
-    } finally {
-      pending.value.delete(id);
-    }
+    });
+    return done ?? false;
   }
 
   function reset(): void {

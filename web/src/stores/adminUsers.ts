@@ -3,6 +3,7 @@ import { reactive, ref } from 'vue';
 import * as adminApi from '@/api/admin';
 import { newIdempotencyKey } from '@/api/client';
 import type { AdminUser, AdminUserPatch, QuotaLimitsPatch, Role, UserStatus, UserQuota } from '@/api/types';
+import { withFlag } from './store-helpers';
 
 export interface AdminUserFilters {
   q: string;
@@ -23,8 +24,7 @@ export const useAdminUsersStore = defineStore('adminUsers', () => {
   const quotas = ref<Map<string, UserQuota>>(new Map());
 
   async function fetch(): Promise<void> {
-    loading.value = true;
-    try {
+    await withFlag(loading, async () => {
       const result = await adminApi.listUsers({
         q: filters.q.trim() || undefined,
         role: filters.role || undefined,
@@ -34,9 +34,7 @@ export const useAdminUsersStore = defineStore('adminUsers', () => {
       });
       items.value = result.items;
       total.value = result.total;
-    } finally {
-      loading.value = false;
-    }
+    });
   }
 
   function replace(user: AdminUser): void {

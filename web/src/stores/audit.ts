@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { reactive, ref } from 'vue';
 import * as adminApi from '@/api/admin';
 import type { AuditEntry, AuditResult } from '@/api/types';
+import { withFlag } from './store-helpers';
 
 export interface AuditFilters {
   action: string;
@@ -20,8 +21,7 @@ export const useAuditStore = defineStore('audit', () => {
   const loading = ref(false);
 
   async function fetch(): Promise<void> {
-    loading.value = true;
-    try {
+    await withFlag(loading, async () => {
       const result = await adminApi.listAudit({
         action: filters.action.trim() || undefined,
         actor: filters.actor.trim() || undefined,
@@ -33,9 +33,7 @@ export const useAuditStore = defineStore('audit', () => {
       });
       items.value = result.items;
       total.value = result.total;
-    } finally {
-      loading.value = false;
-    }
+    });
   }
 
   function resetFilters(): void {

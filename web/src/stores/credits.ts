@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import * as meApi from '@/api/me';
 import type { CreditEntry } from '@/api/types';
+import { withFlag } from './store-helpers';
 
 export const useCreditsStore = defineStore('credits', () => {
   const balance = ref<number | null>(null);
@@ -12,15 +13,12 @@ export const useCreditsStore = defineStore('credits', () => {
   const loading = ref(false);
 
   async function fetch(): Promise<void> {
-    loading.value = true;
-    try {
+    await withFlag(loading, async () => {
       const ledger = await meApi.listCredits({ page: page.value, pageSize: pageSize.value });
       balance.value = ledger.balance;
       items.value = ledger.items;
       total.value = ledger.total;
-    } finally {
-      loading.value = false;
-    }
+    });
   }
 
   function reset(): void {

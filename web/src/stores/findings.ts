@@ -3,6 +3,7 @@ import { ref } from 'vue';
 import * as adminApi from '@/api/admin';
 import { newIdempotencyKey } from '@/api/client';
 import type { Finding, ReconcileResult } from '@/api/types';
+import { exclusive, withFlag } from './store-helpers';
 
 /** Admin › Findings: what reconciliation found, marking findings resolved, reconciling now. */
 export const useFindingsStore = defineStore('findings', () => {
@@ -16,13 +17,10 @@ export const useFindingsStore = defineStore('findings', () => {
   const resolving = ref<Set<string>>(new Set());
 
   async function fetch(): Promise<void> {
-    loading.value = true;
-    try {
+    await withFlag(loading, async () => {
       items.value = await adminApi.listFindings(showResolved.value);
       loaded.value = true;
-    } finally {
-      loading.value = false;
-    }
+    });
   }
 
   /** Resolves to false when the finding is already being resolved from this tab. */
@@ -42,14 +40,8 @@ export const useFindingsStore = defineStore('findings', () => {
   }
 
   /** Resolves to null when a reconcile is already running. */
-  async function reconcile(): Promise<ReconcileResult | null> {
-    if (reconciling.value) return null;
-    reconciling.value = true;
-    try {
-      return await adminApi.reconcileHosts({ idempotencyKey: newIdempotencyKey() });
-    } finally {
-      reconciling.value = false;
-    }
+  function reconcile(): Promise<ReconcileResult | null> {
+    return exclusive(reconciling, () => adminApi.reconcileHosts({ idempotencyKey: newIdempotencyKey() }));
   }
 
   function reset(): void {

@@ -16,6 +16,7 @@ import { useQuotaStore } from './quota';
 import { useTemplatesStore } from './templates';
 import { useTokensStore } from './tokens';
 import { useVmsStore } from './vms';
+import { exclusive } from './store-helpers';
 
 export const useSessionStore = defineStore('session', () => {
   const user = ref<Me | null>(null);
@@ -62,29 +63,20 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   /** Resolves to null when a signup is already running (a double submit). */
-  async function signup(body: SignupBody): Promise<Me | null> {
-    if (signingUp.value) return null;
-    signingUp.value = true;
-    try {
-      user.value = await authApi.signup(body, { idempotencyKey: newIdempotencyKey() });
-      loaded.value = true;
-      return user.value;
-    } finally {
-      signingUp.value = false;
-    }
+  function signup(body: SignupBody): Promise<Me | null> {
+    return exclusive(signingUp, async () => signedIn(await authApi.signup(body, { idempotencyKey: newIdempotencyKey() })));
   }
 
   /** Resolves to null when a login is already running (a double submit). */
-  async function login(body: LoginBody): Promise<Me | null> {
-    if (loggingIn.value) return null;
-    loggingIn.value = true;
-    try {
-      user.value = await authApi.login(body, { idempotencyKey: newIdempotencyKey() });
-      loaded.value = true;
-      return user.value;
-    } finally {
-      loggingIn.value = false;
-    }
+  function login(body: LoginBody): Promise<Me | null> {
+    return exclusive(loggingIn, async () => signedIn(await authApi.login(body, { idempotencyKey: newIdempotencyKey() })));
+  }
+
+  /** The user a signup or login answered with. */
+  function signedIn(me: Me): Me {
+    user.value = me;
+    loaded.value = true;
+    return me;
   }
 
   async function logout(): Promise<void> {

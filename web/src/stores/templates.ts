@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import * as templatesApi from '@/api/templates';
 import type { Template } from '@/api/types';
+import { withFlag } from './store-helpers';
 
 /** The catalogue a user creates VMs from (enabled templates a ready host can serve). */
 export const useTemplatesStore = defineStore('templates', () => {
@@ -10,13 +11,10 @@ export const useTemplatesStore = defineStore('templates', () => {
   const loading = ref(false);
 
   async function fetch(): Promise<void> {
-    loading.value = true;
-    try {
+    await withFlag(loading, async () => {
       items.value = await templatesApi.listTemplates();
       loaded.value = true;
-    } finally {
-      loading.value = false;
-    }
+    });
   }
 
   function reset(): void {

@@ -3,6 +3,7 @@ import { ref } from 'vue';
 import { newIdempotencyKey } from '@/api/client';
 import * as tokensApi from '@/api/tokens';
 import type { ApiToken, CreateTokenBody, CreatedToken } from '@/api/types';
+import { exclusive, withFlag } from './store-helpers';
 
 export const useTokensStore = defineStore('tokens', () => {
   const items = ref<ApiToken[]>([]);
@@ -12,28 +13,21 @@ export const useTokensStore = defineStore('tokens', () => {
   const revoking = ref<Set<string>>(new Set());
 
   async function fetch(): Promise<void> {
-    loading.value = true;
-    try {
+    await withFlag(loading, async () => {
       items.value = await tokensApi.listTokens();
-    } finally {
-      loading.value = false;
-    }
+    });
   }
 
   /**
    * Creates one token. One idempotency key per call: automatic retries reuse it, and a
    * second call while one runs (double click) is ignored and resolves to null.
    */
-  async function create(body: CreateTokenBody): Promise<CreatedToken | null> {
-    if (creating.value) return null;
-    creating.value = true;
-    try {
+  function create(body: CreateTokenBody): Promise<CreatedToken | null> {
+    return exclusive(creating, async () => {
       const created = await tokensApi.createToken(body, { idempotencyKey: newIdempotencyKey() });
       items.value = [created.token, ...items.value.filter((t) => t.id !== created.token.id)];
       return created;
-    } finally {
-      creating.value = false;
-    }
+    });
   }
 
   async function revoke(id: string): Promise<void> {

@@ -3,24 +3,18 @@ import { ref } from 'vue';
 import { newIdempotencyKey } from '@/api/client';
 import * as vmsApi from '@/api/vms';
 import type { CreateVmBody, Operation, ResizeVmBody, Vm, VmOperationResult, VmPowerAction, VmSnapshot } from '@/api/types';
+import { exclusive, usePendingActions, useSyncedList } from './store-helpers';
 
 /** What a VM has in flight from this tab; one at a time per VM, so each button shows its own spinner. */
 export type VmAction = VmPowerAction | 'delete' | 'resize' | SnapshotAction;
 export type SnapshotAction = 'snapshot-create' | 'snapshot-revert' | 'snapshot-delete';
 
 export const useVmsStore = defineStore('vms', () => {
-  const items = ref<Vm[]>([]);
-  /** True once the list has answered at least once (the empty state is only shown after that). */
-  const loaded = ref(false);
-  /** A load the user asked for (first load, refresh button): the table shows a spinner. */
-  const loading = ref(false);
-  /** A background refresh (polling): no spinner. */
-  const refreshing = ref(false);
   /** The VM of the detail page. */
   const current = ref<Vm | null>(null);
   const currentLoading = ref(false);
   const creating = ref(false);
-  const pending = ref<Map<string, VmAction>>(new Map());
+  const { pending, run } = usePendingActions<VmAction>();
   /** Operations seen so far, by id. */
   const operations = ref<Map<string, Operation>>(new Map());
   /**
@@ -34,17 +28,16 @@ export const useVmsStore = defineStore('vms', () => {
   const snapshotsLoading = ref<Set<string>>(new Set());
   /** VM id -> the snapshot a revert or delete is being sent for, so only that row shows a spinner. */
   const pendingSnapshot = ref<Map<string, string>>(new Map());
-
-  // As in the hosts store: a list answer that left the server before a change here finished
-  // must not undo that change, so local changes are numbered and win over older answers.
-  let changeSeq = 0;
-  const changedAt = new Map<string, number>();
+  /** The list, kept in step with the server as in the hosts store (local changes win over older answers). */
+  const list = useSyncedList(() => vmsApi.listVms(), {
+    onLoaded: (vms) => {
+      for (const vm of vms) if (vm.currentOperationId) lastOperationOf.value.set(vm.id, vm.currentOperationId);
+    },
+  });
+  const { items, loaded, loading, refreshing, fetch } = list;
 
   function remember(vm: Vm): void {
-    changedAt.set(vm.id, ++changeSeq);
-    items.value = items.value.some((v) => v.id === vm.id)
-      ? items.value.map((v) => (v.id === vm.id ? vm : v))
-      : [vm, ...items.value];
+    list.remember(vm);
     if (current.value?.id === vm.id) current.value = vm;
     if (vm.currentOperationId) lastOperationOf.value.set(vm.id, vm.currentOperationId);
   }
@@ -58,36 +51,6 @@ export const useVmsStore = defineStore('vms', () => {
     rememberOperation(result.operation);
     remember(result.vm);
     return result;
-  }
-
-  let inFlight: Promise<void> | null = null;
-
-  /** Loads the list; a load asked for while another runs waits for that one instead of sending a second request. */
-  async function fetch(options: { silent?: boolean } = {}): Promise<void> {
-    const flag = options.silent ? refreshing : loading;
-    flag.value = true;
-    try {
-      inFlight ??= load().finally(() => {
-        inFlight = null;
-      });
-      await inFlight;
-    } finally {
-      flag.value = false;
-    }
-  }
-
-  async function load(): Promise<void> {
-    const startedAt = changeSeq;
-    const fresh = await vmsApi.listVms();
-    const local = new Map(items.value.map((v) => [v.id, v]));
-    const changedSince = (id: string) => (changedAt.get(id) ?? 0) > startedAt;
-    const freshIds = new Set(fresh.map((v) => v.id));
-    // Created here after the list was read: not in the answer yet, but it exists.
-    const added = items.value.filter((v) => !freshIds.has(v.id) && changedSince(v.id));
-    const merged = fresh.map((v) => (changedSince(v.id) ? (local.get(v.id) ?? v) : v));
-    for (const vm of merged) if (vm.currentOperationId) lastOperationOf.value.set(vm.id, vm.currentOperationId);
-    items.value = [...added, ...merged];
-    loaded.value = true;
   }
 
   /** Loads one VM for the detail page (and updates its row in the list). */
@@ -115,28 +78,17 @@ export const useVmsStore = defineStore('vms', () => {
   }
 
   /** Resolves to null when a create is already running (a double submit). */
-  async function create(body: CreateVmBody): Promise<VmOperationResult | null> {
-    if (creating.value) return null;
-    creating.value = true;
-    try {
-      return accept(await vmsApi.createVm(body, { idempotencyKey: newIdempotencyKey() }));
-    } finally {
-      creating.value = false;
-    }
+  function create(body: CreateVmBody): Promise<VmOperationResult | null> {
+    return exclusive(creating, async () => accept(await vmsApi.createVm(body, { idempotencyKey: newIdempotencyKey() })));
   }
 
-  async function withPending(
+  /** Starts an operation on the VM; null while another action on it is still being sent. */
+  function withPending(
     id: string,
     action: VmAction,
     work: (idempotencyKey: string) => Promise<VmOperationResult>,
   ): Promise<VmOperationResult | null> {
-    if (pending.value.has(id)) return null;
-    pending.value.set(id, action);
-    try {
-      return accept(await work(newIdempotencyKey()));
-    } finally {
-      pending.value.delete(id);
-    }
+    return run(id, action, async (idempotencyKey) => accept(await work(idempotencyKey)));
   }
 
   /** Resolves to null when another action on this VM is still being sent from this tab. */
@@ -179,14 +131,12 @@ export const useVmsStore = defineStore('vms', () => {
   }
 
   function reset(): void {
-    items.value = [];
-    loaded.value = false;
+    list.clear();
     current.value = null;
     operations.value = new Map();
     lastOperationOf.value = new Map();
     snapshots.value = new Map();
     pendingSnapshot.value = new Map();
-    changedAt.clear();
   }
 
   return {

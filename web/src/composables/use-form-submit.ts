@@ -1,0 +1,62 @@
+import { ref, type Ref } from 'vue';
+import { fieldErrorsOf, notifyError, type FieldErrors } from './use-api-error';
+
+/** What useFormSubmit needs of the form: el-form's instance, or a component passing its validate on. */
+export interface ValidatableForm {
+  validate(): Promise<unknown>;
+  clearValidate(): void;
+}
+
+export interface FormSubmitOptions {
+  /** A request the store is already sending for this form (a double submit): ignore the click. */
+  busy?: () => boolean;
+  /**
+   * A failed request, after serverErrors has been set from it; may add to serverErrors or say
+   * it another way. Default: a toast.
+   */
+  onError?: (error: unknown) => void;
+}
+
+export interface FormSubmit {
+  /** The server's words per field (`:error` of each el-form-item). */
+  serverErrors: Ref<FieldErrors>;
+  /** Covers client-side validation too, so a double click cannot slip in before the request starts. */
+  submitting: Ref<boolean>;
+  /** Validates the form, then runs `send`; a failure fills serverErrors and calls onError. */
+  submit(send: () => Promise<unknown>): Promise<void>;
+  /** Forgets the server's and the client's field errors (a dialog closed or reopened). */
+  clearErrors(): void;
+}
+
+/**
+ * The submit of a form that validates first and shows the server's field errors under the
+ * fields. `formRef` is the form's template ref.
+ */
+export function useFormSubmit(formRef: Ref<ValidatableForm | undefined>, options: FormSubmitOptions = {}): FormSubmit {
+  const serverErrors = ref<FieldErrors>({});
+  const submitting = ref(false);
+
+  async function submit(send: () => Promise<unknown>): Promise<void> {
+    const form = formRef.value;
+    if (submitting.value || options.busy?.() || !form) return;
+    submitting.value = true;
+    serverErrors.value = {};
+    try {
+      const valid = await form.validate().catch(() => false);
+      if (!valid) return;
+      await send();
+    } catch (error) {
+      serverErrors.value = fieldErrorsOf(error);
+      (options.onError ?? notifyError)(error);
+    } finally {
+      submitting.value = false;
+    }
+  }
+
+  function clearErrors(): void {
+    serverErrors.value = {};
+    formRef.value?.clearValidate();
+  }
+
+  return { serverErrors, submitting, submit, clearErrors };
+}
