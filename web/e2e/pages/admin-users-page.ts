@@ -8,6 +8,10 @@ export class AdminUsersPage extends AppShell {
   readonly extendDialog: Locator;
   readonly extendDays: Locator;
   readonly extendSubmit: Locator;
+  readonly creditsDialog: Locator;
+  readonly creditsAmount: Locator;
+  readonly creditsNote: Locator;
+  readonly creditsSubmit: Locator;
 
   constructor(page: Page) {
     super(page);
@@ -16,6 +20,11 @@ export class AdminUsersPage extends AppShell {
     this.extendDialog = byTest(page, 'extend-trial-dialog');
     this.extendDays = byTest(this.extendDialog, 'extend-trial-days').locator('input');
     this.extendSubmit = byTest(page, 'extend-trial-submit');
+    this.creditsDialog = byTest(page, 'credit-grant-dialog');
+    this.creditsAmount = byTest(this.creditsDialog, 'credit-grant-amount').locator('input');
+    // el-input puts its attributes on the <input> itself.
+    this.creditsNote = byTest(this.creditsDialog, 'credit-grant-note');
+    this.creditsSubmit = byTest(page, 'credit-grant-submit');
   }
 
   async open(): Promise<void> {
@@ -41,7 +50,7 @@ export class AdminUsersPage extends AppShell {
   }
 
   /** Chooses an entry of the row's "Actions" menu (a dropdown teleported to <body>). */
-  async rowAction(row: Locator, action: 'admin-user-extend' | 'admin-user-make-admin' | 'admin-user-make-user'): Promise<void> {
+  async rowAction(row: Locator, action: 'admin-user-extend' | 'admin-user-credits' | 'admin-user-make-admin' | 'admin-user-make-user'): Promise<void> {
     await byTest(row, 'admin-user-more').click();
     await this.page.locator(`[data-test="${action}"]:visible`).click();
   }

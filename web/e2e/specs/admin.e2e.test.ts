@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { newTestUser } from '../flows/auth-flow';
 import { AdminUsersPage } from '../pages/admin-users-page';
+import { ProfilePage } from '../pages/profile-page';
 import { logInViaApi, signUpViaApi } from '../support/api';
 import { useBrowser } from '../support/browser';
 import { eventually } from '../support/wait';
@@ -37,5 +38,31 @@ describe('user administration', () => {
     await users.extendSubmit.click();
     await users.extendDialog.waitFor({ state: 'hidden' });
     await eventually(() => row.locator('td').nth(4).textContent()).not.toBe(trialBefore);
+  });
+
+  it('grants a user credits with a note that the user then reads in their ledger', async () => {
+    const student = newTestUser('credits');
+    await signUpViaApi(fx.page.request, student);
+    await fx.context.clearCookies();
+    await logInViaApi(fx.page.request, admin.email, admin.password);
+
+    const users = new AdminUsersPage(fx.page);
+    await users.open();
+    const row = await users.searchFor(student.email);
+    const credits = () => row.locator('td').nth(5).textContent();
+    expect((await credits())?.trim()).toBe('100');
+    await users.rowAction(row, 'admin-user-credits');
+    await users.creditsAmount.fill('25');
+    await users.creditsNote.fill('course project');
+    await users.creditsSubmit.click();
+    await users.creditsDialog.waitFor({ state: 'hidden' });
+    await eventually(async () => (await credits())?.trim()).toBe('125');
+
+    await fx.context.clearCookies();
+    await logInViaApi(fx.page.request, student.email, student.password);
+    await new ProfilePage(fx.page).open();
+    const ledger = fx.page.locator('[data-test="credits-ledger"]');
+    await eventually(() => ledger.textContent()).toContain('From an administrator: course project');
+    expect(await ledger.textContent()).toContain('125');
   });
 });

@@ -31,6 +31,12 @@ export async function extendTrial(id: string, days: number, options?: RequestOpt
   return user;
 }
 
+/** Adds credits to a user's balance (negative: takes some back) as a ledger entry the user sees. */
+export async function adjustCredits(id: string, amount: number, note: string, options?: RequestOptions): Promise<AdminUser> {
+  const { user } = await api.post<{ user: AdminUser }>(`/api/admin/users/${encodeURIComponent(id)}/credits`, { amount, note }, options);
+  return user;
+}
+
 export function listAudit(query: AuditQuery): Promise<Page<AuditEntry>> {
   return api.get<Page<AuditEntry>>('/api/admin/audit', query);
 }

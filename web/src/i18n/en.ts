@@ -183,6 +183,9 @@ const en = {
     balanceAfter: 'Balance after',
     time: 'Time',
     reasons: {
+      'vm-hour': 'VM running hour',
+      'vm-create-refund': 'Refund: the VM could not be created',
+      admin: 'From an administrator: {note}',
       'trial-grant': 'Free trial credits',
       'admin-grant': 'Granted by an administrator',
       refund: 'Refund',
@@ -212,6 +215,18 @@ const en = {
     enabled: '{email} enabled',
     roleChanged: '{email} is now: {role}',
     trialExtended: 'Trial of {email} extended by {days} days',
+    adjustCredits: 'Add credits',
+    creditsAdjusted: '{amount} credits for {email}; balance now {balance}',
+    creditsDialog: {
+      title: 'Add credits',
+      for: '{email} has {balance} credits.',
+      amount: 'Credits',
+      amountHint: 'A negative number takes credits back; the balance never goes below zero.',
+      note: 'Note',
+      notePlaceholder: 'e.g. course project, semester 2',
+      noteHint: 'The user sees it in their credit ledger.',
+      submit: 'Add',
+    },
     extendDialog: {
       title: 'Extend trial',
       for: 'Extend the trial of {email}.',

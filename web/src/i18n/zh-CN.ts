@@ -183,6 +183,9 @@ const zhCN: MessageSchema = {
     balanceAfter: '变动后余额',
     time: '时间',
     reasons: {
+      'vm-hour': '虚拟机使用（每小时）',
+      'vm-create-refund': '退款：虚拟机创建失败',
+      admin: '管理员调整：{note}',
       'trial-grant': '免费试用赠送额度',
       'admin-grant': '管理员发放',
       refund: '退款',
@@ -212,6 +215,18 @@ const zhCN: MessageSchema = {
     enabled: '已启用 {email}',
     roleChanged: '{email} 的角色已改为：{role}',
     trialExtended: '已将 {email} 的试用期延长 {days} 天',
+    adjustCredits: '增加积分',
+    creditsAdjusted: '已为 {email} 调整 {amount} 积分，当前余额 {balance}',
+    creditsDialog: {
+      title: '增加积分',
+      for: '{email} 当前有 {balance} 积分。',
+      amount: '积分',
+      amountHint: '负数表示扣回积分；余额不会低于零。',
+      note: '备注',
+      notePlaceholder: '例如：课程项目，第二学期',
+      noteHint: '用户会在积分明细中看到这条备注。',
+      submit: '增加',
+    },
     extendDialog: {
       title: '延长试用期',
       for: '延长 {email} 的试用期。',

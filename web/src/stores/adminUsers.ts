@@ -61,6 +61,10 @@ export const useAdminUsersStore = defineStore('adminUsers', () => {
     return withBusy(id, () => adminApi.extendTrial(id, days, { idempotencyKey: newIdempotencyKey() }));
   }
 
+  function adjustCredits(id: string, amount: number, note: string): Promise<AdminUser | null> {
+    return withBusy(id, () => adminApi.adjustCredits(id, amount, note, { idempotencyKey: newIdempotencyKey() }));
+  }
+
   /** Sets only the given limits; resolves to null when a change for this user is already in flight. */
   async function setQuota(id: string, patch: QuotaLimitsPatch): Promise<UserQuota | null> {
     if (busy.value.has(id)) return null;
@@ -86,5 +90,5 @@ export const useAdminUsersStore = defineStore('adminUsers', () => {
     quotas.value = new Map();
   }
 
-  return { filters, items, total, page, pageSize, loading, busy, quotas, fetch, update, extendTrial, setQuota, resetFilters, reset };
+  return { filters, items, total, page, pageSize, loading, busy, quotas, fetch, update, extendTrial, adjustCredits, setQuota, resetFilters, reset };
 });
