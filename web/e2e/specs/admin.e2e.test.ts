@@ -13,16 +13,19 @@ const admin = adminCredentials();
 describe('user administration', () => {
   const fx = useBrowser();
 
-  it('disables and re-enables a user and extends their trial', async () => {
-    const student = newTestUser('managed');
-    // Setup through the API: the student signs up, then this context becomes the admin's.
+  /** A new student signs up (through the API); then this browser is the admin's, on the users page, at the student's row. */
+  async function adminAtStudent(tag: string) {
+    const student = newTestUser(tag);
     await signUpViaApi(fx.page.request, student);
     await fx.context.clearCookies();
     await logInViaApi(fx.page.request, admin.email, admin.password);
-
     const users = new AdminUsersPage(fx.page);
     await users.open();
-    const row = await users.searchFor(student.email);
+    return { student, users, row: await users.searchFor(student.email) };
+  }
+
+  it('disables and re-enables a user and extends their trial', async () => {
+    const { users, row } = await adminAtStudent('managed');
     expect(await row.textContent()).toContain('Active');
 
     await users.toggleStatusButton(row).click();
@@ -41,14 +44,7 @@ describe('user administration', () => {
   });
 
   it('grants a user credits with a note that the user then reads in their ledger', async () => {
-    const student = newTestUser('credits');
-    await signUpViaApi(fx.page.request, student);
-    await fx.context.clearCookies();
-    await logInViaApi(fx.page.request, admin.email, admin.password);
-
-    const users = new AdminUsersPage(fx.page);
-    await users.open();
-    const row = await users.searchFor(student.email);
+    const { student, users, row } = await adminAtStudent('credits');
     const credits = () => row.locator('td').nth(5).textContent();
     expect((await credits())?.trim()).toBe('100');
     await users.rowAction(row, 'admin-user-credits');
