@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Express } from 'express';
-import cookieParser from 'cookie-parser';
 import { config } from './config.js';
 import { logger } from './platform/logger.js';
 import { requestId } from './platform/http/request-id.js';
@@ -57,7 +56,7 @@ export function createApp(opts: AppOptions = {}): Express {
   app.get('/api/openapi.json', (_req, res) => { res.json(openapi); });
 
   const api = express.Router();
-  api.use(cookieParser(), audit, requireJsonBody, express.json({ limit: '1mb' }), resolvePrincipal);
+  api.use(audit, requireJsonBody, express.json({ limit: '1mb' }), resolvePrincipal);
   if (opts.idempotency !== false) api.use(idempotency);
   for (const m of [...modules, ...(opts.extraRouters ?? [])]) api.use(m.prefix.replace(/^\/api/, ''), m.router);
   api.use(notFound);

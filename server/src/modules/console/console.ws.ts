@@ -8,7 +8,7 @@ import { logger } from '../../platform/logger.js';
 import { registry } from '../../platform/metrics.js';
 import { AppError } from '../../platform/errors.js';
 import { DriverError } from '../../drivers/driver-errors.js';
-import { principalFromCredentials } from '../../platform/auth.js';
+import { principalFromCredentials, sessionCookieOf } from '../../platform/auth.js';
 import { VmIdParams } from '../vms/vms.schemas.js';
 import { openConsoleTunnel, redeemConsoleTicket } from './console.service.js';
 
@@ -46,22 +46,6 @@ function refuse(socket: Duplex, status: number, code: string, message: string) {
   );
 }
 
-function sessionCookieOf(req: IncomingMessage): string | undefined {
-  const header = req.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0 || part.slice(0, eq).trim() !== config.SESSION_COOKIE) continue;
-    let value = part.slice(eq + 1).trim();
-    if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    try {
-      return decodeURIComponent(value);
-    } catch {
-      return value;
-    }
-  }
-  return undefined;
-}
 
 function bearerOf(req: IncomingMessage): string | undefined {
   const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
