@@ -15,6 +15,8 @@ describe('account lifecycle', () => {
     // A fresh trial shows 7 days, or 6 if the day boundary falls between signup and render.
     expect(['6', '7']).toContain((await dashboard.trialDaysLeft.textContent())?.trim());
     expect((await dashboard.credits.textContent())?.trim()).toMatch(/^\d[\d,.\s]*$/);
+    // A new account runs nothing yet, so nothing is spending its credits.
+    expect(await fx.page.locator('[data-test="dashboard-credits-burn"]').textContent()).toContain('Nothing is using credits now.');
     await dashboard.resourceCard('vms').waitFor();
 
     const login = await logOutThroughUi(fx.page);

@@ -24,7 +24,8 @@ export interface Me {
   trialExpired: boolean;
   createdAt: string;
   quota: { limits: QuotaFigures; used: QuotaFigures };
-  credits: { balance: number };
+  /** perHour: what the user's VMs cost each hour now (running or stopped, they hold resources). */
+  credits: { balance: number; perHour: number };
 }
 
 export interface Page<T> {

@@ -109,6 +109,8 @@ const en = {
     credits: {
       title: 'Credits',
       balance: 'Current balance',
+      burn: 'Your VMs use {perHour} credits an hour: about {hours} hours left.',
+      noBurn: 'Nothing is using credits now.',
       viewLedger: 'View history',
     },
     resources: {

@@ -109,6 +109,8 @@ const zhCN: MessageSchema = {
     credits: {
       title: '额度',
       balance: '当前余额',
+      burn: '你的虚拟机每小时消耗 {perHour} 积分，约可使用 {hours} 小时。',
+      noBurn: '当前没有消耗积分的资源。',
       viewLedger: '查看明细',
     },
     resources: {

@@ -68,6 +68,9 @@ export const pricing = () => ({
   creditsPerTenGiBDiskHour: config.CREDITS_PER_10_GIB_DISK_HOUR,
 });
 
+/** The VM states whose hours are charged: it holds its resources (made, not broken, not going away). */
+export const BILLABLE_VM_STATES = ['running', 'stopped', 'starting', 'stopping', 'rebooting'] as const;
+
 export function creditsPerHour(r: Pick<Resources, 'vcpus' | 'memoryMiB' | 'diskGiB'>): number {
   const p = pricing();
   return r.vcpus * p.creditsPerVcpuHour + Math.ceil(r.memoryMiB / 1024) * p.creditsPerGiBMemoryHour + Math.ceil(r.diskGiB / 10) * p.creditsPerTenGiBDiskHour;

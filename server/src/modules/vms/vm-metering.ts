@@ -3,6 +3,7 @@ import { logger } from '../../platform/logger.js';
 import { AppError } from '../../platform/errors.js';
 import { auditSystemAction } from '../../platform/audit.js';
 import { applyCredit } from '../credits/credits.service.js';
+import { BILLABLE_VM_STATES } from '../quotas/quotas.service.js';
 import type { VmState } from '../../generated/prisma/enums.js';
 import { runVmAction } from './vms.service.js';
 
@@ -18,7 +19,7 @@ import { runVmAction } from './vms.service.js';
 // admin adds credits or extends the trial. Nothing is deleted: the disks stay.
 
 const HOUR_MS = 3_600_000;
-const BILLABLE: VmState[] = ['running', 'stopped', 'starting', 'stopping', 'rebooting'];
+const BILLABLE: readonly VmState[] = BILLABLE_VM_STATES;
 const MAX_HOURS_PER_TICK = 48;
 
 export interface MeterResult { charged: number; skipped: number; unpaid: number; stopping: number }
