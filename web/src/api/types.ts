@@ -24,8 +24,7 @@ export interface Me {
   trialExpired: boolean;
   createdAt: string;
   quota: { limits: QuotaFigures; used: QuotaFigures };
-  /** perHour: what the user's VMs cost each hour now (running or stopped, they hold resources). */
-  credits: { balance: number; perHour: number };
+  credits: { balance: number };
 }
 
 export interface Page<T> {
@@ -175,7 +174,8 @@ export interface QuotaSummary {
   used: QuotaFigures;
   headroom: QuotaFigures;
   pricing: Pricing;
-  credits: { balance: number };
+  /** perHour: what the user's VMs cost each hour now (running or stopped, they hold resources). */
+  credits: { balance: number; perHour: number };
 }
 
 export type VmState =

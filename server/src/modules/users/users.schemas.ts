@@ -24,15 +24,11 @@ export const Me = z.object({
   trialExpired: z.boolean(),
   createdAt: Iso,
   quota: QuotaView,
-  credits: z.object({
-    balance: z.number().int(),
-    perHour: z.number().int().describe('What the VMs cost each hour now (vm-metering books it); with the balance, how long the credits last'),
-  }),
+  credits: z.object({ balance: z.number().int() }),
 });
 export const MeResponse = z.object({ user: Me });
 
-export const AdminUser = Me.pick({ id: true, email: true, displayName: true, role: true, status: true, trialEndsAt: true, trialDaysLeft: true, createdAt: true })
-  .extend({ credits: z.object({ balance: z.number().int() }) });
+export const AdminUser = Me.pick({ id: true, email: true, displayName: true, role: true, status: true, trialEndsAt: true, trialDaysLeft: true, createdAt: true, credits: true });
 export const AdminUserResponse = z.object({ user: AdminUser });
 
 const PageQuery = {

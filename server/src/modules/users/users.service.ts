@@ -7,9 +7,7 @@ import { bumpAuthVersion, destroyUserSessions } from '../../platform/auth.js';
 import { execute, queryOne } from '../../platform/sql.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import type { Role, UserStatus } from '../../generated/prisma/enums.js';
-import { BILLABLE_VM_STATES, createTrialQuota, quotaView, setQuotaLimits, type QuotaRow, type Resources } from '../quotas/quotas.service.js';
-
-const BILLABLE_IN = BILLABLE_VM_STATES.map((s) => `'${s}'`).join(', ');
+import { createTrialQuota, quotaView, setQuotaLimits, type QuotaRow, type Resources } from '../quotas/quotas.service.js';
 import { applyCredit } from '../credits/credits.service.js';
 import type { AdminUserDto, MeDto } from './users.schemas.js';
 
@@ -40,13 +38,12 @@ export function toAdminUser(u: UserRow): AdminUserDto {
   };
 }
 
-export function toMe(u: UserRow & { quota: QuotaRow | null; perHour: number }): MeDto {
+export function toMe(u: UserRow & { quota: QuotaRow | null }): MeDto {
   const base = toAdminUser(u);
   return {
     ...base,
     trialExpired: u.trialEndsAt !== null && u.trialEndsAt.getTime() <= Date.now(),
     quota: quotaView(u.quota),
-    credits: { balance: u.creditBalance, perHour: u.perHour },
   };
 }
 
@@ -90,7 +87,6 @@ export async function createUser(input: NewUser): Promise<MeDto> {
 }
 
 interface MeRow extends UserRow {
-  perHour: number | string | null;
   maxVcpus: number | null; maxMemoryMiB: number | null; maxDiskGiB: number | null; maxVms: number | null;
   usedVcpus: number | null; usedMemoryMiB: number | null; usedDiskGiB: number | null; usedVms: number | null;
 }
@@ -99,12 +95,11 @@ interface MeRow extends UserRow {
 export async function getMe(userId: string): Promise<MeDto> {
   const r = await queryOne<MeRow>(
     `SELECT u.id, u.email, u.displayName, u.role, u.status, u.trialEndsAt, u.creditBalance, u.createdAt,
-            q.maxVcpus, q.maxMemoryMiB, q.maxDiskGiB, q.maxVms, q.usedVcpus, q.usedMemoryMiB, q.usedDiskGiB, q.usedVms,
-            (SELECT SUM(v.creditsPerHour) FROM Vm v WHERE v.ownerId = u.id AND v.state IN (${BILLABLE_IN})) AS perHour
+            q.maxVcpus, q.maxMemoryMiB, q.maxDiskGiB, q.maxVms, q.usedVcpus, q.usedMemoryMiB, q.usedDiskGiB, q.usedVms
      FROM \`User\` u LEFT JOIN Quota q ON q.userId = u.id WHERE u.id = ?`, [userId]);
   if (!r) throw errors.notFound('User');
   const quota = r.maxVcpus === null ? null : (r as QuotaRow & UserRow);
-  return toMe({ ...r, quota, perHour: Number(r.perHour ?? 0) });
+  return toMe({ ...r, quota });
 }
 
 export async function listUsers(q: { q?: string; role?: Role; status?: UserStatus; page: number; pageSize: number }) {

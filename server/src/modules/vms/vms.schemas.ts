@@ -46,7 +46,7 @@ export const QuotaNumbers = z.object({ vcpus: z.number().int(), memoryMiB: z.num
 export const QuotaOverview = z.object({
   limits: QuotaNumbers, used: QuotaNumbers, headroom: QuotaNumbers,
   pricing: z.object({ creditsPerVcpuHour: z.number(), creditsPerGiBMemoryHour: z.number(), creditsPerTenGiBDiskHour: z.number() }),
-  credits: z.object({ balance: z.number().int() }),
+  credits: z.object({ balance: z.number().int(), perHour: z.number().int().describe('What the VMs cost each hour now') }),
 });
 
 export type VmDto = z.infer<typeof Vm>;

@@ -41,7 +41,7 @@ describe('hourly metering', () => {
     const balance = async () => (await user.get('/api/me')).body.user.credits.balance as number;
     const start = await balance();
     expect(start).toBe(100 - rate);
-    expect((await user.get('/api/me')).body.user.credits.perHour).toBe(rate);
+    expect((await user.get('/api/quota')).body.credits).toEqual({ balance: start, perHour: rate });
 
     // Two and a half hours on: hours 1 and 2 are due. Run twice: booked once.
     await ageVm(id, 2.5);
