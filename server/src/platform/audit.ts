@@ -11,6 +11,21 @@ import { insertMany } from './sql.js';
 const COLUMNS = ['createdAt', 'actorId', 'actorEmail', 'action', 'targetType', 'targetId', 'ip', 'method', 'path', 'statusCode', 'result', 'requestId', 'details'] as const;
 const writer = new BatchWriter<unknown[]>((rows) => insertMany('AuditLog', COLUMNS, rows));
 
+interface AuditRow {
+  createdAt: Date; actorId: string | null; actorEmail: string | null; action: string; targetType: string | null; targetId: string | null;
+  ip: string; method: string; path: string; statusCode: number; requestId: string; details: Record<string, unknown> | null | undefined;
+}
+
+/** One row, fitted to the columns (lengths, result from the status, details as JSON), in column order. */
+function record(r: AuditRow): Promise<void> {
+  const row: Record<(typeof COLUMNS)[number], unknown> = {
+    ...r, action: r.action.slice(0, 64), ip: r.ip.slice(0, 64), path: r.path.slice(0, 255), requestId: r.requestId.slice(0, 64),
+    result: r.statusCode < 400 ? 'success' : 'failure',
+    details: r.details === undefined || r.details === null ? null : JSON.stringify(r.details),
+  };
+  return writer.add(COLUMNS.map((c) => row[c]));
+}
+
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export const audit: RequestHandler = (req, res, next) => {
@@ -21,21 +36,20 @@ export const audit: RequestHandler = (req, res, next) => {
     const a = req.audit;
     if (a.skip) return;
     try {
-      await writer.add([
-        at,
-        req.principal?.userId ?? a.actorId ?? null,
-        req.principal?.email ?? a.actorEmail ?? null,
-        (a.action ?? `${req.method} ${req.routePattern ?? req.path}`).slice(0, 64),
-        a.targetType ?? null,
-        a.targetId ?? null,
-        (req.ip ?? 'unknown').slice(0, 64),
-        req.method,
-        (req.baseUrl + req.path).slice(0, 255),
-        status,
-        status < 400 ? 'success' : 'failure',
-        req.id,
-        a.details === undefined || a.details === null ? null : JSON.stringify(a.details),
-      ]);
+      await record({
+        createdAt: at,
+        actorId: req.principal?.userId ?? a.actorId ?? null,
+        actorEmail: req.principal?.email ?? a.actorEmail ?? null,
+        action: a.action ?? `${req.method} ${req.routePattern ?? req.path}`,
+        targetType: a.targetType ?? null,
+        targetId: a.targetId ?? null,
+        ip: req.ip ?? 'unknown',
+        method: req.method,
+        path: req.baseUrl + req.path,
+        statusCode: status,
+        requestId: req.id,
+        details: a.details,
+      });
     } catch (err) {
       logger.error({ err, requestId: req.id }, 'audit record not written');
     }
@@ -45,9 +59,8 @@ export const audit: RequestHandler = (req, res, next) => {
 
 /** An audit row for something the platform did on its own (a schedule), not a request. */
 export function auditSystemAction(a: { action: string; targetType: string; targetId: string; actorId?: string | null; details?: Record<string, unknown>; ok?: boolean }): Promise<void> {
-  return writer.add([
-    new Date(), a.actorId ?? null, null, a.action.slice(0, 64), a.targetType, a.targetId, 'system', 'SYSTEM', '-',
-    a.ok === false ? 500 : 200, a.ok === false ? 'failure' : 'success', `sys-${randomUUID()}`.slice(0, 64),
-    a.details ? JSON.stringify(a.details) : null,
-  ]);
+  return record({
+    createdAt: new Date(), actorId: a.actorId ?? null, actorEmail: null, action: a.action, targetType: a.targetType, targetId: a.targetId,
+    ip: 'system', method: 'SYSTEM', path: '-', statusCode: a.ok === false ? 500 : 200, requestId: `sys-${randomUUID()}`, details: a.details,
+  });
 }

@@ -70,6 +70,7 @@ export const pricing = () => ({
 
 /** The VM states whose hours are charged: it holds its resources (made, not broken, not going away). */
 export const BILLABLE_VM_STATES = ['running', 'stopped', 'starting', 'stopping', 'rebooting'] as const;
+const BILLABLE_SQL = BILLABLE_VM_STATES.map((s) => `'${s}'`).join(', ');
 
 export function creditsPerHour(r: Pick<Resources, 'vcpus' | 'memoryMiB' | 'diskGiB'>): number {
   const p = pricing();
@@ -79,7 +80,7 @@ export function creditsPerHour(r: Pick<Resources, 'vcpus' | 'memoryMiB' | 'diskG
 export async function quotaOverview(userId: string) {
   const q = await queryOne<QuotaRow & { creditBalance: number; perHour: number | string | null }>(
     `SELECT q.*, u.creditBalance,
-            (SELECT SUM(v.creditsPerHour) FROM Vm v WHERE v.ownerId = q.userId AND v.state IN (${BILLABLE_VM_STATES.map((s) => `'${s}'`).join(', ')})) AS perHour
+            (SELECT SUM(v.creditsPerHour) FROM Vm v WHERE v.ownerId = q.userId AND v.state IN (${BILLABLE_SQL})) AS perHour
      FROM Quota q JOIN \`User\` u ON u.id = q.userId WHERE q.userId = ?`, [userId]);
   const view = quotaView(q ?? null);
   const headroom = {

@@ -26,19 +26,22 @@ export interface MeterResult { charged: number; skipped: number; unpaid: number;
 
 export async function meterVms(now = Date.now()): Promise<MeterResult> {
   const result: MeterResult = { charged: 0, skipped: 0, unpaid: 0, stopping: 0 };
-  const due = await db.$queryRaw<{ id: string }[]>`
-    SELECT id FROM Vm WHERE state <> 'deleted' AND createdAt <= ${new Date(now - HOUR_MS)}
+  // Everything the meter needs in one read; the guarded UPDATE below, not this snapshot,
+  // decides whether an hour is still to book.
+  const due = await db.$queryRaw<{ id: string; ownerId: string; state: VmState; createdAt: Date; billedHours: number; creditsPerHour: number }[]>`
+    SELECT id, ownerId, state, createdAt, billedHours, creditsPerHour FROM Vm
+    WHERE state <> 'deleted' AND createdAt <= ${new Date(now - HOUR_MS)}
       AND TIMESTAMPDIFF(SECOND, createdAt, ${new Date(now)}) >= billedHours * 3600`;
   const broke = new Set<string>();
-  for (const { id } of due) {
-    for (let n = 0; n < MAX_HOURS_PER_TICK; n++) {
-      const vm = await db.vm.findUnique({ where: { id }, select: { id: true, ownerId: true, state: true, createdAt: true, billedHours: true, creditsPerHour: true } });
-      if (!vm || vm.state === 'deleted' || vm.createdAt.getTime() + vm.billedHours * HOUR_MS > now) break;
-      const hour = vm.billedHours;
-      const billable = BILLABLE.includes(vm.state) && vm.creditsPerHour > 0;
+  for (const vm of due) {
+    const { id } = vm;
+    const lastDue = Math.min(Math.floor((now - vm.createdAt.getTime()) / HOUR_MS), vm.billedHours + MAX_HOURS_PER_TICK - 1);
+    const billable = BILLABLE.includes(vm.state) && vm.creditsPerHour > 0;
+    for (let hour = vm.billedHours; hour <= lastDue; hour++) {
+      // Moves the meter past this hour; false if another meter did first.
+      const advance = async (c: Pick<typeof db, 'vm'>) => (await c.vm.updateMany({ where: { id, billedHours: hour }, data: { billedHours: hour + 1 } })).count === 1;
       const outcome = await db.$transaction(async (tx) => {
-        const moved = await tx.vm.updateMany({ where: { id, billedHours: hour }, data: { billedHours: hour + 1 } });
-        if (moved.count !== 1) return 'raced' as const;
+        if (!(await advance(tx))) return 'raced' as const;
         if (!billable) return 'skipped' as const;
         await applyCredit(tx, { userId: vm.ownerId, amount: -vm.creditsPerHour, reason: 'vm-hour', reference: `vm:${id}:h${hour}` });
         return 'charged' as const;
@@ -46,7 +49,7 @@ export async function meterVms(now = Date.now()): Promise<MeterResult> {
         if (!(e instanceof AppError)) throw e;
         // Out of credits (or, rarely, the hour already booked): the hour is not charged and
         // not owed; the meter moves on, and the owner's VMs are stopped below.
-        await db.vm.updateMany({ where: { id, billedHours: hour }, data: { billedHours: hour + 1 } });
+        await advance(db);
         if (e.code === 'INSUFFICIENT_CREDITS') {
           broke.add(vm.ownerId);
           return 'unpaid' as const;
