@@ -54,8 +54,9 @@ export default async function setup(): Promise<(() => Promise<void>) | void> {
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
     PORT: String(port),
-    DATABASE_URL: 'mysql://root@127.0.0.1:3306/campus_e2e_test',
-    REDIS_URL: 'redis://127.0.0.1:6379/13',
+    // Overridable so two checkouts can run their browser tests side by side.
+    DATABASE_URL: process.env.E2E_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/campus_e2e_test',
+    REDIS_URL: process.env.E2E_REDIS_URL ?? 'redis://127.0.0.1:6379/13',
     REDIS_PREFIX: 'cce2e:',
     WEB_DIST: path.join(ROOT, 'web/dist'),
     ADMIN_EMAIL: ADMIN.email,
