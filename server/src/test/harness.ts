@@ -93,7 +93,7 @@ const rand255 = () => Math.floor(Math.random() * 254) + 1;
 export async function adminClient(base: string): Promise<Client> {
   const c = new Client(base);
   const u = await c.signup(`admin-${randomUUID().slice(0, 8)}@example.com`);
-  await db.user.update({ where: { id: u.id }, data: { role: 'admin', trialEndsAt: null } });
+  await db.user.update({ where: { id: u.id }, data: { role: 'admin', trialEndsAt: null, emailVerifiedAt: new Date() } });
   await bumpAuthVersion(u.id);
   return c;
 }
