@@ -1,6 +1,7 @@
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startMailSink, type MailSink, type ReceivedMail } from '../../../scripts/mail/mail-sink.js';
 import { startMailWorker, stopMail } from '../platform/mail.js';
-import { setConfig } from './harness.js';
+import { resetState, setConfig, startServer, type TestServer } from './harness.js';
 
 // Mail for a test file: a real SMTP server on loopback (scripts/mail/smtp_sink.py), the
 // server under test pointed at it (SMTP_URL, PUBLIC_URL), and the mail worker running here.
@@ -18,6 +19,25 @@ export async function mailOn(serverUrl: string): Promise<MailOn> {
       await stopMail();
       await sink.close();
     },
+  };
+}
+
+/** A test file's server with mail on: started before its tests, state reset before each, all stopped after. */
+export function serverWithMail(): { readonly url: string; readonly sink: MailSink } {
+  let srv: TestServer | undefined;
+  let mail: MailOn | undefined;
+  beforeAll(async () => {
+    srv = await startServer();
+    mail = await mailOn(srv.url);
+  });
+  afterAll(async () => {
+    await mail?.off();
+    await srv?.close();
+  });
+  beforeEach(resetState);
+  return {
+    get url() { return srv!.url; },
+    get sink() { return mail!.sink; },
   };
 }
 

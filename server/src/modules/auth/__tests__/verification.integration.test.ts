@@ -1,25 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { db } from '../../../platform/db.js';
-import { Client, resetState, setConfig, startServer, type TestServer } from '../../../test/harness.js';
-import { mailOn, siteLink, tokenOf, type MailOn } from '../../../test/mail.js';
+import { Client, setConfig } from '../../../test/harness.js';
+import { serverWithMail, siteLink, tokenOf } from '../../../test/mail.js';
 
 // Sign-up rules: the address is confirmed by a mailed link (when the site sends mail), and
 // the site may open sign-up to its own email domains only.
 
-let srv: TestServer;
-let mail: MailOn;
-beforeAll(async () => {
-  srv = await startServer();
-  mail = await mailOn(srv.url);
-});
-afterAll(async () => {
-  await mail.off();
-  await srv.close();
-});
-beforeEach(resetState);
+const srv = serverWithMail();
 
 async function verificationLink(email: string, since: number): Promise<string> {
-  const m = await mail.sink.waitFor(email, { since, subject: /Confirm your email address/ });
+  const m = await srv.sink.waitFor(email, { since, subject: /Confirm your email address/ });
   return siteLink(m, srv.url, '/verify-email');
 }
 
@@ -84,7 +74,7 @@ describe('email verification', () => {
         const options = (await c.get('/api/auth/options')).body;
         expect(options.emailVerification).toBe(false);
         await new Promise((r) => setTimeout(r, 300));
-        expect(mail.sink.mails().filter((m) => m.receivedAt * 1000 >= since && m.rcptTos.includes(u.email))).toEqual([]);
+        expect(srv.sink.mails().filter((m) => m.receivedAt * 1000 >= since && m.rcptTos.includes(u.email))).toEqual([]);
       } finally {
         restore();
       }

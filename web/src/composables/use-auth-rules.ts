@@ -1,10 +1,21 @@
 import type { FormItemRule } from 'element-plus';
 import { i18n } from '@/i18n';
 
+// Form rules the sign-in pages and account dialogs share; read them inside a computed so
+// they follow the language.
+
 /** As the server's Password schema: at least 10 characters. */
 export const MIN_PASSWORD = 10;
 
-/** Rules for a new password; read them inside a computed so they follow the language. */
+export function emailRules(): FormItemRule[] {
+  const { t } = i18n.global;
+  return [
+    { required: true, message: t('auth.emailRequired'), trigger: 'blur' },
+    { type: 'email', message: t('auth.emailInvalid'), trigger: 'blur' },
+  ];
+}
+
+/** Rules for a new password. */
 export function newPasswordRules(): FormItemRule[] {
   const { t } = i18n.global;
   return [
