@@ -210,9 +210,14 @@ export const requireRole =
     next();
   };
 
-/** Until the owner confirms their address they may sign in and look, not create or change things. */
+/**
+ * Until the owner confirms their address they may sign in and look, not create or change
+ * things; only while the site asks for confirmation (a site that stops sending mail must not
+ * leave accounts waiting for a link that never comes).
+ */
 export const requireVerifiedEmail: RequestHandler = (req, _res, next) => {
-  if (req.principal && !req.principal.emailVerified) {
+  const asked = Boolean(config.SMTP_URL) && config.SIGNUP_VERIFY_EMAIL;
+  if (asked && req.principal && !req.principal.emailVerified) {
     return next(new AppError('EMAIL_NOT_VERIFIED', `Confirm your email address first: follow the link we sent to ${req.principal.email} (or ask for a new one on your profile page).`));
   }
   next();

@@ -54,6 +54,20 @@ describe('email verification', () => {
     expect(await db.auditLog.count({ where: { action: 'auth.email.verify', result: 'success', actorId: u.id } })).toBe(1);
   });
 
+  it('stops holding an unconfirmed account back when the site stops asking', async () => {
+    const c = new Client(srv.url);
+    await c.signup();
+    expect((await c.post('/api/me/tokens', { name: 'cli' })).body.error.code).toBe('EMAIL_NOT_VERIFIED');
+    for (const patch of [{ SMTP_URL: undefined }, { SIGNUP_VERIFY_EMAIL: false }]) {
+      const restore = setConfig(patch);
+      try {
+        expect((await c.post('/api/me/tokens', { name: 'cli' })).status).toBe(201);
+      } finally {
+        restore();
+      }
+    }
+  });
+
   it('limits how often the mail is sent again', async () => {
     const c = new Client(srv.url);
     await c.signup();
