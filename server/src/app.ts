@@ -25,8 +25,9 @@ import { operationsRoutes, quotaRoutes, vmsRoutes } from './modules/vms/vms.rout
 import { consoleRoutes } from './modules/console/console.routes.js';
 import { adminVmsRoutes, findingsRoutes, reconcileRoutes } from './modules/vms/vms.admin.routes.js';
 
-// More specific prefixes first: /api/me/tokens before /api/me.
-const modules: ModuleRouter[] = [authRoutes, tokensRoutes, creditsRoutes, accountRoutes, meRoutes, adminUsersRoutes, auditRoutes, hostsRoutes, sshKeyRoutes,
+// More specific prefixes first: /api/me/tokens before /api/me. The account routes share
+// /api/me's prefix and come after it, so GET /api/me (every page view) never walks them.
+const modules: ModuleRouter[] = [authRoutes, tokensRoutes, creditsRoutes, meRoutes, accountRoutes, adminUsersRoutes, auditRoutes, hostsRoutes, sshKeyRoutes,
   templatesRoutes, adminTemplatesRoutes, vmsRoutes, consoleRoutes, operationsRoutes, quotaRoutes,
   adminVmsRoutes, findingsRoutes, reconcileRoutes];
 
