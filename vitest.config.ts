@@ -11,6 +11,8 @@ const testEnv = {
   OPERATION_BACKOFF_MS: '50',
   OPERATION_LOCK_MS: '2000',
   VM_SHUTDOWN_TIMEOUT_MS: '15000',
+  // A fixed key for tests only: TOTP secrets sealed in the test database.
+  TOTP_ENCRYPTION_KEY: '7e3f0c6a9b1d4e8f2a5c7b9d0e1f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f',
 };
 
 // Set here, not only in `test.env`, so global setups (which run in this process) see it too.

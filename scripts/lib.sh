@@ -1,5 +1,5 @@
 # Shared by scripts/start.sh and scripts/test.sh: make a fresh Debian machine of this kind
-# ready (pnpm, MariaDB, Redis, Chromium), idempotently. Sourced, not run.
+# ready (pnpm, MariaDB, Redis, Chromium, an SMTP sink), idempotently. Sourced, not run.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -57,4 +57,9 @@ ensure_redis() {
 
 ensure_chromium() {
   [ -x /usr/bin/chromium ] || apt_install chromium
+}
+
+# The tests' SMTP server (scripts/mail/smtp_sink.py) runs on Debian's python3-aiosmtpd.
+ensure_mail_sink() {
+  apt_install python3-aiosmtpd
 }

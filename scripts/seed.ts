@@ -14,7 +14,7 @@ try {
     console.log(`[seed] admin ${config.ADMIN_EMAIL} already exists`);
   } else {
     const password = config.ADMIN_PASSWORD ?? randomBytes(12).toString('base64url');
-    await createUser({ email: config.ADMIN_EMAIL.toLowerCase(), password, displayName: 'Administrator', role: 'admin', trial: false });
+    await createUser({ email: config.ADMIN_EMAIL.toLowerCase(), password, displayName: 'Administrator', role: 'admin', trial: false, emailVerified: true });
     console.log(`[seed] created admin ${config.ADMIN_EMAIL}${config.ADMIN_PASSWORD ? '' : ` with password ${password} (shown once)`}`);
   }
 } finally {

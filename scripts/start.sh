@@ -10,6 +10,14 @@ if [ ! -f .env ]; then
   sed "s|^ADMIN_PASSWORD=.*|ADMIN_PASSWORD=$pw|" .env.example > .env
   chmod 600 .env
 fi
+# Two-factor secrets are sealed with this key: made once, then kept (losing it turns off
+# every account's two-factor sign-in, see README).
+if ! grep -qE '^TOTP_ENCRYPTION_KEY(_FILE)?=.+' .env; then
+  log "generating TOTP_ENCRYPTION_KEY in .env"
+  key="$(node -e "console.log(require('crypto').randomBytes(32).toString('hex'))")"
+  if grep -q '^TOTP_ENCRYPTION_KEY=' .env; then sed -i "s|^TOTP_ENCRYPTION_KEY=.*|TOTP_ENCRYPTION_KEY=$key|" .env
+  else printf 'TOTP_ENCRYPTION_KEY=%s\n' "$key" >> .env; fi
+fi
 set -a; source .env; set +a
 
 ensure_deps

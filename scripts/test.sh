@@ -8,6 +8,7 @@ ensure_deps
 ensure_mariadb
 ensure_redis
 ensure_chromium
+ensure_mail_sink
 
 lab_was_up=0
 [ "$(node -e 'try{console.log(require("./.data/lab/hosts.json").length)}catch{console.log(0)}')" -ge 2 ] && lab_was_up=1

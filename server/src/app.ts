@@ -14,6 +14,7 @@ import { idempotency } from './platform/idempotency.js';
 import { buildOpenApi } from './platform/openapi.js';
 import type { ModuleRouter } from './platform/http/route.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
+import { accountRoutes } from './modules/auth/account.routes.js';
 import { adminUsersRoutes, meRoutes } from './modules/users/users.routes.js';
 import { tokensRoutes } from './modules/tokens/tokens.routes.js';
 import { creditsRoutes } from './modules/credits/credits.routes.js';
@@ -24,8 +25,9 @@ import { operationsRoutes, quotaRoutes, vmsRoutes } from './modules/vms/vms.rout
 import { consoleRoutes } from './modules/console/console.routes.js';
 import { adminVmsRoutes, findingsRoutes, reconcileRoutes } from './modules/vms/vms.admin.routes.js';
 
-// More specific prefixes first: /api/me/tokens before /api/me.
-const modules: ModuleRouter[] = [authRoutes, tokensRoutes, creditsRoutes, meRoutes, adminUsersRoutes, auditRoutes, hostsRoutes, sshKeyRoutes,
+// More specific prefixes first: /api/me/tokens before /api/me. The account routes share
+// /api/me's prefix and come after it, so GET /api/me (every page view) never walks them.
+const modules: ModuleRouter[] = [authRoutes, tokensRoutes, creditsRoutes, meRoutes, accountRoutes, adminUsersRoutes, auditRoutes, hostsRoutes, sshKeyRoutes,
   templatesRoutes, adminTemplatesRoutes, vmsRoutes, consoleRoutes, operationsRoutes, quotaRoutes,
   adminVmsRoutes, findingsRoutes, reconcileRoutes];
 

@@ -9,6 +9,18 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** A comma-separated list of email domains ("campus.edu, stu.campus.edu"); empty means any. */
+const domainList = z
+  .string()
+  .transform((v) => v.split(',').map((d) => d.trim().toLowerCase().replace(/^@/, '')).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'not a domain name')));
+
+/** 32 random bytes as 64 hex digits or base64 (openssl rand -hex 32). */
+const key32 = z
+  .string()
+  .trim()
+  .refine((v) => /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, 'base64').length === 32, 'must be 32 bytes as 64 hex digits or base64 (openssl rand -hex 32)');
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().default('0.0.0.0'),
@@ -57,6 +69,30 @@ const schema = z.object({
   RETENTION_OPERATIONS_DAYS: z.coerce.number().int().min(1).default(90),
   RETENTION_AUDIT_DAYS: z.coerce.number().int().min(1).default(365),
   RETENTION_CRON: z.string().default('0 17 3 * * *'),
+  /** Outgoing mail (smtp://user:pass@host:587, smtps://...:465); unset: the site sends no mail. */
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  MAIL_FROM: z.string().default('Campus Cloud <no-reply@campus.local>'),
+  /** With mail on, new accounts confirm their address before they may create anything. */
+  SIGNUP_VERIFY_EMAIL: bool.default(true),
+  SIGNUP_EMAIL_DOMAINS: domainList.default([]),
+  EMAIL_VERIFICATION_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(48),
+  PASSWORD_RESET_TTL_MINUTES: z.coerce.number().int().min(5).max(1440).default(30),
+  /** Key that seals TOTP secrets at rest (AES-256-GCM); without it two-factor sign-in is off. */
+  TOTP_ENCRYPTION_KEY: key32.optional(),
+  /** The site's name in mail subjects and authenticator apps. */
+  SITE_NAME: z.string().trim().min(1).max(64).default('Campus Cloud'),
+  REQUIRE_2FA_FOR_ADMINS: bool.default(false),
+  /** How long the code step of a two-factor sign-in waits after the password. */
+  LOGIN_2FA_TTL_SECONDS: z.coerce.number().int().min(30).max(1800).default(300),
+  RATE_LIMIT_MAIL_PER_IP: z.coerce.number().int().positive().default(10),
+  RATE_LIMIT_MAIL_PER_ADDRESS: z.coerce.number().int().positive().default(3),
+  RATE_LIMIT_MAIL_WINDOW_SECONDS: z.coerce.number().int().positive().default(900),
+  /** Proofs of the password by a signed-in user (change it, two-factor changes). */
+  RATE_LIMIT_ACCOUNT_PER_USER: z.coerce.number().int().positive().default(5),
+  RATE_LIMIT_ACCOUNT_WINDOW_SECONDS: z.coerce.number().int().positive().default(900),
+  /** Wrong two-factor codes per user before the code step waits out the window. */
+  RATE_LIMIT_2FA_FAILURES_PER_USER: z.coerce.number().int().positive().default(5),
+  RATE_LIMIT_2FA_WINDOW_SECONDS: z.coerce.number().int().positive().default(900),
   HOST_PROBE_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   SSH_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(8_000),
 });
@@ -64,7 +100,7 @@ const schema = z.object({
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** Variables that may instead be read from a file named by <NAME>_FILE. */
-const SECRET_NAMES = ['DATABASE_URL', 'REDIS_URL', 'ADMIN_PASSWORD'] as const;
+const SECRET_NAMES = ['DATABASE_URL', 'REDIS_URL', 'ADMIN_PASSWORD', 'SMTP_URL', 'TOTP_ENCRYPTION_KEY'] as const;
 
 export type Config = z.infer<typeof schema>;
 
@@ -75,7 +111,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const file = env[`${name}_FILE`];
     if (file && !merged[name]) merged[name] = readFileSync(file, 'utf8').trim();
   }
-  const parsed = schema.safeParse(merged);
+  const parsed = schema
+    .superRefine((c, ctx) => {
+      // Links in mail must point at the site; taken from a request's Host header they could
+      // be made to point anywhere (reset-link poisoning).
+      if (c.SMTP_URL && !c.PUBLIC_URL) ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'required when SMTP_URL is set (links in mail point at it)' });
+      if (c.REQUIRE_2FA_FOR_ADMINS && !c.TOTP_ENCRYPTION_KEY) ctx.addIssue({ code: 'custom', path: ['TOTP_ENCRYPTION_KEY'], message: 'required when REQUIRE_2FA_FOR_ADMINS is true' });
+    })
+    .safeParse(merged);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);

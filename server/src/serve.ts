@@ -15,6 +15,7 @@ import { requeueStranded, startOperationWorker, stopOperations } from './platfor
 import { schedule } from './platform/schedules.js';
 import './modules/vms/vm-operations.js';
 import { attachConsole } from './modules/console/console.ws.js';
+import { mailEnabled, startMailWorker, stopMail } from './platform/mail.js';
 import { reconcileHosts } from './modules/vms/vm-reconcile.js';
 
 const app = createApp({ idempotency: process.env.BENCH_DISABLE_IDEMPOTENCY !== '1' });
@@ -27,6 +28,7 @@ server.keepAliveTimeout = 65_000;
 const consoles = attachConsole(server, { trustProxy: app.get('trust proxy fn') as (addr: string, hop: number) => boolean });
 scheduleHostTasks();
 startOperationWorker();
+if (mailEnabled()) startMailWorker();
 // An operation whose enqueue was lost with a crashed process is queued again.
 schedule('operations-requeue', '*/1 * * * *', async () => { await requeueStranded(); });
 schedule('vm-reconcile', config.VM_RECONCILE_CRON, async () => { await reconcileHosts(); });
@@ -43,6 +45,7 @@ async function shutdown(signal: string) {
   consoles.close();
   await stopSchedules();
   await stopOperations();
+  await stopMail();
   await closeHostConnections();
   server.closeIdleConnections();
   await Promise.allSettled([db.$disconnect(), closeSql(), redis.quit()]);

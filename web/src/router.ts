@@ -33,6 +33,25 @@ export const router = createRouter({
       meta: { public: true, guestOnly: true, title: 'auth.signup.title' },
     },
     {
+      path: '/forgot-password',
+      name: 'forgot-password',
+      component: () => import('@/views/ForgotPasswordView.vue'),
+      meta: { public: true, guestOnly: true, title: 'auth.forgot.title' },
+    },
+    {
+      // Opened from a mailed link (#token=...), signed in or not.
+      path: '/reset-password',
+      name: 'reset-password',
+      component: () => import('@/views/ResetPasswordView.vue'),
+      meta: { public: true, title: 'auth.reset.title' },
+    },
+    {
+      path: '/verify-email',
+      name: 'verify-email',
+      component: () => import('@/views/VerifyEmailView.vue'),
+      meta: { public: true, title: 'auth.verify.title' },
+    },
+    {
       path: '/',
       component: AppLayout,
       children: [
@@ -122,6 +141,9 @@ export const router = createRouter({
   ],
 });
 
+/** The profile page with the two-factor set-up open (admins on a site that requires it). */
+export const TWO_FACTOR_SETUP: RouteLocationRaw = { name: 'profile', query: { setup: '2fa' } };
+
 /** A post-login target from ?redirect=, accepted only as a same-origin path. */
 export function safeRedirect(value: unknown): string {
   if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//')) return '/';
@@ -142,6 +164,8 @@ router.beforeEach(async (to): Promise<RouteLocationRaw | true> => {
     return { name: 'login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } };
   }
   if (to.meta.requiresAdmin && !session.isAdmin) return { name: 'dashboard' };
+  // The server refuses administration until then; the profile page opens the set-up.
+  if (to.meta.requiresAdmin && session.mustSetUpTwoFactor) return TWO_FACTOR_SETUP;
   return true;
 });
 

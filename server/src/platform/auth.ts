@@ -30,6 +30,10 @@ export interface SessionRecord {
   email: string;
   role: Role;
   status: UserStatus;
+  /** The email address is confirmed (absent in records older than the field: verified). */
+  verified?: boolean;
+  /** Two-factor sign-in is on. */
+  totp?: boolean;
   /** The user's auth version when this record was (re)written. */
   v: number;
   createdAt: string;
@@ -38,15 +42,19 @@ export interface SessionRecord {
 
 const authVersionKey = (userId: string) => rkey('uver', userId);
 
-/** Call after committing a change to a user's role or status. */
+/** Call after committing a change to a user's role, status, email verification or two-factor. */
 export async function bumpAuthVersion(userId: string): Promise<void> {
   await redis.incr(authVersionKey(userId));
 }
 
-interface UserAuthRow { id: string; email: string; role: Role; status: UserStatus }
+interface UserAuthRow { id: string; email: string; role: Role; status: UserStatus; emailVerifiedAt: Date | null; totpEnabledAt: Date | null }
 
 const loadUserAuth = (userId: string) =>
-  queryOne<UserAuthRow>('SELECT id, email, role, status FROM `User` WHERE id = ?', [userId]);
+  queryOne<UserAuthRow>('SELECT id, email, role, status, emailVerifiedAt, totpEnabledAt FROM `User` WHERE id = ?', [userId]);
+
+/** What a session record keeps of the user row. */
+const authFields = (u: UserAuthRow) =>
+  ({ email: u.email, role: u.role, status: u.status, verified: u.emailVerifiedAt !== null, totp: u.totpEnabledAt !== null });
 
 /** Session ids are `<userId>.<256 random bits>`: the user id lets one round trip fetch both the record and the auth version. */
 const SESSION_ID = /^([0-9a-f-]{36})\.[A-Za-z0-9_-]{43}$/;
@@ -58,7 +66,7 @@ export async function createSession(userId: string, ip?: string): Promise<string
   const v = Number((await redis.get(authVersionKey(userId))) ?? 0);
   const user = await loadUserAuth(userId);
   if (!user) throw errors.unauthenticated();
-  const rec: SessionRecord = { userId, email: user.email, role: user.role, status: user.status, v, createdAt: new Date().toISOString(), ip };
+  const rec: SessionRecord = { userId, ...authFields(user), v, createdAt: new Date().toISOString(), ip };
   await redis
     .multi()
     .set(sessionKey(hash), JSON.stringify(rec), 'EX', ttlSeconds())
@@ -73,12 +81,14 @@ export async function destroySession(id: string, userId: string): Promise<void> 
   await redis.multi().del(sessionKey(hash)).srem(userSessionsKey(userId), hash).exec();
 }
 
-/** Revokes every session of a user at once (disable, password change). */
-export async function destroyUserSessions(userId: string): Promise<number> {
-  const hashes = await redis.smembers(userSessionsKey(userId));
+/** Revokes every session of a user at once (disable, password reset), or all but one (password change). */
+export async function destroyUserSessions(userId: string, keepSessionId?: string): Promise<number> {
+  const keep = keepSessionId ? sha256(keepSessionId) : undefined;
+  const hashes = (await redis.smembers(userSessionsKey(userId))).filter((h) => h !== keep);
   const m = redis.multi();
   for (const h of hashes) m.del(sessionKey(h));
-  m.del(userSessionsKey(userId));
+  if (!keep) m.del(userSessionsKey(userId));
+  else if (hashes.length) m.srem(userSessionsKey(userId), ...hashes);
   await m.exec();
   return hashes.length;
 }
@@ -96,10 +106,13 @@ async function principalFromSession(id: string): Promise<Principal | undefined> 
   if (rec.v !== current) {
     const user = await loadUserAuth(rec.userId);
     if (!user) return undefined;
-    rec = { ...rec, email: user.email, role: user.role, status: user.status, v: current };
+    rec = { ...rec, ...authFields(user), v: current };
     await redis.set(key, JSON.stringify(rec), 'KEEPTTL');
   }
-  return { kind: 'session', userId: rec.userId, email: rec.email, role: rec.role, status: rec.status, sessionId: id };
+  return {
+    kind: 'session', userId: rec.userId, email: rec.email, role: rec.role, status: rec.status,
+    emailVerified: rec.verified ?? true, twoFactor: rec.totp ?? false, sessionId: id,
+  };
 }
 
 const LAST_USED_GRANULARITY_MS = 60_000;
@@ -112,7 +125,7 @@ async function principalFromToken(secret: string): Promise<Principal | undefined
   if (!secret.startsWith(TOKEN_PREFIX) || secret.length > 200) return undefined;
   // The user's row is read on every call, so disabling a user stops their tokens at once.
   const t = await queryOne<TokenAuthRow>(
-    `SELECT t.id, t.revokedAt, t.expiresAt, t.lastUsedAt, u.id AS userId, u.email, u.role, u.status
+    `SELECT t.id, t.revokedAt, t.expiresAt, t.lastUsedAt, u.id AS userId, u.email, u.role, u.status, u.emailVerifiedAt, u.totpEnabledAt
      FROM ApiToken t JOIN \`User\` u ON u.id = t.userId WHERE t.tokenHash = ?`, [sha256(secret)]);
   const now = Date.now();
   if (!t || t.revokedAt || (t.expiresAt && t.expiresAt.getTime() <= now)) return undefined;
@@ -120,7 +133,10 @@ async function principalFromToken(secret: string): Promise<Principal | undefined
   if (!t.lastUsedAt || now - t.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
     await db.apiToken.update({ where: { id: t.id }, data: { lastUsedAt: new Date(now) } });
   }
-  return { kind: 'token', userId: t.userId, email: t.email, role: t.role, status: t.status, tokenId: t.id };
+  return {
+    kind: 'token', userId: t.userId, email: t.email, role: t.role, status: t.status,
+    emailVerified: t.emailVerifiedAt !== null, twoFactor: t.totpEnabledAt !== null, tokenId: t.id,
+  };
 }
 
 export function bearerOf(req: Request): string | undefined {
@@ -174,7 +190,11 @@ export const resolvePrincipal: RequestHandler = async (req, _res, next) => {
 
 // Signing in or up with a stale cookie must work.
 const isAuthEntry = (req: Request) =>
-  req.method === 'POST' && (req.path === '/api/auth/login' || req.path === '/api/auth/signup' || req.path === '/api/auth/logout');
+  req.method === 'POST' && (req.path === '/api/auth/login' || req.path === '/api/auth/signup' || req.path === '/api/auth/logout'
+    // So must following a mailed link or the code step of a sign-in.
+    || ACCOUNT_ENTRIES.has(req.path));
+const ACCOUNT_ENTRIES = new Set(['/api/auth/login/2fa', '/api/auth/forgot-password', '/api/auth/reset-password',
+  '/api/auth/reset-password/check', '/api/auth/verify-email']);
 
 export const requireUser: RequestHandler = (req, _res, next) => {
   const p = req.principal;
@@ -189,3 +209,24 @@ export const requireRole =
     if (req.principal?.role !== role) return next(errors.forbidden('This needs the administrator role.'));
     next();
   };
+
+/**
+ * Until the owner confirms their address they may sign in and look, not create or change
+ * things; only while the site asks for confirmation (a site that stops sending mail must not
+ * leave accounts waiting for a link that never comes).
+ */
+export const requireVerifiedEmail: RequestHandler = (req, _res, next) => {
+  const asked = Boolean(config.SMTP_URL) && config.SIGNUP_VERIFY_EMAIL;
+  if (asked && req.principal && !req.principal.emailVerified) {
+    return next(new AppError('EMAIL_NOT_VERIFIED', `Confirm your email address first: follow the link we sent to ${req.principal.email} (or ask for a new one on your profile page).`));
+  }
+  next();
+};
+
+/** With REQUIRE_2FA_FOR_ADMINS, administration waits until the admin has turned on two-factor sign-in. */
+export const requireAdminTwoFactor: RequestHandler = (req, _res, next) => {
+  if (config.REQUIRE_2FA_FOR_ADMINS && req.principal && !req.principal.twoFactor) {
+    return next(new AppError('TWO_FACTOR_REQUIRED', 'This site requires administrators to use two-factor sign-in. Turn it on from your profile page first.'));
+  }
+  next();
+};

@@ -17,13 +17,24 @@ export interface RateLimitRule {
   keyOf: (req: Request) => string | undefined;
 }
 
+/** Counts one hit on a named counter for `subject`; resolves to the hits in this window and its seconds left. */
+export async function hit(name: string, subject: string, windowSeconds: number): Promise<{ count: number; ttl: number }> {
+  const [count, ttl] = (await redis.eval(hitScript, 1, rkey('rl', name, subject), windowSeconds)) as [number, number];
+  return { count, ttl };
+}
+
+/** Takes one hit back (a limit on failures counts every try first, so parallel tries cannot slip past it). */
+export async function forgiveHit(name: string, subject: string): Promise<void> {
+  // Only while the window lasts: a DECR on an expired key would leave a counter without expiry.
+  await redis.eval(`if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('DECR', KEYS[1]) end return 0`, 1, rkey('rl', name, subject));
+}
+
 export function rateLimit(...rules: RateLimitRule[]): RequestHandler {
   return async (req, _res, next) => {
     for (const rule of rules) {
       const subject = rule.keyOf(req);
       if (subject === undefined) continue;
-      const window = rule.windowSeconds();
-      const [count, ttl] = (await redis.eval(hitScript, 1, rkey('rl', rule.name, subject), window)) as [number, number];
+      const { count, ttl } = await hit(rule.name, subject, rule.windowSeconds());
       if (count > rule.limit()) return next(errors.rateLimited(Math.max(1, ttl)));
     }
     next();
@@ -31,6 +42,7 @@ export function rateLimit(...rules: RateLimitRule[]): RequestHandler {
 }
 
 export const byIp = (req: Request) => req.ip ?? 'unknown';
+export const byUser = (req: Request) => req.principal?.userId;
 export const byBodyEmail = (req: Request) => {
   const email = (req.body as { email?: unknown } | undefined)?.email;
   return typeof email === 'string' ? email.trim().toLowerCase() : undefined;

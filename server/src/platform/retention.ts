@@ -4,7 +4,8 @@ import { logger } from './logger.js';
 
 // History does not grow forever: finished operations and audit rows older than their
 // retention are deleted in small batches (short transactions, no long locks on hot tables).
-// Operations still running, or still held by a VM, are never touched.
+// Operations still running, or still held by a VM, are never touched. Mailed links are kept a
+// week past their expiry (a user asking why a link failed can still be answered), then go.
 
 const BATCH = 5000;
 
@@ -17,13 +18,14 @@ async function deleteInBatches(sql: string, params: unknown[]): Promise<number> 
   }
 }
 
-export async function pruneHistory(now = Date.now()): Promise<{ operations: number; audit: number }> {
+export async function pruneHistory(now = Date.now()): Promise<{ operations: number; audit: number; links: number }> {
   const day = 86_400_000;
   const operations = await deleteInBatches(
     `DELETE FROM Operation WHERE state IN ('succeeded', 'failed', 'compensated') AND finishedAt < ?
        AND id NOT IN (SELECT currentOperationId FROM Vm WHERE currentOperationId IS NOT NULL)`,
     [new Date(now - config.RETENTION_OPERATIONS_DAYS * day)]);
   const audit = await deleteInBatches('DELETE FROM AuditLog WHERE createdAt < ?', [new Date(now - config.RETENTION_AUDIT_DAYS * day)]);
-  if (operations || audit) logger.info({ operations, audit }, 'pruned old history');
-  return { operations, audit };
+  const links = await deleteInBatches('DELETE FROM EmailToken WHERE expiresAt < ?', [new Date(now - 7 * day)]);
+  if (operations || audit || links) logger.info({ operations, audit, links }, 'pruned old history');
+  return { operations, audit, links };
 }

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { createApp, type AppOptions } from '../app.js';
 import { db } from '../platform/db.js';
 import { redis } from '../platform/redis.js';
-import { config } from '../config.js';
+import { config, type Config } from '../config.js';
 import { bumpAuthVersion } from '../platform/auth.js';
 import { attachConsole } from '../modules/console/console.ws.js';
 
@@ -26,13 +26,20 @@ export async function startServer(opts: AppOptions = {}): Promise<TestServer> {
   };
 }
 
-const TABLES = ['AuditLog', 'Finding', 'Operation', 'Vm', 'Template', 'ApiToken', 'CreditEntry', 'Quota', 'User', 'Host'];
+const TABLES = ['AuditLog', 'Finding', 'Operation', 'Vm', 'Template', 'ApiToken', 'EmailToken', 'RecoveryCode', 'CreditEntry', 'Quota', 'User', 'Host'];
 
 export async function resetState(): Promise<void> {
   // Children first; DELETE rather than TRUNCATE so foreign keys stay checked.
   for (const t of TABLES) await db.$executeRawUnsafe(`DELETE FROM \`${t}\``);
   const keys = await redis.keys(`${config.REDIS_PREFIX}*`);
   if (keys.length) await redis.del(...keys);
+}
+
+/** Changes settings for a test (the server under test reads config on every request); the result puts them back. */
+export function setConfig(patch: Partial<Config>): () => void {
+  const before = Object.fromEntries(Object.keys(patch).map((k) => [k, config[k as keyof Config]]));
+  Object.assign(config, patch);
+  return () => { Object.assign(config, before); };
 }
 
 export interface Reply<T = any> { status: number; body: T; headers: Headers }
@@ -86,7 +93,7 @@ const rand255 = () => Math.floor(Math.random() * 254) + 1;
 export async function adminClient(base: string): Promise<Client> {
   const c = new Client(base);
   const u = await c.signup(`admin-${randomUUID().slice(0, 8)}@example.com`);
-  await db.user.update({ where: { id: u.id }, data: { role: 'admin', trialEndsAt: null } });
+  await db.user.update({ where: { id: u.id }, data: { role: 'admin', trialEndsAt: null, emailVerifiedAt: new Date() } });
   await bumpAuthVersion(u.id);
   return c;
 }

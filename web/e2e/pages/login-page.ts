@@ -6,12 +6,19 @@ export class LoginPage {
   readonly password: Locator;
   readonly submit: Locator;
   readonly signupLink: Locator;
+  readonly forgotLink: Locator;
+  /** The second step, for accounts with two-factor sign-in on. */
+  readonly code: Locator;
+  readonly codeSubmit: Locator;
 
   constructor(private readonly page: Page) {
     this.email = byTest(page, 'login-email');
     this.password = byTest(page, 'login-password');
     this.submit = byTest(page, 'login-submit');
     this.signupLink = byTest(page, 'to-signup');
+    this.forgotLink = byTest(page, 'to-forgot-password');
+    this.code = byTest(page, 'login-code');
+    this.codeSubmit = byTest(page, 'login-code-submit');
   }
 
   async open(): Promise<void> {

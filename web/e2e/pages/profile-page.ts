@@ -2,8 +2,14 @@ import type { Locator, Page } from 'playwright-core';
 import { byTest } from '../support/dom';
 import { AppShell } from './app-shell';
 
-/** Profile: account info, API tokens (list + create dialog) and the credits ledger. */
+/** Profile: account info, sign-in and security, API tokens (list + create dialog) and the credits ledger. */
 export class ProfilePage extends AppShell {
+  readonly securityPanel: Locator;
+  readonly changePasswordButton: Locator;
+  readonly passwordDialog: PasswordDialog;
+  readonly twoFactorStatus: Locator;
+  readonly setUpTwoFactorButton: Locator;
+  readonly twoFactorDialog: TwoFactorSetupDialog;
   readonly tokensPanel: Locator;
   readonly tokenRows: Locator;
   readonly tokensEmpty: Locator;
@@ -12,6 +18,12 @@ export class ProfilePage extends AppShell {
 
   constructor(page: Page) {
     super(page);
+    this.securityPanel = byTest(page, 'security-panel');
+    this.changePasswordButton = byTest(page, 'security-change-password');
+    this.passwordDialog = new PasswordDialog(page);
+    this.twoFactorStatus = byTest(page, 'security-2fa-status');
+    this.setUpTwoFactorButton = byTest(page, 'security-2fa-setup');
+    this.twoFactorDialog = new TwoFactorSetupDialog(page);
     this.tokensPanel = byTest(page, 'tokens-panel');
     this.tokenRows = byTest(this.tokensPanel, 'token-row');
     this.tokensEmpty = byTest(this.tokensPanel, 'token-empty');
@@ -44,5 +56,44 @@ export class TokenDialog {
     this.submit = byTest(page, 'token-create-submit');
     this.secret = byTest(page, 'token-secret');
     this.done = byTest(page, 'token-dialog-done');
+  }
+}
+
+export class PasswordDialog {
+  readonly root: Locator;
+  readonly current: Locator;
+  readonly next: Locator;
+  readonly confirm: Locator;
+  readonly submit: Locator;
+
+  constructor(page: Page) {
+    this.root = byTest(page, 'password-dialog');
+    this.current = byTest(page, 'password-current');
+    this.next = byTest(page, 'password-new');
+    this.confirm = byTest(page, 'password-confirm');
+    this.submit = byTest(page, 'password-submit');
+  }
+}
+
+/** Password, then the QR code and its key in words with a code field, then the recovery codes. */
+export class TwoFactorSetupDialog {
+  readonly root: Locator;
+  readonly password: Locator;
+  readonly next: Locator;
+  readonly qr: Locator;
+  readonly secret: Locator;
+  readonly code: Locator;
+  readonly recoveryCodes: Locator;
+  readonly done: Locator;
+
+  constructor(page: Page) {
+    this.root = byTest(page, 'totp-setup-dialog');
+    this.password = byTest(page, 'totp-password');
+    this.next = byTest(page, 'totp-next');
+    this.qr = byTest(page, 'totp-qr');
+    this.secret = byTest(page, 'totp-secret');
+    this.code = byTest(page, 'totp-code');
+    this.recoveryCodes = byTest(page, 'recovery-code');
+    this.done = byTest(page, 'totp-codes-done');
   }
 }

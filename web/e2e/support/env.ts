@@ -25,3 +25,10 @@ export function adminCredentials(): { email: string; password: string } {
   if (!email || !password) throw new Error('E2E_ADMIN_EMAIL and E2E_ADMIN_PASSWORD are not set (the e2e global setup sets them)');
   return { email, password };
 }
+
+/** Where the test SMTP server writes what the app mails (set by the global setup). */
+export function mailDir(): string {
+  const dir = process.env.E2E_MAIL_DIR;
+  if (!dir) throw new Error('E2E_MAIL_DIR is not set (the e2e global setup starts the mail sink and sets it)');
+  return dir;
+}

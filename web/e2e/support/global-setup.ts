@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startMailSink } from '../../../scripts/mail/mail-sink';
 import { chromiumPath } from './env';
 
 // Starts the real server (production mode, serving web/dist) on a free port against its own
@@ -48,6 +49,9 @@ export default async function setup(): Promise<(() => Promise<void>) | void> {
     await run('pnpm', ['--filter', '@campus/web', 'build'], process.env);
   }
   const port = 3400 + Math.floor(Math.random() * 500);
+  const url = `http://127.0.0.1:${port}`;
+  // A real SMTP server on loopback: the specs read what the app mails and follow the links.
+  const mail = await startMailSink();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'production',
@@ -61,15 +65,29 @@ export default async function setup(): Promise<(() => Promise<void>) | void> {
     WEB_DIST: path.join(ROOT, 'web/dist'),
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
+    SMTP_URL: mail.url,
+    PUBLIC_URL: url,
+    // Specs sign up through the API and create things at once; confirming the address is
+    // covered by the integration tests.
+    SIGNUP_VERIFY_EMAIL: 'false',
+    TOTP_ENCRYPTION_KEY: 'e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0',
   };
-  await run('pnpm', ['exec', 'tsx', 'scripts/e2e-reset.ts'], env);
-  await run('pnpm', ['exec', 'tsx', 'scripts/seed.ts'], env);
-  const server = spawn('pnpm', ['exec', 'tsx', 'server/src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
-  const url = `http://127.0.0.1:${port}`;
-  await waitForServer(url, server);
-  Object.assign(process.env, { E2E_BASE_URL: url, E2E_ADMIN_EMAIL: ADMIN.email, E2E_ADMIN_PASSWORD: ADMIN.password });
+  let server: ChildProcess | undefined;
+  try {
+    await run('pnpm', ['exec', 'tsx', 'scripts/e2e-reset.ts'], env);
+    await run('pnpm', ['exec', 'tsx', 'scripts/seed.ts'], env);
+    server = spawn('pnpm', ['exec', 'tsx', 'server/src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+    await waitForServer(url, server);
+  } catch (error) {
+    if (server?.pid) process.kill(-server.pid, 'SIGTERM');
+    await mail.close();
+    throw error;
+  }
+  const started = server;
+  Object.assign(process.env, { E2E_BASE_URL: url, E2E_ADMIN_EMAIL: ADMIN.email, E2E_ADMIN_PASSWORD: ADMIN.password, E2E_MAIL_DIR: mail.dir });
   return async () => {
     // pnpm -> tsx -> node: stop the whole group we started, by its pid.
-    if (server.pid) process.kill(-server.pid, 'SIGTERM');
+    if (started.pid) process.kill(-started.pid, 'SIGTERM');
+    await mail.close();
   };
 }

@@ -10,6 +10,7 @@ import type {
   Page,
   QuotaLimitsPatch,
   ReconcileResult,
+  ResetLinkResult,
   UserQuota,
 } from './types';
 
@@ -34,6 +35,17 @@ export async function extendTrial(id: string, days: number, options?: RequestOpt
 /** Adds credits to a user's balance (negative: takes some back) as a ledger entry the user sees. */
 export async function adjustCredits(id: string, amount: number, note: string, options?: RequestOptions): Promise<AdminUser> {
   const { user } = await api.post<{ user: AdminUser }>(`/api/admin/users/${encodeURIComponent(id)}/credits`, { amount, note }, options);
+  return user;
+}
+
+/** Mails the user a password-reset link, or (the site sends no mail) answers it for the admin to pass on. */
+export function sendPasswordReset(id: string, options?: RequestOptions): Promise<ResetLinkResult> {
+  return api.post<ResetLinkResult>(`/api/admin/users/${encodeURIComponent(id)}/password-reset`, undefined, options);
+}
+
+/** Turns off the user's two-factor sign-in (a lost phone and recovery codes). */
+export async function resetTwoFactor(id: string, options?: RequestOptions): Promise<AdminUser> {
+  const { user } = await api.post<{ user: AdminUser }>(`/api/admin/users/${encodeURIComponent(id)}/reset-2fa`, undefined, options);
   return user;
 }
 

@@ -25,7 +25,7 @@ export interface RequestOptions {
 const MUTATING = new Set(['post', 'put', 'patch', 'delete']);
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
 /** Codes sent with a retryable status that still mean "this will not change by itself". */
-const FINAL_CODES = new Set(['NO_CAPACITY']);
+const FINAL_CODES = new Set(['NO_CAPACITY', 'MAIL_NOT_CONFIGURED', 'TWO_FACTOR_NOT_CONFIGURED']);
 /** Delay before retry n (1-based): 300 ms, then 900 ms. */
 const RETRY_BACKOFF_MS = [300, 900] as const;
 export const MAX_RETRIES = RETRY_BACKOFF_MS.length;

@@ -23,8 +23,17 @@ export interface Me {
   trialDaysLeft: number | null;
   trialExpired: boolean;
   createdAt: string;
+  /** False until the owner follows the link mailed at signup: until then they may look, not create. */
+  emailVerified: boolean;
+  twoFactor: TwoFactorState;
   quota: { limits: QuotaFigures; used: QuotaFigures };
   credits: { balance: number };
+}
+
+export interface TwoFactorState {
+  enabled: boolean;
+  /** The site makes this user (an administrator) turn it on before administering. */
+  required: boolean;
 }
 
 export interface Page<T> {
@@ -72,6 +81,8 @@ export interface AdminUser {
   trialDaysLeft?: number | null;
   createdAt: string;
   credits: { balance: number };
+  emailVerified: boolean;
+  twoFactor: TwoFactorState;
 }
 
 export interface AuditEntry {
@@ -307,6 +318,59 @@ export interface LoginBody {
   password: string;
 }
 
+/** The password was right; the account asks for a second factor with this ticket. */
+export interface TwoFactorChallenge {
+  twoFactorRequired: true;
+  ticket: string;
+  expiresInSeconds: number;
+}
+
+/** What the site offers before anyone signs in. */
+export interface AuthOptions {
+  mail: boolean;
+  emailVerification: boolean;
+  /** Sign-up is open to these domains only; empty: any. */
+  signupEmailDomains: string[];
+  twoFactor: boolean;
+}
+
+export interface ChangePasswordBody {
+  currentPassword: string;
+  newPassword: string;
+}
+
+/** The signed-in user's password, two-factor and email status (the profile page). */
+export interface Security {
+  email: string;
+  emailVerified: boolean;
+  passwordChangedAt: string | null;
+  mail: boolean;
+  twoFactor: {
+    /** The site can seal TOTP secrets: two-factor can be turned on. */
+    available: boolean;
+    enabled: boolean;
+    enabledAt: string | null;
+    required: boolean;
+    recoveryCodesLeft: number;
+  };
+}
+
+export interface TotpEnrolment {
+  /** Base32, for typing into an app. */
+  secret: string;
+  otpauthUrl: string;
+  /** PNG data URL. */
+  qrCode: string;
+  expiresInSeconds: number;
+}
+
+/** An admin's reset link: mailed, or (no mail on this site) handed over to pass on. */
+export interface ResetLinkResult {
+  sent: boolean;
+  link: string | null;
+  expiresAt: string | null;
+}
+
 export interface CreateTokenBody {
   name: string;
   expiresInDays?: number;
@@ -422,6 +486,15 @@ export const API_ERROR_CODES = [
   'NO_CAPACITY',
   'VM_BUSY',
   'TRIAL_EXPIRED',
+  'WRONG_PASSWORD',
+  'INVALID_TOTP_CODE',
+  'LOGIN_STEP_EXPIRED',
+  'EMAIL_NOT_VERIFIED',
+  'EMAIL_DOMAIN_NOT_ALLOWED',
+  'TWO_FACTOR_REQUIRED',
+  'INVALID_LINK',
+  'MAIL_NOT_CONFIGURED',
+  'TWO_FACTOR_NOT_CONFIGURED',
 ] as const;
 
 export type ServerErrorCode = (typeof API_ERROR_CODES)[number];

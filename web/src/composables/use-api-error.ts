@@ -17,8 +17,14 @@ export function errorMessage(error: unknown): string {
   }
   const key = `errors.${error.code}`;
   // te() checks the current locale only; the fallback locale (en) has every known code.
-  if (te(key) || te(key, 'en')) return t(key);
+  if (te(key) || te(key, 'en')) return t(key, messageParams(error.details));
   return error.message || t('errors.UNKNOWN');
+}
+
+/** Values a translated message names from the error's details ("open to {domains} only"). */
+function messageParams(details: Record<string, unknown>): Record<string, string> {
+  const domains = details.allowedDomains;
+  return Array.isArray(domains) ? { domains: domains.join(', ') } : {};
 }
 
 /**

@@ -1,5 +1,6 @@
 import { ref, type Ref } from 'vue';
-import { fieldErrorsOf, notifyError, type FieldErrors } from './use-api-error';
+import { isApiError } from '../api/api-error';
+import { errorMessage, fieldErrorsOf, notifyError, type FieldErrors } from './use-api-error';
 
 /** What useFormSubmit needs of the form: el-form's instance, or a component passing its validate on. */
 export interface ValidatableForm {
@@ -15,6 +16,8 @@ export interface FormSubmitOptions {
    * it another way. Default: a toast.
    */
   onError?: (error: unknown) => void;
+  /** Error code -> the field it is about (WRONG_PASSWORD -> 'password'): said under that field, not in a toast. */
+  errorFields?: Record<string, string>;
 }
 
 export interface FormSubmit {
@@ -46,6 +49,11 @@ export function useFormSubmit(formRef: Ref<ValidatableForm | undefined>, options
       if (!valid) return;
       await send();
     } catch (error) {
+      const field = isApiError(error) ? options.errorFields?.[error.code] : undefined;
+      if (field) {
+        serverErrors.value = { [field]: errorMessage(error) };
+        return;
+      }
       serverErrors.value = fieldErrorsOf(error);
       (options.onError ?? notifyError)(error);
     } finally {

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia';
 import { reactive, ref } from 'vue';
 import * as adminApi from '@/api/admin';
 import { newIdempotencyKey } from '@/api/client';
-import type { AdminUser, AdminUserPatch, QuotaLimitsPatch, Role, UserStatus, UserQuota } from '@/api/types';
+import type { AdminUser, AdminUserPatch, QuotaLimitsPatch, ResetLinkResult, Role, UserStatus, UserQuota } from '@/api/types';
 import { withFlag } from './store-helpers';
 
 export interface AdminUserFilters {
@@ -41,16 +41,24 @@ export const useAdminUsersStore = defineStore('adminUsers', () => {
     items.value = items.value.map((u) => (u.id === user.id ? user : u));
   }
 
-  async function withBusy(id: string, work: () => Promise<AdminUser>): Promise<AdminUser | null> {
+  /** Runs `work` as the user's one change in flight; null (without running it) while another runs. */
+  async function whileBusy<T>(id: string, work: () => Promise<T>): Promise<T | null> {
     if (busy.value.has(id)) return null;
     busy.value.add(id);
     try {
-      const user = await work();
-      replace(user);
-      return user;
+      return await work();
     } finally {
       busy.value.delete(id);
     }
+  }
+
+  /** A change that answers with the user: the row is replaced. */
+  function withBusy(id: string, work: () => Promise<AdminUser>): Promise<AdminUser | null> {
+    return whileBusy(id, async () => {
+      const user = await work();
+      replace(user);
+      return user;
+    });
   }
 
   function update(id: string, patch: AdminUserPatch): Promise<AdminUser | null> {
@@ -65,17 +73,22 @@ export const useAdminUsersStore = defineStore('adminUsers', () => {
     return withBusy(id, () => adminApi.adjustCredits(id, amount, note, { idempotencyKey: newIdempotencyKey() }));
   }
 
+  function resetTwoFactor(id: string): Promise<AdminUser | null> {
+    return withBusy(id, () => adminApi.resetTwoFactor(id, { idempotencyKey: newIdempotencyKey() }));
+  }
+
+  /** Mails a reset link (or answers it when the site sends no mail); null while a change for this user is in flight. */
+  function sendPasswordReset(id: string): Promise<ResetLinkResult | null> {
+    return whileBusy(id, () => adminApi.sendPasswordReset(id, { idempotencyKey: newIdempotencyKey() }));
+  }
+
   /** Sets only the given limits; resolves to null when a change for this user is already in flight. */
-  async function setQuota(id: string, patch: QuotaLimitsPatch): Promise<UserQuota | null> {
-    if (busy.value.has(id)) return null;
-    busy.value.add(id);
-    try {
+  function setQuota(id: string, patch: QuotaLimitsPatch): Promise<UserQuota | null> {
+    return whileBusy(id, async () => {
       const quota = await adminApi.setUserQuota(id, patch, { idempotencyKey: newIdempotencyKey() });
       quotas.value.set(id, quota);
       return quota;
-    } finally {
-      busy.value.delete(id);
-    }
+    });
   }
 
   function resetFilters(): void {
@@ -90,5 +103,8 @@ export const useAdminUsersStore = defineStore('adminUsers', () => {
     quotas.value = new Map();
   }
 
-  return { filters, items, total, page, pageSize, loading, busy, quotas, fetch, update, extendTrial, adjustCredits, setQuota, resetFilters, reset };
+  return {
+    filters, items, total, page, pageSize, loading, busy, quotas,
+    fetch, update, extendTrial, adjustCredits, setQuota, resetTwoFactor, sendPasswordReset, resetFilters, reset,
+  };
 });

@@ -4,7 +4,8 @@ import * as authApi from '@/api/auth';
 import { isApiError } from '@/api/api-error';
 import { newIdempotencyKey } from '@/api/client';
 import * as meApi from '@/api/me';
-import type { LoginBody, Me, SignupBody } from '@/api/types';
+import type { AuthOptions, LoginBody, Me, SignupBody, TwoFactorChallenge } from '@/api/types';
+import { useAccountStore } from './account';
 import { useAdminTemplatesStore } from './adminTemplates';
 import { useAdminUsersStore } from './adminUsers';
 import { useAdminVmsStore } from './adminVms';
@@ -26,9 +27,16 @@ export const useSessionStore = defineStore('session', () => {
   const signingUp = ref(false);
   const loggingIn = ref(false);
   const loggingOut = ref(false);
+  /** The password was right and the account asks for a code: the ticket for that step. */
+  const challenge = ref<{ email: string; ticket: string; expiresAt: number } | null>(null);
+  const verifyingCode = ref(false);
+  /** What the site offers before sign-in (mail, allowed domains...), read once. */
+  const options = ref<AuthOptions | null>(null);
 
   const isAuthenticated = computed(() => user.value !== null);
   const isAdmin = computed(() => user.value?.role === 'admin');
+  /** An administrator this site requires to use two-factor sign-in, who has not set it up yet. */
+  const mustSetUpTwoFactor = computed(() => Boolean(user.value?.twoFactor.required && !user.value.twoFactor.enabled));
 
   let pendingLoad: Promise<void> | null = null;
 
@@ -67,9 +75,45 @@ export const useSessionStore = defineStore('session', () => {
     return exclusive(signingUp, async () => signedIn(await authApi.signup(body, { idempotencyKey: newIdempotencyKey() })));
   }
 
-  /** Resolves to null when a login is already running (a double submit). */
-  function login(body: LoginBody): Promise<Me | null> {
-    return exclusive(loggingIn, async () => signedIn(await authApi.login(body, { idempotencyKey: newIdempotencyKey() })));
+  /**
+   * Resolves to the user, or to the challenge when the account asks for a code next (the
+   * ticket is kept here for loginWithCode); null when a login is already running.
+   */
+  function login(body: LoginBody): Promise<Me | TwoFactorChallenge | null> {
+    return exclusive(loggingIn, async () => {
+      const answer = await authApi.login(body, { idempotencyKey: newIdempotencyKey() });
+      if ('twoFactorRequired' in answer) {
+        challenge.value = { email: body.email, ticket: answer.ticket, expiresAt: Date.now() + answer.expiresInSeconds * 1000 };
+        return answer;
+      }
+      challenge.value = null;
+      return signedIn(answer);
+    });
+  }
+
+  /** The second step with a code from the app or a recovery code; an expired step is forgotten. */
+  function loginWithCode(code: string): Promise<Me | null> {
+    return exclusive(verifyingCode, async () => {
+      const step = challenge.value;
+      if (!step) return null;
+      try {
+        const me = await authApi.loginTwoFactor(step.ticket, code, { idempotencyKey: newIdempotencyKey() });
+        challenge.value = null;
+        return signedIn(me);
+      } catch (error) {
+        if (isApiError(error) && error.code === 'LOGIN_STEP_EXPIRED') challenge.value = null;
+        throw error;
+      }
+    });
+  }
+
+  function cancelChallenge(): void {
+    challenge.value = null;
+  }
+
+  async function loadOptions(): Promise<AuthOptions> {
+    options.value ??= await authApi.authOptions();
+    return options.value;
   }
 
   /** The user a signup or login answered with. */
@@ -97,6 +141,8 @@ export const useSessionStore = defineStore('session', () => {
   function clear(): void {
     user.value = null;
     loaded.value = true;
+    challenge.value = null;
+    useAccountStore().reset();
     useTokensStore().reset();
     useCreditsStore().reset();
     useAdminUsersStore().reset();
@@ -117,12 +163,19 @@ export const useSessionStore = defineStore('session', () => {
     signingUp,
     loggingIn,
     loggingOut,
+    challenge,
+    verifyingCode,
+    options,
     isAuthenticated,
     isAdmin,
+    mustSetUpTwoFactor,
     ensureLoaded,
     refresh,
     signup,
     login,
+    loginWithCode,
+    cancelChallenge,
+    loadOptions,
     logout,
     clear,
   };

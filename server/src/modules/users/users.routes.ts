@@ -1,7 +1,9 @@
 import { moduleRouter } from '../../platform/http/route.js';
 import { QuotaResponse, UpdateQuotaBody, AdminUserResponse, AdjustCreditsBody, ExtendTrialBody, ListUsersQuery, MeResponse, UpdateUserBody, UserIdParams, UserPage } from './users.schemas.js';
-import { adjustCredits, extendTrial, getMe, listUsers, setUserQuota, updateUser } from './users.service.js';
-
+import { adjustCredits, adminUserById, extendTrial, getMe, listUsers, setUserQuota, updateUser } from './users.service.js';
+import { ResetLinkResult } from '../auth/auth.schemas.js';
+import { adminPasswordResetLink } from '../auth/password.service.js';
+import { adminResetTwoFactor } from '../auth/totp.service.js';
 
 export const meRoutes = moduleRouter('/api/me', 'me');
 
@@ -35,4 +37,19 @@ adminUsersRoutes.put('/:id/quota', { summary: "Set a user's quota limits", acces
   async ({ params, body, req }) => {
     Object.assign(req.audit, { targetType: 'user', targetId: params.id, details: body });
     return { status: 200, body: { quota: await setUserQuota(params.id, body) } };
+  });
+
+adminUsersRoutes.post('/:id/password-reset', { summary: 'Send a user a password-reset link (mailed; answered instead when the site sends no mail)', access: 'admin', params: UserIdParams, responses: { 200: ResetLinkResult }, audit: 'admin.user.password-reset' },
+  async ({ params, req, res }) => {
+    const result = await adminPasswordResetLink(params.id);
+    Object.assign(req.audit, { targetType: 'user', targetId: params.id, details: { mailed: result.sent } });
+    res.setHeader('Cache-Control', 'no-store');
+    return { status: 200, body: result };
+  });
+
+adminUsersRoutes.post('/:id/reset-2fa', { summary: "Turn off a user's two-factor sign-in (lost phone and recovery codes)", access: 'admin', params: UserIdParams, responses: { 200: AdminUserResponse }, audit: 'admin.user.reset-2fa' },
+  async ({ params, req }) => {
+    Object.assign(req.audit, { targetType: 'user', targetId: params.id });
+    await adminResetTwoFactor(params.id);
+    return { status: 200, body: { user: await adminUserById(params.id) } };
   });

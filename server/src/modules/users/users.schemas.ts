@@ -23,12 +23,20 @@ export const Me = z.object({
   trialDaysLeft: z.number().int().nullable().describe('Whole days left in the trial, 0 once it ended; null without a trial'),
   trialExpired: z.boolean(),
   createdAt: Iso,
+  emailVerified: z.boolean().describe('False until the owner follows the link mailed at signup; until then they may look but not create'),
+  twoFactor: z.object({
+    enabled: z.boolean(),
+    required: z.boolean().describe('This site makes the user (an administrator) turn it on before administering'),
+  }),
   quota: QuotaView,
   credits: z.object({ balance: z.number().int() }),
 });
 export const MeResponse = z.object({ user: Me });
 
-export const AdminUser = Me.pick({ id: true, email: true, displayName: true, role: true, status: true, trialEndsAt: true, trialDaysLeft: true, createdAt: true, credits: true });
+export const AdminUser = Me.pick({
+  id: true, email: true, displayName: true, role: true, status: true, trialEndsAt: true, trialDaysLeft: true, createdAt: true, credits: true,
+  emailVerified: true, twoFactor: true,
+});
 export const AdminUserResponse = z.object({ user: AdminUser });
 
 const PageQuery = {

@@ -25,7 +25,7 @@ export function trialDaysLeft(trialEndsAt: Date | null, now = Date.now()): numbe
 
 interface UserRow {
   id: string; email: string; displayName: string; role: Role; status: UserStatus;
-  trialEndsAt: Date | null; creditBalance: number; createdAt: Date;
+  trialEndsAt: Date | null; creditBalance: number; createdAt: Date; emailVerifiedAt: Date | null; totpEnabledAt: Date | null;
 }
 
 export function toAdminUser(u: UserRow): AdminUserDto {
@@ -35,6 +35,8 @@ export function toAdminUser(u: UserRow): AdminUserDto {
     trialDaysLeft: trialDaysLeft(u.trialEndsAt),
     createdAt: u.createdAt.toISOString(),
     credits: { balance: u.creditBalance },
+    emailVerified: u.emailVerifiedAt !== null,
+    twoFactor: { enabled: u.totpEnabledAt !== null, required: u.role === 'admin' && config.REQUIRE_2FA_FOR_ADMINS },
   };
 }
 
@@ -49,6 +51,7 @@ export function toMe(u: UserRow & { quota: QuotaRow | null }): MeDto {
 
 const userSelect = {
   id: true, email: true, displayName: true, role: true, status: true, trialEndsAt: true, creditBalance: true, createdAt: true,
+  emailVerifiedAt: true, totpEnabledAt: true,
 } as const;
 
 export interface NewUser {
@@ -58,6 +61,8 @@ export interface NewUser {
   role?: Role;
   /** Trial accounts get the trial quota, credits and end date; admins made by the seed do not expire. */
   trial: boolean;
+  /** The address is known to be the person's (no link to follow). */
+  emailVerified: boolean;
 }
 
 /** Creates a user with quota and opening credits in one transaction. */
@@ -70,6 +75,7 @@ export async function createUser(input: NewUser): Promise<MeDto> {
         data: {
           id, email: input.email, passwordHash, displayName: input.displayName, role: input.role ?? 'user',
           trialEndsAt: input.trial ? new Date(Date.now() + config.TRIAL_DAYS * DAY_MS) : null,
+          emailVerifiedAt: input.emailVerified ? new Date() : null,
         },
       });
       await createTrialQuota(tx, id);
@@ -94,7 +100,7 @@ interface MeRow extends UserRow {
 /** GET /api/me runs on every page view: one fixed join on the driver pool (see platform/sql.ts). */
 export async function getMe(userId: string): Promise<MeDto> {
   const r = await queryOne<MeRow>(
-    `SELECT u.id, u.email, u.displayName, u.role, u.status, u.trialEndsAt, u.creditBalance, u.createdAt,
+    `SELECT u.id, u.email, u.displayName, u.role, u.status, u.trialEndsAt, u.creditBalance, u.createdAt, u.emailVerifiedAt, u.totpEnabledAt,
             q.maxVcpus, q.maxMemoryMiB, q.maxDiskGiB, q.maxVms, q.usedVcpus, q.usedMemoryMiB, q.usedDiskGiB, q.usedVms
      FROM \`User\` u LEFT JOIN Quota q ON q.userId = u.id WHERE u.id = ?`, [userId]);
   if (!r) throw errors.notFound('User');
@@ -115,8 +121,15 @@ export async function listUsers(q: { q?: string; role?: Role; status?: UserStatu
   return { items: rows.map(toAdminUser), total, page: q.page, pageSize: q.pageSize };
 }
 
-const USER_COLUMNS = 'id, email, displayName, role, status, trialEndsAt, creditBalance, createdAt';
+const USER_COLUMNS = 'id, email, displayName, role, status, trialEndsAt, creditBalance, createdAt, emailVerifiedAt, totpEnabledAt';
 const readUser = (id: string) => queryOne<UserRow>(`SELECT ${USER_COLUMNS} FROM \`User\` WHERE id = ?`, [id]);
+
+/** A user as administrators see them, read after a change. */
+export async function adminUserById(id: string): Promise<AdminUserDto> {
+  const u = await readUser(id);
+  if (!u) throw errors.notFound('User');
+  return toAdminUser(u);
+}
 
 // Admin changes to a user are single-row statements on the driver (platform/sql.ts says why).
 export async function updateUser(actorId: string, id: string, change: { role?: Role; status?: UserStatus }): Promise<AdminUserDto> {
@@ -143,17 +156,13 @@ export async function extendTrial(id: string, days: number): Promise<AdminUserDt
   await execute(
     'UPDATE `User` SET trialEndsAt = GREATEST(NOW(3), COALESCE(trialEndsAt, NOW(3))) + INTERVAL ? DAY, updatedAt = NOW(3) WHERE id = ?',
     [days, id]);
-  const u = await readUser(id);
-  if (!u) throw errors.notFound('User');
-  return toAdminUser(u);
+  return adminUserById(id);
 }
 
 /** An admin's grant (or claw-back) is a ledger entry like any other; the balance never goes below zero. */
 export async function adjustCredits(id: string, amount: number, note: string): Promise<AdminUserDto> {
   await db.$transaction((tx) => applyCredit(tx, { userId: id, amount, reason: `admin: ${note}`.slice(0, 64), reference: `admin:${randomUUID()}` }));
-  const u = await readUser(id);
-  if (!u) throw errors.notFound('User');
-  return toAdminUser(u);
+  return adminUserById(id);
 }
 
 export async function setUserQuota(id: string, limits: Partial<Resources>) {

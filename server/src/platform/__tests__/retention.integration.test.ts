@@ -10,7 +10,7 @@ const ago = (days: number) => new Date(Date.now() - days * DAY);
 beforeAll(async () => { await resetState(); });
 
 describe('retention', () => {
-  it('deletes finished operations and audit rows past their retention, never running or held ones', async () => {
+  it('deletes finished operations, audit rows and mailed links past their retention, never running or held ones', async () => {
     // A real user and VM, so one old finished operation can be "held" by the VM.
     const srv = await startServer();
     const u = await new Client(srv.url).signup();
@@ -36,10 +36,15 @@ describe('retention', () => {
     await db.auditLog.deleteMany();
     await db.auditLog.createMany({ data: [row(400, 'old'), row(366, 'old'), row(300, 'kept'), row(1, 'kept')] });
 
-    expect(await pruneHistory()).toEqual({ operations: 2, audit: 2 });
+    const link = (expiredDaysAgo: number) => ({ id: randomUUID(), userId: u.id, purpose: 'reset_password' as const, tokenHash: randomUUID().replace(/-/g, '').padEnd(64, '0'), expiresAt: ago(expiredDaysAgo) });
+    const keptLink = link(3);
+    await db.emailToken.createMany({ data: [link(8), link(30), keptLink] });
+
+    expect(await pruneHistory()).toEqual({ operations: 2, audit: 2, links: 2 });
+    expect((await db.emailToken.findMany()).map((l) => l.id)).toEqual([keptLink.id]);
     const left = (await db.operation.findMany({ select: { id: true } })).map((o) => o.id).sort();
     expect(left).toEqual([recent, running, held].sort());
     expect((await db.auditLog.findMany()).map((a) => a.action)).toEqual(['kept', 'kept']);
-    expect(await pruneHistory()).toEqual({ operations: 0, audit: 0 });
+    expect(await pruneHistory()).toEqual({ operations: 0, audit: 0, links: 0 });
   });
 });

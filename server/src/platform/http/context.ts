@@ -9,6 +9,10 @@ export interface Principal {
   email: string;
   role: Role;
   status: UserStatus;
+  /** The address is confirmed; until then the account may look but not create. */
+  emailVerified: boolean;
+  /** Two-factor sign-in is on for this user. */
+  twoFactor: boolean;
   sessionId?: string;
   tokenId?: string;
 }

@@ -2,7 +2,7 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import { z } from 'zod';
 import { errors } from '../errors.js';
 import type { Principal } from './context.js';
-import { requireRole, requireUser } from '../auth.js';
+import { requireAdminTwoFactor, requireRole, requireUser, requireVerifiedEmail } from '../auth.js';
 
 // A route reads like a sentence: the spec says what it takes and gives, the helper wires
 // validation, auth and audit around a handler, and the same spec feeds the OpenAPI document.
@@ -22,6 +22,8 @@ export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType 
   responses: Record<number, z.ZodType | undefined>;
   /** Audit action name; every mutating route is audited, this names it. */
   audit?: string;
+  /** A change an account with an unconfirmed email address may make (its own security); others wait for the confirmation. */
+  allowUnverified?: boolean;
   /** Extra middleware run after auth and before validation (rate limits). */
   before?: RequestHandler[];
 }
@@ -67,8 +69,11 @@ function parse(schema: z.ZodType, value: unknown, where: string) {
 const accessGuards: Record<Access, RequestHandler[]> = {
   public: [],
   user: [requireUser],
-  admin: [requireUser, requireRole('admin')],
+  admin: [requireUser, requireRole('admin'), requireAdminTwoFactor],
 };
+
+const guardsFor = (method: string, spec: { access: Access; allowUnverified?: boolean }): RequestHandler[] =>
+  method !== 'get' && spec.access !== 'public' && !spec.allowUnverified ? [...accessGuards[spec.access], requireVerifiedEmail] : accessGuards[spec.access];
 
 export function moduleRouter(prefix: string, tag: string) {
   const router = Router();
@@ -103,7 +108,7 @@ export function moduleRouter(prefix: string, tag: string) {
         if (reply.body === undefined) res.status(reply.status).send();
         else res.status(reply.status).json(reply.body);
       };
-      router[method](path, mark, ...accessGuards[spec.access], ...(spec.before ?? []), run);
+      router[method](path, mark, ...guardsFor(method, spec), ...(spec.before ?? []), run);
     };
   return { router, prefix, get: add('get'), post: add('post'), put: add('put'), patch: add('patch'), delete: add('delete') };
 }

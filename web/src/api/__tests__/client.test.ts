@@ -112,6 +112,12 @@ describe('automatic retries', () => {
     expect(attempts).toHaveLength(1);
   });
 
+  it.each(['MAIL_NOT_CONFIGURED', 'TWO_FACTOR_NOT_CONFIGURED'])('does not retry a 503 %s: the site is set up that way', async (code) => {
+    replies = [{ status: 503, data: errorBody(code, 'Not on this site.') }, { status: 202 }];
+    await expect(api.post('/api/auth/forgot-password', { email: 'a@b.c' })).rejects.toMatchObject({ code, status: 503 });
+    expect(attempts).toHaveLength(1);
+  });
+
   it.each([400, 409, 500])('does not retry HTTP %i', async (status) => {
     replies = [{ status, data: errorBody(status === 500 ? 'INTERNAL' : 'CONFLICT') }];
     await expect(api.post('/api/me/tokens', { name: 'a' })).rejects.toBeInstanceOf(ApiError);

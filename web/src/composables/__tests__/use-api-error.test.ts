@@ -36,6 +36,23 @@ describe('errorMessage', () => {
     }
   });
 
+  it('translates the account codes in both languages, naming the allowed sign-up domains', () => {
+    const codes = ['WRONG_PASSWORD', 'INVALID_TOTP_CODE', 'LOGIN_STEP_EXPIRED', 'EMAIL_NOT_VERIFIED', 'TWO_FACTOR_REQUIRED', 'INVALID_LINK', 'MAIL_NOT_CONFIGURED', 'TWO_FACTOR_NOT_CONFIGURED'];
+    for (const code of codes) {
+      i18n.global.locale.value = 'en';
+      const english = errorMessage(apiError(code, 'server sentence'));
+      i18n.global.locale.value = 'zh-CN';
+      const chinese = errorMessage(apiError(code, 'server sentence'));
+      expect(english).not.toBe('server sentence');
+      expect(chinese).not.toBe(english);
+    }
+    const domains = apiError('EMAIL_DOMAIN_NOT_ALLOWED', 'x', { allowedDomains: ['campus.edu', 'stu.campus.edu'] });
+    i18n.global.locale.value = 'en';
+    expect(errorMessage(domains)).toBe('Sign-up is open to addresses at campus.edu, stu.campus.edu only.');
+    i18n.global.locale.value = 'zh-CN';
+    expect(errorMessage(domains)).toBe('仅限以下域名的邮箱注册：campus.edu, stu.campus.edu。');
+  });
+
   it("falls back to the server's message for a code it does not know", () => {
     expect(errorMessage(apiError('SOMETHING_NEW', 'Not enough vCPUs left.'))).toBe('Not enough vCPUs left.');
   });

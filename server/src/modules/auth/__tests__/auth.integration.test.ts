@@ -166,3 +166,17 @@ describe('API tokens', () => {
     expect((await api.get('/api/me')).status).toBe(401);
   });
 });
+
+describe('the account routes in the API contract', () => {
+  it('are in /api/openapi.json with their schemas, login answering a user or a two-factor challenge', async () => {
+    const doc = (await new Client(srv.url).get('/api/openapi.json')).body;
+    for (const [path, method] of [
+      ['/api/auth/login/2fa', 'post'], ['/api/auth/forgot-password', 'post'], ['/api/auth/reset-password', 'post'], ['/api/auth/verify-email', 'post'],
+      ['/api/auth/options', 'get'], ['/api/me/security', 'get'], ['/api/me/password', 'post'], ['/api/me/totp', 'post'], ['/api/me/totp/confirm', 'post'],
+      ['/api/me/totp/disable', 'post'], ['/api/me/totp/recovery-codes', 'post'], ['/api/admin/users/{id}/password-reset', 'post'], ['/api/admin/users/{id}/reset-2fa', 'post'],
+    ]) expect(doc.paths[path!]?.[method!], `${method} ${path}`).toBeDefined();
+    const login = doc.paths['/api/auth/login'].post.responses['200'].content['application/json'].schema;
+    expect(JSON.stringify(login)).toContain('twoFactorRequired');
+    expect(doc.components.schemas.Error.properties.error.properties.code.enum).toEqual(expect.arrayContaining(['INVALID_TOTP_CODE', 'EMAIL_NOT_VERIFIED', 'INVALID_LINK']));
+  });
+});
