@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { RequestHandler, Request } from 'express';
+import type { RequestHandler, Request, Response } from 'express';
 import { config } from '../config.js';
 import { db } from './db.js';
 import { redis, rkey } from './redis.js';
@@ -130,13 +130,33 @@ export function bearerOf(req: Request): string | undefined {
   return m?.[1];
 }
 
+/**
+ * The session cookie's name. With COOKIE_SECURE it carries the `__Host-` prefix: browsers then
+ * take it only over HTTPS, for this exact host and path /, so neither plain HTTP nor a sibling
+ * subdomain (students' own sites under the campus domain) can set or shadow it.
+ */
+export const sessionCookieName = () => (config.COOKIE_SECURE ? `__Host-${config.SESSION_COOKIE}` : config.SESSION_COOKIE);
+
+// SameSite=Lax: other sites' requests never carry it (except top-level GET links, which
+// change nothing); same-site cross-origin requests are refused by the origin check (csrf.ts).
+const cookieOptions = () => ({ httpOnly: true, sameSite: 'lax' as const, secure: config.COOKIE_SECURE, path: '/' });
+
+export function setSessionCookie(res: Response, sessionId: string): void {
+  res.cookie(sessionCookieName(), sessionId, { ...cookieOptions(), maxAge: config.SESSION_TTL_HOURS * 3600 * 1000 });
+}
+
+export function clearSessionCookie(res: Response): void {
+  res.clearCookie(sessionCookieName(), cookieOptions());
+}
+
 /** The session cookie's value, read straight from the header (the only cookie the API reads). */
 export function sessionCookieOf(req: IncomingMessage): string | undefined {
   const header = req.headers.cookie;
   if (!header) return undefined;
+  const name = sessionCookieName();
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq < 0 || part.slice(0, eq).trim() !== config.SESSION_COOKIE) continue;
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
     let value = part.slice(eq + 1).trim();
     if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
     try {
@@ -159,22 +179,25 @@ export async function principalFromCredentials(creds: { bearer?: string; session
 }
 
 /** Resolves the caller if any credential is presented; never rejects by itself. */
-export const resolvePrincipal: RequestHandler = async (req, _res, next) => {
+export const resolvePrincipal: RequestHandler = async (req, res, next) => {
   const bearer = bearerOf(req);
   const cookie = sessionCookieOf(req);
   if (bearer) req.principal = await principalFromToken(bearer);
   else if (cookie) req.principal = await principalFromSession(cookie);
   // A credential that does not resolve is an error, not an anonymous request: the caller
-  // believes it is signed in and must be told otherwise.
+  // believes it is signed in and must be told otherwise. Signing in, up or out needs no
+  // credential, so a dead one is ignored there (they set or clear the cookie themselves).
   if ((bearer || cookie) && !req.principal && !isAuthEntry(req)) {
+    // The 401 also drops a dead cookie from the browser: a stale cookie costs one 401, never a lockout.
+    if (cookie && !bearer) clearSessionCookie(res);
     return next(errors.unauthenticated('Your session has expired or the token is not valid. Sign in again.'));
   }
   next();
 };
 
-// Signing in or up with a stale cookie must work.
-const isAuthEntry = (req: Request) =>
-  req.method === 'POST' && (req.path === '/api/auth/login' || req.path === '/api/auth/signup' || req.path === '/api/auth/logout');
+const AUTH_ENTRIES = new Set(['/api/auth/login', '/api/auth/signup', '/api/auth/logout']);
+// baseUrl + path: inside the /api router req.path alone is '/auth/login'.
+const isAuthEntry = (req: Request) => req.method === 'POST' && AUTH_ENTRIES.has((req.baseUrl + req.path).replace(/\/+$/, ''));
 
 export const requireUser: RequestHandler = (req, _res, next) => {
   const p = req.principal;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { routeDocs, type RouteDoc } from './http/route.js';
 import { ErrorCode } from './errors.js';
+import { sessionCookieName } from './auth.js';
 
 // The OpenAPI 3.1 document is generated from the same zod schemas that validate requests,
 // so the document cannot drift from the validators.
@@ -63,7 +64,7 @@ export function buildOpenApi(version = '0.1.0') {
     components: {
       schemas: { Error: toJson(ErrorSchema, 'output') },
       securitySchemes: {
-        cookieSession: { type: 'apiKey', in: 'cookie', name: 'cc_session' },
+        cookieSession: { type: 'apiKey', in: 'cookie', name: sessionCookieName() },
         bearerToken: { type: 'http', scheme: 'bearer', description: 'Personal API token (cc_...)' },
       },
     },

@@ -1,8 +1,7 @@
-import type { Response } from 'express';
 import { config } from '../../config.js';
 import { moduleRouter } from '../../platform/http/route.js';
 import { byBodyEmail, byIp, rateLimit } from '../../platform/rate-limit.js';
-import { destroySession } from '../../platform/auth.js';
+import { clearSessionCookie, destroySession, setSessionCookie } from '../../platform/auth.js';
 import { MeResponse } from '../users/users.schemas.js';
 import { LoginBody, SignupBody } from './auth.schemas.js';
 import { login, signup } from './auth.service.js';
@@ -18,12 +17,6 @@ const signupLimit = rateLimit(
   { name: 'signup-ip', limit: () => config.RATE_LIMIT_SIGNUP_PER_IP, windowSeconds: window, keyOf: byIp },
   { name: 'signup-email', limit: () => config.RATE_LIMIT_LOGIN_PER_EMAIL, windowSeconds: window, keyOf: byBodyEmail },
 );
-
-function setSessionCookie(res: Response, sessionId: string) {
-  res.cookie(config.SESSION_COOKIE, sessionId, {
-    httpOnly: true, sameSite: 'lax', secure: config.COOKIE_SECURE, path: '/', maxAge: config.SESSION_TTL_HOURS * 3600 * 1000,
-  });
-}
 
 authRoutes.post('/signup', { summary: 'Create a 7-day trial account and sign in', access: 'public', body: SignupBody, responses: { 201: MeResponse }, audit: 'auth.signup', before: [signupLimit] },
   async ({ body, req, res }) => {
@@ -46,6 +39,6 @@ authRoutes.post('/login', { summary: 'Sign in with email and password', access: 
 authRoutes.post('/logout', { summary: 'End this session', access: 'public', responses: { 204: undefined }, audit: 'auth.logout' },
   async ({ principal, res }) => {
     if (principal?.sessionId) await destroySession(principal.sessionId, principal.userId);
-    res.clearCookie(config.SESSION_COOKIE, { path: '/' });
+    clearSessionCookie(res);
     return { status: 204 };
   });
