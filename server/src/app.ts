@@ -6,6 +6,7 @@ import { logger } from './platform/logger.js';
 import { requestId } from './platform/http/request-id.js';
 import { accessLog } from './platform/http/access-log.js';
 import { errorHandler, notFound, requireJsonBody } from './platform/http/error-handler.js';
+import { jsonBody } from './platform/http/json-body.js';
 import { httpMetrics, metricsHandler } from './platform/metrics.js';
 import { healthz, readyz, type ReadinessChecks } from './platform/health.js';
 import { audit } from './platform/audit.js';
@@ -56,7 +57,7 @@ export function createApp(opts: AppOptions = {}): Express {
   app.get('/api/openapi.json', (_req, res) => { res.json(openapi); });
 
   const api = express.Router();
-  api.use(audit, requireJsonBody, express.json({ limit: '1mb' }), resolvePrincipal);
+  api.use(audit, requireJsonBody, jsonBody, resolvePrincipal);
   if (opts.idempotency !== false) api.use(idempotency);
   for (const m of [...modules, ...(opts.extraRouters ?? [])]) api.use(m.prefix.replace(/^\/api/, ''), m.router);
   api.use(notFound);

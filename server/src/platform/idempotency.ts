@@ -46,11 +46,43 @@ export function fingerprint(body: unknown): string {
   return createHash('sha256').update(stableStringify(body ?? null)).digest('hex');
 }
 
-export function stableStringify(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
-  const o = v as Record<string, unknown>;
-  return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`).join(',')}}`;
+/**
+ * JSON with object keys sorted at every depth. Iterative (an explicit stack, no recursion):
+ * a body's depth is bounded at parse time (json-body.ts), but a fingerprint must never be
+ * the thing that overflows the stack.
+ */
+export function stableStringify(root: unknown): string {
+  const out: string[] = [];
+  // Literal text to emit, or a value still to serialise; popped in order.
+  const stack: Array<string | { v: unknown }> = [{ v: root }];
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    if (typeof item === 'string') {
+      out.push(item);
+      continue;
+    }
+    const v = item.v;
+    if (v === null || typeof v !== 'object') {
+      out.push(JSON.stringify(v) ?? 'null');
+    } else if (Array.isArray(v)) {
+      stack.push(']');
+      for (let i = v.length - 1; i >= 0; i--) {
+        stack.push({ v: v[i] });
+        if (i > 0) stack.push(',');
+      }
+      stack.push('[');
+    } else {
+      const o = v as Record<string, unknown>;
+      const keys = Object.keys(o).sort();
+      stack.push('}');
+      for (let i = keys.length - 1; i >= 0; i--) {
+        stack.push({ v: o[keys[i]!] }, `${JSON.stringify(keys[i])}:`);
+        if (i > 0) stack.push(',');
+      }
+      stack.push('{');
+    }
+  }
+  return out.join('');
 }
 
 // Transient outcomes are not kept, so the client's retry with the same key executes anew:
