@@ -12,6 +12,7 @@ import { healthz, readyz, type ReadinessChecks } from './platform/health.js';
 import { audit } from './platform/audit.js';
 import { resolvePrincipal } from './platform/auth.js';
 import { idempotency } from './platform/idempotency.js';
+import { anonymousMutationLimit } from './platform/rate-limit.js';
 import { buildOpenApi } from './platform/openapi.js';
 import type { ModuleRouter } from './platform/http/route.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
@@ -57,7 +58,7 @@ export function createApp(opts: AppOptions = {}): Express {
   app.get('/api/openapi.json', (_req, res) => { res.json(openapi); });
 
   const api = express.Router();
-  api.use(audit, requireJsonBody, jsonBody, resolvePrincipal);
+  api.use(audit, resolvePrincipal, anonymousMutationLimit, requireJsonBody, jsonBody);
   if (opts.idempotency !== false) api.use(idempotency);
   for (const m of [...modules, ...(opts.extraRouters ?? [])]) api.use(m.prefix.replace(/^\/api/, ''), m.router);
   api.use(notFound);

@@ -31,6 +31,8 @@ const schema = z.object({
   RATE_LIMIT_LOGIN_PER_IP: z.coerce.number().int().positive().default(30),
   RATE_LIMIT_LOGIN_PER_EMAIL: z.coerce.number().int().positive().default(10),
   RATE_LIMIT_SIGNUP_PER_IP: z.coerce.number().int().positive().default(10),
+  /** Unauthenticated POST/PUT/PATCH/DELETE under /api per client address and window (login and signup count too). */
+  RATE_LIMIT_ANONYMOUS_PER_IP: z.coerce.number().int().positive().default(60),
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().positive().default(60),
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().positive().default(24),
   IDEMPOTENCY_LOCK_SECONDS: z.coerce.number().int().positive().default(60),

@@ -15,6 +15,8 @@ export const ErrorCode = {
   CONFLICT: 409,
   EMAIL_TAKEN: 409,
   IDEMPOTENCY_IN_PROGRESS: 409,
+  /** A retry of a request already done whose answer is not repeated (a secret, or too large to keep). */
+  ALREADY_DONE: 409,
   QUOTA_EXCEEDED: 409,
   INSUFFICIENT_CREDITS: 409,
   VM_BUSY: 409,

@@ -763,6 +763,7 @@ const en = {
     IDEMPOTENCY_KEY_MISSING: 'The request could not be processed safely. Reload the page and try again.',
     IDEMPOTENCY_KEY_REUSED: 'This request was already sent with different data. Try again.',
     IDEMPOTENCY_IN_PROGRESS: 'The same request is still being processed. Wait a moment.',
+    ALREADY_DONE: 'This was already done by an earlier attempt, and its result (a secret is shown only once) cannot be shown again. Refresh the page, or try again.',
     PAYLOAD_TOO_LARGE: 'The request is too large.',
     UNSUPPORTED_MEDIA_TYPE: 'The request format is not supported.',
     MALFORMED_JSON: 'The request could not be read.',

@@ -760,6 +760,7 @@ const zhCN: MessageSchema = {
     IDEMPOTENCY_KEY_MISSING: '无法安全处理该请求，请刷新页面后重试。',
     IDEMPOTENCY_KEY_REUSED: '该请求已使用不同的数据发送过，请重试。',
     IDEMPOTENCY_IN_PROGRESS: '相同的请求仍在处理中，请稍候。',
+    ALREADY_DONE: '此操作已由之前的一次请求完成，其结果（密钥只显示一次）无法再次显示。请刷新页面或重试。',
     PAYLOAD_TOO_LARGE: '请求内容过大。',
     UNSUPPORTED_MEDIA_TYPE: '不支持的请求格式。',
     MALFORMED_JSON: '无法解析请求内容。',

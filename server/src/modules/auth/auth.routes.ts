@@ -18,7 +18,7 @@ const signupLimit = rateLimit(
   { name: 'signup-email', limit: () => config.RATE_LIMIT_LOGIN_PER_EMAIL, windowSeconds: window, keyOf: byBodyEmail },
 );
 
-authRoutes.post('/signup', { summary: 'Create a 7-day trial account and sign in', access: 'public', body: SignupBody, responses: { 201: MeResponse }, audit: 'auth.signup', before: [signupLimit] },
+authRoutes.post('/signup', { summary: 'Create a 7-day trial account and sign in', access: 'public', body: SignupBody, responses: { 201: MeResponse }, audit: 'auth.signup', before: [signupLimit], returnsSecret: true },
   async ({ body, req, res }) => {
     req.audit.actorEmail = body.email;
     const { user, sessionId } = await signup(body, req.ip);
@@ -27,7 +27,7 @@ authRoutes.post('/signup', { summary: 'Create a 7-day trial account and sign in'
     return { status: 201, body: { user } };
   });
 
-authRoutes.post('/login', { summary: 'Sign in with email and password', access: 'public', body: LoginBody, responses: { 200: MeResponse }, audit: 'auth.login', before: [loginLimit] },
+authRoutes.post('/login', { summary: 'Sign in with email and password', access: 'public', body: LoginBody, responses: { 200: MeResponse }, audit: 'auth.login', before: [loginLimit], returnsSecret: true },
   async ({ body, req, res }) => {
     req.audit.actorEmail = body.email;
     const { user, sessionId } = await login(body, req.ip);

@@ -9,7 +9,7 @@ export const consoleRoutes = moduleRouter('/api/vms', 'console');
 
 consoleRoutes.post('/:id/console', {
   summary: 'A single-use ticket (30 s) to open the VM console over WebSocket (noVNC)', access: 'user', params: VmIdParams,
-  responses: { 201: ConsoleTicket }, audit: 'vm.console',
+  responses: { 201: ConsoleTicket }, audit: 'vm.console', returnsSecret: ['ticket', 'path'],
 }, async ({ params, user, req }) => {
   Object.assign(req.audit, { targetType: 'vm', targetId: params.id });
   return { status: 201, body: await issueConsoleTicket(user.userId, params.id) };

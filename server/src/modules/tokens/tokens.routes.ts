@@ -7,7 +7,7 @@ export const tokensRoutes = moduleRouter('/api/me/tokens', 'tokens');
 tokensRoutes.get('/', { summary: 'My personal API tokens', access: 'user', responses: { 200: TokenList } },
   async ({ user }) => ({ status: 200, body: await listTokens(user.userId) }));
 
-tokensRoutes.post('/', { summary: 'Create a personal API token (the secret is shown once)', access: 'user', body: CreateTokenBody, responses: { 201: CreatedToken }, audit: 'token.create' },
+tokensRoutes.post('/', { summary: 'Create a personal API token (the secret is shown once)', access: 'user', body: CreateTokenBody, responses: { 201: CreatedToken }, audit: 'token.create', returnsSecret: ['secret'] },
   async ({ body, user, req }) => {
     const created = await createToken(user.userId, body.name, body.expiresInDays);
     Object.assign(req.audit, { targetType: 'token', targetId: created.token.id, details: { name: body.name } });

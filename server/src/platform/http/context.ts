@@ -23,6 +23,8 @@ export interface AuditNote {
   details?: Record<string, unknown>;
   /** A replayed response changed nothing: it is not audited again. */
   skip?: boolean;
+  /** Set when a public route (sign-in, sign-up) was reached: only then is an anonymous request audited. */
+  publicRoute?: boolean;
 }
 
 declare global {
@@ -34,6 +36,8 @@ declare global {
       audit: AuditNote;
       /** Route pattern for metrics/audit (`/api/admin/users/:id`), set by the route helper. */
       routePattern?: string;
+      /** The matched route answers with a secret (RouteSpec.returnsSecret): never stored for replay. */
+      replySecret?: true | readonly string[];
     }
   }
 }

@@ -24,6 +24,12 @@ export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType 
   audit?: string;
   /** Extra middleware run after auth and before validation (rate limits). */
   before?: RequestHandler[];
+  /**
+   * The answer holds a secret shown once (a session cookie, a new API token, a console
+   * ticket), so the idempotency layer never stores it: `true` when only the Set-Cookie
+   * header holds it, else the top-level body fields that do (the rest is kept for a retry).
+   */
+  returnsSecret?: true | readonly string[];
 }
 
 type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
@@ -84,6 +90,8 @@ export function moduleRouter(prefix: string, tag: string) {
       const mark: RequestHandler = (req, _res, next) => {
         req.routePattern = pattern;
         if (spec.audit) req.audit.action = spec.audit;
+        if (spec.access === 'public') req.audit.publicRoute = true;
+        if (spec.returnsSecret) req.replySecret = spec.returnsSecret;
         next();
       };
       const run: RequestHandler = async (req, res) => {
