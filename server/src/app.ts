@@ -9,6 +9,7 @@ import { errorHandler, notFound, requireJsonBody } from './platform/http/error-h
 import { jsonBody } from './platform/http/json-body.js';
 import { httpMetrics, metricsHandler } from './platform/metrics.js';
 import { healthz, readyz, type ReadinessChecks } from './platform/health.js';
+import { opsOnly } from './platform/ops-access.js';
 import { audit } from './platform/audit.js';
 import { resolvePrincipal } from './platform/auth.js';
 import { idempotency } from './platform/idempotency.js';
@@ -40,6 +41,8 @@ export interface AppOptions {
   extraRouters?: ModuleRouter[];
   /** What /readyz checks; the database and Redis by default. */
   readiness?: ReadinessChecks;
+  /** Bearer token for /metrics and /readyz's details; METRICS_TOKEN by default. */
+  metricsToken?: string;
 }
 
 export function createApp(opts: AppOptions = {}): Express {
@@ -52,8 +55,9 @@ export function createApp(opts: AppOptions = {}): Express {
   app.use(accessLog);
 
   app.get('/healthz', healthz);
-  app.get('/readyz', readyz(opts.readiness));
-  app.get('/metrics', metricsHandler);
+  const metricsToken = opts.metricsToken ?? config.METRICS_TOKEN;
+  app.get('/readyz', readyz(opts.readiness, metricsToken));
+  app.get('/metrics', opsOnly(metricsToken), metricsHandler);
   const openapi = buildOpenApi();
   app.get('/api/openapi.json', (_req, res) => { res.json(openapi); });
 

@@ -37,6 +37,8 @@ const schema = z.object({
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().positive().default(24),
   IDEMPOTENCY_LOCK_SECONDS: z.coerce.number().int().positive().default(60),
   WEB_DIST: z.string().default(''),
+  /** Bearer token Prometheus sends for /metrics; unset: /metrics answers only to this machine. */
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   ADMIN_EMAIL: z.string().email().default('admin@campus.local'),
   ADMIN_PASSWORD: z.string().min(10).optional(),
   SSH_KEY_FILE: z.string().default('.data/ssh/id_ed25519'),
@@ -66,7 +68,7 @@ const schema = z.object({
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** Variables that may instead be read from a file named by <NAME>_FILE. */
-const SECRET_NAMES = ['DATABASE_URL', 'REDIS_URL', 'ADMIN_PASSWORD'] as const;
+const SECRET_NAMES = ['DATABASE_URL', 'REDIS_URL', 'ADMIN_PASSWORD', 'METRICS_TOKEN'] as const;
 
 export type Config = z.infer<typeof schema>;
 
