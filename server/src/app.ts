@@ -7,6 +7,8 @@ import { requestId } from './platform/http/request-id.js';
 import { accessLog } from './platform/http/access-log.js';
 import { errorHandler, notFound, requireJsonBody } from './platform/http/error-handler.js';
 import { jsonBody } from './platform/http/json-body.js';
+import { refuseCrossOrigin } from './platform/http/csrf.js';
+import { securityHeaders } from './platform/http/security-headers.js';
 import { httpMetrics, metricsHandler } from './platform/metrics.js';
 import { healthz, readyz, type ReadinessChecks } from './platform/health.js';
 import { opsOnly } from './platform/ops-access.js';
@@ -53,6 +55,7 @@ export function createApp(opts: AppOptions = {}): Express {
 
   app.use(requestId, httpMetrics);
   app.use(accessLog);
+  app.use(securityHeaders());
 
   app.get('/healthz', healthz);
   const metricsToken = opts.metricsToken ?? config.METRICS_TOKEN;
@@ -62,7 +65,7 @@ export function createApp(opts: AppOptions = {}): Express {
   app.get('/api/openapi.json', (_req, res) => { res.json(openapi); });
 
   const api = express.Router();
-  api.use(audit, resolvePrincipal, anonymousMutationLimit, requireJsonBody, jsonBody);
+  api.use(audit, resolvePrincipal, refuseCrossOrigin, anonymousMutationLimit, requireJsonBody, jsonBody);
   if (opts.idempotency !== false) api.use(idempotency);
   for (const m of [...modules, ...(opts.extraRouters ?? [])]) api.use(m.prefix.replace(/^\/api/, ''), m.router);
   api.use(notFound);

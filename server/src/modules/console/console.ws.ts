@@ -3,12 +3,12 @@ import type { Duplex } from 'node:stream';
 import { Gauge } from 'prom-client';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { ClientChannel } from 'ssh2';
-import { config } from '../../config.js';
 import { logger } from '../../platform/logger.js';
 import { registry } from '../../platform/metrics.js';
 import { AppError } from '../../platform/errors.js';
 import { DriverError } from '../../drivers/driver-errors.js';
 import { principalFromCredentials, sessionCookieOf } from '../../platform/auth.js';
+import { originAllowed, type TrustProxyFn } from '../../platform/http/csrf.js';
 import { VmIdParams } from '../vms/vms.schemas.js';
 import { openConsoleTunnel, redeemConsoleTicket } from './console.service.js';
 
@@ -122,7 +122,7 @@ function bridge(ws: WebSocket, channel: ClientChannel, ctx: { userId: string; vm
 /** Serves the VM console WebSocket on this HTTP server. */
 export interface ConsoleOptions {
   /** Express's compiled 'trust proxy fn': whether the peer may speak for the browser (X-Forwarded-Host). */
-  trustProxy?: (addr: string, hop: number) => boolean;
+  trustProxy?: TrustProxyFn;
 }
 
 export function attachConsole(server: Server, opts: ConsoleOptions = {}): ConsoleAttachment {
@@ -151,25 +151,6 @@ export function attachConsole(server: Server, opts: ConsoleOptions = {}): Consol
       wss.close();
     },
   };
-}
-
-/** No Origin (not a browser), or the Origin's host is the host this request was sent to (or PUBLIC_URL's). */
-export function originAllowed(req: IncomingMessage, trustProxy?: ConsoleOptions['trustProxy']): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  let host: string;
-  try {
-    host = new URL(origin).host;
-  } catch {
-    return false;
-  }
-  const allowed = new Set<string>();
-  if (req.headers.host) allowed.add(req.headers.host);
-  // Behind the reverse proxy TRUST_PROXY names, the host the browser used is forwarded.
-  const forwarded = req.headers['x-forwarded-host'];
-  if (typeof forwarded === 'string' && trustProxy?.(req.socket.remoteAddress ?? '', 0)) allowed.add(forwarded.split(',')[0]!.trim());
-  if (config.PUBLIC_URL) allowed.add(new URL(config.PUBLIC_URL).host);
-  return allowed.has(host);
 }
 
 async function handleConsoleUpgrade(wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, rawVmId: string, opts: ConsoleOptions) {
