@@ -13,7 +13,7 @@ import { httpMetrics, metricsHandler } from './platform/metrics.js';
 import { healthz, readyz, type ReadinessChecks } from './platform/health.js';
 import { opsOnly } from './platform/ops-access.js';
 import { audit } from './platform/audit.js';
-import { resolvePrincipal } from './platform/auth.js';
+import { enforceTokenScope, resolvePrincipal } from './platform/auth.js';
 import { idempotency } from './platform/idempotency.js';
 import { anonymousMutationLimit } from './platform/rate-limit.js';
 import { buildOpenApi } from './platform/openapi.js';
@@ -65,7 +65,7 @@ export function createApp(opts: AppOptions = {}): Express {
   app.get('/api/openapi.json', (_req, res) => { res.json(openapi); });
 
   const api = express.Router();
-  api.use(audit, resolvePrincipal, refuseCrossOrigin, anonymousMutationLimit, requireJsonBody, jsonBody);
+  api.use(audit, resolvePrincipal, enforceTokenScope, refuseCrossOrigin, anonymousMutationLimit, requireJsonBody, jsonBody);
   if (opts.idempotency !== false) api.use(idempotency);
   for (const m of [...modules, ...(opts.extraRouters ?? [])]) api.use(m.prefix.replace(/^\/api/, ''), m.router);
   api.use(notFound);

@@ -60,6 +60,8 @@ const schema = z.object({
   HOST_HEALTH_CRON: z.string().default('*/30 * * * * *'),
   RETENTION_OPERATIONS_DAYS: z.coerce.number().int().min(1).default(90),
   RETENTION_AUDIT_DAYS: z.coerce.number().int().min(1).default(365),
+  /** Revoked or expired API tokens stay listed this long, then the retention job deletes them. */
+  RETENTION_TOKENS_DAYS: z.coerce.number().int().min(1).default(30),
   RETENTION_CRON: z.string().default('0 17 3 * * *'),
   HOST_PROBE_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   SSH_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(8_000),

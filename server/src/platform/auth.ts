@@ -6,7 +6,7 @@ import { db } from './db.js';
 import { redis, rkey } from './redis.js';
 import { AppError, errors } from './errors.js';
 import type { Principal } from './http/context.js';
-import type { Role, UserStatus } from '../generated/prisma/enums.js';
+import type { Role, TokenScope, UserStatus } from '../generated/prisma/enums.js';
 import { queryOne } from './sql.js';
 
 // Sessions live in Redis (revocable, shared by every instance); the cookie holds only a
@@ -105,14 +105,14 @@ async function principalFromSession(id: string): Promise<Principal | undefined> 
 const LAST_USED_GRANULARITY_MS = 60_000;
 
 interface TokenAuthRow extends Omit<UserAuthRow, 'id'> {
-  id: string; userId: string; revokedAt: Date | null; expiresAt: Date | null; lastUsedAt: Date | null;
+  id: string; userId: string; scope: TokenScope; revokedAt: Date | null; expiresAt: Date | null; lastUsedAt: Date | null;
 }
 
 async function principalFromToken(secret: string): Promise<Principal | undefined> {
   if (!secret.startsWith(TOKEN_PREFIX) || secret.length > 200) return undefined;
   // The user's row is read on every call, so disabling a user stops their tokens at once.
   const t = await queryOne<TokenAuthRow>(
-    `SELECT t.id, t.revokedAt, t.expiresAt, t.lastUsedAt, u.id AS userId, u.email, u.role, u.status
+    `SELECT t.id, t.scope, t.revokedAt, t.expiresAt, t.lastUsedAt, u.id AS userId, u.email, u.role, u.status
      FROM ApiToken t JOIN \`User\` u ON u.id = t.userId WHERE t.tokenHash = ?`, [sha256(secret)]);
   const now = Date.now();
   if (!t || t.revokedAt || (t.expiresAt && t.expiresAt.getTime() <= now)) return undefined;
@@ -120,7 +120,7 @@ async function principalFromToken(secret: string): Promise<Principal | undefined
   if (!t.lastUsedAt || now - t.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
     await db.apiToken.update({ where: { id: t.id }, data: { lastUsedAt: new Date(now) } });
   }
-  return { kind: 'token', userId: t.userId, email: t.email, role: t.role, status: t.status, tokenId: t.id };
+  return { kind: 'token', userId: t.userId, email: t.email, role: t.role, status: t.status, tokenId: t.id, tokenScope: t.scope };
 }
 
 export function bearerOf(req: Request): string | undefined {
@@ -198,6 +198,23 @@ export const resolvePrincipal: RequestHandler = async (req, res, next) => {
 const AUTH_ENTRIES = new Set(['/api/auth/login', '/api/auth/signup', '/api/auth/logout']);
 // baseUrl + path: inside the /api router req.path alone is '/auth/login'.
 const isAuthEntry = (req: Request) => req.method === 'POST' && AUTH_ENTRIES.has((req.baseUrl + req.path).replace(/\/+$/, ''));
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** A read-only token reads: every mutating request made with one is refused before anything runs. */
+export const enforceTokenScope: RequestHandler = (req, _res, next) => {
+  const p = req.principal;
+  if (p?.kind === 'token' && p.tokenScope !== 'full' && MUTATING.has(req.method)) {
+    return next(errors.forbidden('This API token is read-only: it may only read (GET). Create a token with full scope to make changes.'));
+  }
+  next();
+};
+
+/** Only a signed-in session, never an API token: a leaked token must not be able to mint or revoke tokens. */
+export const requireSession: RequestHandler = (req, _res, next) => {
+  if (req.principal?.kind !== 'session') return next(errors.forbidden('Only a signed-in session can do this (in the web app), not an API token.'));
+  next();
+};
 
 export const requireUser: RequestHandler = (req, _res, next) => {
   const p = req.principal;

@@ -17,7 +17,8 @@ const ErrorSchema = z.object({
 const toJson = (schema: z.ZodType, io: 'input' | 'output') =>
   z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Record<string, unknown>;
 
-const openapiPath = (p: string) => p.replace(/:([A-Za-z_]\w*)/g, '{$1}');
+// `/api/vms` + `/` is documented as `/api/vms` (Express matches both).
+const openapiPath = (p: string) => p.replace(/:([A-Za-z_]\w*)/g, '{$1}').replace(/(.)\/$/, '$1');
 
 function parameters(doc: RouteDoc) {
   const out: unknown[] = [];
@@ -50,7 +51,7 @@ export function buildOpenApi(version = '0.1.0') {
       operationId: `${doc.method}${openapiPath(doc.path).replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
       parameters: parameters(doc),
       responses,
-      security: doc.spec.access === 'public' ? [] : [{ cookieSession: [] }, { bearerToken: [] }],
+      security: doc.spec.access === 'public' ? [] : doc.spec.sessionOnly ? [{ cookieSession: [] }] : [{ cookieSession: [] }, { bearerToken: [] }],
     };
     if (doc.spec.body) {
       op.requestBody = { required: true, content: { 'application/json': { schema: toJson(doc.spec.body, 'input') } } };

@@ -4,7 +4,8 @@ import { logger } from './logger.js';
 
 // History does not grow forever: finished operations and audit rows older than their
 // retention are deleted in small batches (short transactions, no long locks on hot tables).
-// Operations still running, or still held by a VM, are never touched.
+// Operations still running, or still held by a VM, are never touched. API tokens revoked or
+// expired more than RETENTION_TOKENS_DAYS ago go too (the token list stops showing them then).
 
 const BATCH = 5000;
 
@@ -17,13 +18,15 @@ async function deleteInBatches(sql: string, params: unknown[]): Promise<number> 
   }
 }
 
-export async function pruneHistory(now = Date.now()): Promise<{ operations: number; audit: number }> {
+export async function pruneHistory(now = Date.now()): Promise<{ operations: number; audit: number; tokens: number }> {
   const day = 86_400_000;
   const operations = await deleteInBatches(
     `DELETE FROM Operation WHERE state IN ('succeeded', 'failed', 'compensated') AND finishedAt < ?
        AND id NOT IN (SELECT currentOperationId FROM Vm WHERE currentOperationId IS NOT NULL)`,
     [new Date(now - config.RETENTION_OPERATIONS_DAYS * day)]);
   const audit = await deleteInBatches('DELETE FROM AuditLog WHERE createdAt < ?', [new Date(now - config.RETENTION_AUDIT_DAYS * day)]);
-  if (operations || audit) logger.info({ operations, audit }, 'pruned old history');
-  return { operations, audit };
+  const tokenCutoff = new Date(now - config.RETENTION_TOKENS_DAYS * day);
+  const tokens = await deleteInBatches('DELETE FROM ApiToken WHERE revokedAt < ? OR expiresAt < ?', [tokenCutoff, tokenCutoff]);
+  if (operations || audit || tokens) logger.info({ operations, audit, tokens }, 'pruned old history');
+  return { operations, audit, tokens };
 }

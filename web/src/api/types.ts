@@ -52,10 +52,14 @@ export interface CreditLedger extends Page<CreditEntry> {
   balance: number;
 }
 
+/** read: GET requests only; full: everything the user may do (token management needs a session). */
+export type TokenScope = 'read' | 'full';
+
 export interface ApiToken {
   id: string;
   name: string;
   prefix: string;
+  scope: TokenScope;
   createdAt: string;
   lastUsedAt: string | null;
   expiresAt: string | null;
@@ -309,7 +313,15 @@ export interface LoginBody {
 
 export interface CreateTokenBody {
   name: string;
+  scope: TokenScope;
+  /** Omitted: the token never expires. */
   expiresInDays?: number;
+}
+
+export interface TokenList {
+  items: ApiToken[];
+  /** Revoked or expired tokens leave the list (and the database) this many days later. */
+  prunedAfterDays: number;
 }
 
 export interface CreatedToken {

@@ -36,10 +36,10 @@ describe('retention', () => {
     await db.auditLog.deleteMany();
     await db.auditLog.createMany({ data: [row(400, 'old'), row(366, 'old'), row(300, 'kept'), row(1, 'kept')] });
 
-    expect(await pruneHistory()).toEqual({ operations: 2, audit: 2 });
+    expect(await pruneHistory()).toEqual({ operations: 2, audit: 2, tokens: 0 });
     const left = (await db.operation.findMany({ select: { id: true } })).map((o) => o.id).sort();
     expect(left).toEqual([recent, running, held].sort());
     expect((await db.auditLog.findMany()).map((a) => a.action)).toEqual(['kept', 'kept']);
-    expect(await pruneHistory()).toEqual({ operations: 0, audit: 0 });
+    expect(await pruneHistory()).toEqual({ operations: 0, audit: 0, tokens: 0 });
   });
 });

@@ -1,4 +1,4 @@
-import type { Role, UserStatus } from '../../generated/prisma/enums.js';
+import type { Role, TokenScope, UserStatus } from '../../generated/prisma/enums.js';
 
 // What the auth middleware learns about the caller. It lives on the request so the
 // idempotency, audit and rate-limit layers can scope by it without knowing how it was made.
@@ -11,6 +11,8 @@ export interface Principal {
   status: UserStatus;
   sessionId?: string;
   tokenId?: string;
+  /** For tokens: read (GET only) or full. */
+  tokenScope?: TokenScope;
 }
 
 export interface AuditNote {

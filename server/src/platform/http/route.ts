@@ -2,7 +2,7 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import { z } from 'zod';
 import { errors } from '../errors.js';
 import type { Principal } from './context.js';
-import { requireRole, requireUser } from '../auth.js';
+import { requireRole, requireSession, requireUser } from '../auth.js';
 
 // A route reads like a sentence: the spec says what it takes and gives, the helper wires
 // validation, auth and audit around a handler, and the same spec feeds the OpenAPI document.
@@ -30,6 +30,8 @@ export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType 
    * header holds it, else the top-level body fields that do (the rest is kept for a retry).
    */
   returnsSecret?: true | readonly string[];
+  /** Only a signed-in session may call it, never an API token (token management). */
+  sessionOnly?: boolean;
 }
 
 type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
@@ -111,7 +113,7 @@ export function moduleRouter(prefix: string, tag: string) {
         if (reply.body === undefined) res.status(reply.status).send();
         else res.status(reply.status).json(reply.body);
       };
-      router[method](path, mark, ...accessGuards[spec.access], ...(spec.before ?? []), run);
+      router[method](path, mark, ...accessGuards[spec.access], ...(spec.sessionOnly ? [requireSession] : []), ...(spec.before ?? []), run);
     };
   return { router, prefix, get: add('get'), post: add('post'), put: add('put'), patch: add('patch'), delete: add('delete') };
 }
