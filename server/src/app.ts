@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Express } from 'express';
+import { z } from 'zod';
 import { config } from './config.js';
 import { logger } from './platform/logger.js';
 import { requestId } from './platform/http/request-id.js';
@@ -10,14 +11,14 @@ import { jsonBody } from './platform/http/json-body.js';
 import { refuseCrossOrigin } from './platform/http/csrf.js';
 import { securityHeaders } from './platform/http/security-headers.js';
 import { httpMetrics, metricsHandler } from './platform/metrics.js';
-import { healthz, readyz, type ReadinessChecks } from './platform/health.js';
+import { healthz, Readiness, readyz, type ReadinessChecks } from './platform/health.js';
 import { opsOnly } from './platform/ops-access.js';
 import { audit } from './platform/audit.js';
 import { enforceTokenScope, resolvePrincipal } from './platform/auth.js';
 import { idempotency } from './platform/idempotency.js';
 import { anonymousMutationLimit } from './platform/rate-limit.js';
 import { buildOpenApi } from './platform/openapi.js';
-import type { ModuleRouter } from './platform/http/route.js';
+import { documentRoute, type ModuleRouter } from './platform/http/route.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { adminUsersRoutes, meRoutes } from './modules/users/users.routes.js';
 import { tokensRoutes } from './modules/tokens/tokens.routes.js';
@@ -33,6 +34,15 @@ import { adminVmsRoutes, findingsRoutes, reconcileRoutes } from './modules/vms/v
 const modules: ModuleRouter[] = [authRoutes, tokensRoutes, creditsRoutes, meRoutes, adminUsersRoutes, auditRoutes, hostsRoutes, sshKeyRoutes,
   templatesRoutes, adminTemplatesRoutes, vmsRoutes, consoleRoutes, operationsRoutes, quotaRoutes,
   adminVmsRoutes, findingsRoutes, reconcileRoutes];
+
+// The operations endpoints live outside /api's module routers; they are documented here.
+documentRoute('get', '/healthz', 'ops', { summary: 'Liveness: the process answers', access: 'public', responses: { 200: z.object({ status: z.literal('ok') }) } });
+documentRoute('get', '/readyz', 'ops', { summary: 'Readiness: the database and Redis answer (503 when not)', access: 'public', responses: { 200: Readiness, 503: Readiness } });
+documentRoute('get', '/metrics', 'ops', {
+  summary: 'Prometheus metrics. Authorization: Bearer <METRICS_TOKEN>; without that setting, only direct connections from the server\'s machine',
+  access: 'public', produces: 'text/plain', responses: { 200: z.string() },
+});
+documentRoute('get', '/api/openapi.json', 'ops', { summary: 'This document', access: 'public', responses: { 200: z.record(z.string(), z.unknown()) } });
 
 export interface AppOptions {
   /** Directory of the built SPA to serve (production); empty to serve none. */

@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { z } from 'zod';
 import { db } from './db.js';
 import { redis } from './redis.js';
 import { maySeeReadiness } from './ops-access.js';
@@ -9,6 +10,11 @@ const withTimeout = <T>(p: Promise<T>, ms: number) =>
 export const healthz: RequestHandler = (_req, res) => {
   res.json({ status: 'ok' });
 };
+
+export const Readiness = z.object({
+  status: z.enum(['ready', 'not ready']),
+  checks: z.record(z.string(), z.string()).optional().describe("Each check's result; only for admins, the metrics token, or locally while it is unset"),
+});
 
 export type ReadinessChecks = Record<string, () => Promise<unknown>>;
 

@@ -41,8 +41,8 @@ export function buildOpenApi(version = '0.1.0') {
     const responses: Record<string, unknown> = {};
     for (const [status, schema] of Object.entries(doc.spec.responses)) {
       responses[status] = schema
-        ? { description: 'OK', content: { 'application/json': { schema: toJson(schema, 'output') } } }
-        : { description: 'No content' };
+        ? { description: 'OK', content: { [doc.spec.produces ?? 'application/json']: { schema: toJson(schema, 'output') } } }
+        : { description: status === '101' ? 'Switching Protocols' : 'No content' };
     }
     responses.default = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
     const op: Record<string, unknown> = {

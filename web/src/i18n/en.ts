@@ -774,6 +774,8 @@ const en = {
     IDEMPOTENCY_IN_PROGRESS: 'The same request is still being processed. Wait a moment.',
     ALREADY_DONE: 'This was already done by an earlier attempt, and its result (a secret is shown only once) cannot be shown again. Refresh the page, or try again.',
     PAYLOAD_TOO_LARGE: 'The request is too large.',
+    HEADERS_TOO_LARGE: 'The request headers are too large. Clear this site’s cookies and try again.',
+    REQUEST_TIMEOUT: 'The request took too long to arrive. Check your connection and try again.',
     UNSUPPORTED_MEDIA_TYPE: 'The request format is not supported.',
     MALFORMED_JSON: 'The request could not be read.',
     INTERNAL: 'Something went wrong on our side. Try again later.',

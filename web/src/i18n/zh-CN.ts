@@ -771,6 +771,8 @@ const zhCN: MessageSchema = {
     IDEMPOTENCY_IN_PROGRESS: '相同的请求仍在处理中，请稍候。',
     ALREADY_DONE: '此操作已由之前的一次请求完成，其结果（密钥只显示一次）无法再次显示。请刷新页面或重试。',
     PAYLOAD_TOO_LARGE: '请求内容过大。',
+    HEADERS_TOO_LARGE: '请求头过大。请清除本站点的 Cookie 后重试。',
+    REQUEST_TIMEOUT: '请求传输超时。请检查网络连接后重试。',
     UNSUPPORTED_MEDIA_TYPE: '不支持的请求格式。',
     MALFORMED_JSON: '无法解析请求内容。',
     INTERNAL: '服务器出现问题，请稍后重试。',

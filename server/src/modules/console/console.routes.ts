@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { AppError } from '../../platform/errors.js';
 import { moduleRouter } from '../../platform/http/route.js';
 import { VmIdParams } from '../vms/vms.schemas.js';
 import { ConsoleTicket } from './console.schemas.js';
@@ -13,4 +15,13 @@ consoleRoutes.post('/:id/console', {
 }, async ({ params, user, req }) => {
   Object.assign(req.audit, { targetType: 'vm', targetId: params.id });
   return { status: 201, body: await issueConsoleTicket(user.userId, params.id) };
+});
+
+// Only a request without `Upgrade: websocket` reaches Express here (console.ws.ts takes the
+// upgrades); it is told how to open the socket. Declared here so the document lists it.
+consoleRoutes.get('/:id/console/ws', {
+  summary: 'The console WebSocket: GET with Upgrade: websocket (subprotocol "binary"), the session or token, and a ticket; bytes to and from the VM\'s VNC server',
+  access: 'user', params: VmIdParams, query: z.object({ ticket: z.string().describe('From POST /api/vms/{id}/console; single use') }), responses: { 101: undefined },
+}, async () => {
+  throw new AppError('VALIDATION_FAILED', 'This address is a WebSocket: open it with "Upgrade: websocket" and a ticket from POST /api/vms/{id}/console.');
 });

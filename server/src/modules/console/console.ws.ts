@@ -52,6 +52,15 @@ function bearerOf(req: IncomingMessage): string | undefined {
   return m?.[1];
 }
 
+/** A path segment decoded, or '' when it is not valid percent-encoding (never a throw, never a 500). */
+const safeDecode = (segment: string) => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return '';
+  }
+};
+
 const toBuffer = (data: RawData): Buffer =>
   Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
 
@@ -170,7 +179,7 @@ async function handleConsoleUpgrade(wss: WebSocketServer, req: IncomingMessage, 
     const principal = await principalFromCredentials({ bearer: bearerOf(req), sessionCookie: sessionCookieOf(req) });
     if (!principal) return refuse(socket, 401, 'UNAUTHENTICATED', 'Sign in to continue.');
     if (principal.status !== 'active') return refuse(socket, 403, 'ACCOUNT_DISABLED', 'This account has been disabled.');
-    const id = VmIdParams.safeParse({ id: decodeURIComponent(rawVmId) });
+    const id = VmIdParams.safeParse({ id: safeDecode(rawVmId) });
     if (!id.success) return refuse(socket, 404, 'NOT_FOUND', 'VM was not found.');
     const vmId = id.data.id;
     const ticket = url.searchParams.get('ticket');

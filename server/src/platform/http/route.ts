@@ -32,6 +32,8 @@ export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType 
   returnsSecret?: true | readonly string[];
   /** Only a signed-in session may call it, never an API token (token management). */
   sessionOnly?: boolean;
+  /** Media type of the answers when not JSON (Prometheus text). */
+  produces?: string;
 }
 
 type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
@@ -60,6 +62,14 @@ export interface RouteDoc {
 }
 
 export const routeDocs: RouteDoc[] = [];
+
+/**
+ * Documents a route wired by hand rather than through moduleRouter (the operations endpoints),
+ * so /api/openapi.json lists every route the server answers.
+ */
+export function documentRoute(method: RouteDoc['method'], path: string, tag: string, spec: RouteDoc['spec']): void {
+  routeDocs.push({ method, path, tag, spec });
+}
 
 function parse(schema: z.ZodType, value: unknown, where: string) {
   const r = schema.safeParse(value);
