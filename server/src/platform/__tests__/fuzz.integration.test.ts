@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../db.js';
-import { ErrorCode } from '../errors.js';
 import { adminClient, Client, resetState, startServer, type TestServer } from '../../test/harness.js';
 import { labHosts } from '../../drivers/__tests__/lab-hosts.js';
 import { sshWorkStarted } from '../../modules/hosts/host-connections.js';
 import { prng, seedFromEnv } from '../../test/fuzz/prng.js';
 import { rawRequest, type RawRequest, type RawResponse } from '../../test/fuzz/raw-http.js';
 import { HOSTILE_JSON_TEXTS, HOSTILE_QUERY, HOSTILE_SEGMENTS, hostileBodies, plausible } from '../../test/fuzz/hostile.js';
+import { errorShapeProblem, requestVariants, type Draft } from '../../test/fuzz/variants.js';
 
 // The API under hostile input, every route of it: the suite reads /api/openapi.json, so a
 // route added later is fuzzed without anyone touching this file. Each route is sent wrong
@@ -45,7 +45,6 @@ const FINDINGS_FILE = new URL('../../../../test-results/fuzz-findings.json', imp
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** How long the suite runs: every route is covered first, whatever this says; the rest is random cases. */
 const BUDGET_MS = Number(process.env.FUZZ_BUDGET_MS ?? 45_000);
-const CODES = new Set(Object.keys(ErrorCode));
 const randomIp = () => `10.${r.int(250) + 1}.${r.int(250) + 1}.${r.int(250) + 1}`;
 
 beforeAll(async () => {
@@ -96,21 +95,6 @@ afterAll(async () => {
   await srv?.close();
 });
 
-function shapeProblem(res: RawResponse, method: string): string | undefined {
-  if (res.status >= 500) return `a ${res.status}`;
-  if (res.status < 400 || method === 'HEAD') return undefined;
-  let body: unknown;
-  try { body = JSON.parse(res.body); } catch { return 'an error that is not JSON'; }
-  const top = typeof body === 'object' && body !== null ? Object.keys(body) : [];
-  if (top.join() !== 'error') return 'an error body not shaped {error}';
-  const e = (body as { error: Record<string, unknown> }).error;
-  if (Object.keys(e).some((k) => !['code', 'message', 'details'].includes(k))) return 'extra keys in error';
-  if (typeof e.code !== 'string' || !CODES.has(e.code)) return `an unknown error code ${String(e.code)}`;
-  if (typeof e.message !== 'string' || !e.message) return 'an error without a message';
-  if (e.details !== undefined && (typeof e.details !== 'object' || e.details === null || Array.isArray(e.details))) return 'details that are not an object';
-  return undefined;
-}
-
 async function send(what: string, req: RawRequest): Promise<RawResponse | undefined> {
   const before = await sshWorkStarted();
   let res: RawResponse;
@@ -129,7 +113,7 @@ async function send(what: string, req: RawRequest): Promise<RawResponse | undefi
     slowest.sort((a, b) => b.ms - a.ms).splice(8);
   }
   const after = await sshWorkStarted();
-  const problem = shapeProblem(res, req.method);
+  const problem = errorShapeProblem(res, req.method);
   if (problem) findings.push({ what: `${what}: ${problem}`, request, status: res.status, body: res.body.slice(0, 300) });
   // Refused for what it sent or who sent it: nothing may have reached a host. (409 is a
   // refusal about the state of things, which may have needed a look at the host.)
@@ -160,8 +144,6 @@ function queryString(route: Route): string {
   return `?${pairs.join('&')}`;
 }
 
-type Draft = [name: string, make: () => RawRequest];
-
 /** Path parameters, query, bodies: the cases a route gets from one principal, one request each. */
 function inputCase(kind: 'path' | 'query' | 'body' | 'raw', route: Route, who: Principal): Draft {
   const schema = route.op.requestBody?.content['application/json'].schema as never;
@@ -174,42 +156,13 @@ function inputCase(kind: 'path' | 'query' | 'body' | 'raw', route: Route, who: P
   }
 }
 
-/** Content types, encodings, methods and headers around an otherwise plausible request. */
 function headerCases(route: Route, who: Principal): Draft[] {
-  const target = () => pathWith(route, goodSegment);
-  const base = () => jsonRequest(route, who, target());
-  const body = () => JSON.stringify(plausible(route.op.requestBody?.content['application/json'].schema as never));
-  const withHeaders = (extra: Array<[string, string]>, b?: string | Buffer, drop?: string): RawRequest => {
-    const req = base();
-    return { ...req, headers: [...req.headers.filter(([k]) => k !== drop), ...extra], body: b };
-  };
-  const json: [string, string] = ['Content-Type', 'application/json'];
-  return [
-    ['no content type', () => withHeaders([], body())],
-    ['text/plain', () => withHeaders([['Content-Type', 'text/plain']], body())],
-    ['form', () => withHeaders([['Content-Type', 'application/x-www-form-urlencoded']], 'a=1&b[c]=2')],
-    ['multipart', () => withHeaders([['Content-Type', 'multipart/form-data; boundary=x']], '--x\r\n\r\nhi\r\n--x--')],
-    ['utf-16 JSON', () => withHeaders([['Content-Type', 'application/json; charset=utf-16']], Buffer.from(body(), 'utf16le'))],
-    ['gzip that is not', () => withHeaders([json, ['Content-Encoding', 'gzip']], 'not gzip')],
-    ['unknown encoding', () => withHeaders([json, ['Content-Encoding', 'br, zz']], body())],
-    ['1 MB string', () => withHeaders([json], JSON.stringify({ s: 'x'.repeat(1_100_000) }))],
-    ['two idempotency keys', () => withHeaders([['Idempotency-Key', randomUUID()], json], body())],
-    ['huge idempotency key', () => withHeaders([['Idempotency-Key', 'k'.repeat(5000)], json], body(), 'Idempotency-Key')],
-    ['header over 16 KB', () => withHeaders([['X-Padding', 'p'.repeat(20_000)]])],
-    ['many headers', () => withHeaders(Array.from({ length: 300 }, (_, i): [string, string] => [`X-H${i}`, 'v']))],
-    ['bearer garbage', () => ({ ...base(), headers: [['Authorization', `Bearer cc_${'\u00ff'.repeat(300)}`]] })],
-    ['huge bearer', () => ({ ...base(), headers: [['Authorization', `Bearer ${'a'.repeat(8000)}`]] })],
-    ['basic auth', () => ({ ...base(), headers: [['Authorization', 'Basic YWRtaW46YWRtaW4=']] })],
-    ['cookie garbage', () => ({ ...base(), headers: [['Cookie', 'cc_session=%ZZ%; cc_session="unterminated; other=1'], ['X-Forwarded-For', randomIp()]] })],
-    ['forwarded garbage', () => withHeaders([['X-Forwarded-For', 'not-an-ip, ::::, 999.1.1.1'], ['Forwarded', 'for="[::1'], ['X-Forwarded-Host', '\u00ff']])],
-    ['latin-1 header bytes', () => withHeaders([['X-Name', '\u00e9\u00ff\u0080']])],
-    ['control character in header', () => withHeaders([['X-Bad', 'a\u0001b']])],
-    ['chunked, malformed', () => ({ ...withHeaders([json, ['Transfer-Encoding', 'chunked']], 'zz\r\nnot a chunk\r\n'), noContentLength: true })],
-    ['HEAD', () => ({ ...base(), method: 'HEAD' })],
-    ['OPTIONS', () => ({ ...base(), method: 'OPTIONS' })],
-    ['unknown method', () => ({ ...base(), method: 'PROPFIND' })],
-    ['cross-site', () => withHeaders([['Origin', 'https://evil.example'], ['Sec-Fetch-Site', 'cross-site']], hasBodyOf(route) ? body() : undefined)],
-  ];
+  return requestVariants({
+    base: () => jsonRequest(route, who, pathWith(route, goodSegment)),
+    body: () => JSON.stringify(plausible(route.op.requestBody?.content['application/json'].schema as never)),
+    takesBody: MUTATING.has(route.method),
+    randomIp,
+  });
 }
 
 async function run(route: Route, who: Principal, [name, make]: Draft) {
@@ -248,8 +201,6 @@ async function untilBudget(deadline: number) {
     await run(route, who, draft);
   }
 }
-
-const hasBodyOf = (route: Route) => MUTATING.has(route.method);
 
 /** The console WebSocket is not served by Express: its upgrade path gets its own hostile handshakes. */
 async function fuzzConsoleUpgrade() {
