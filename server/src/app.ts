@@ -1,18 +1,24 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Express } from 'express';
+import { z } from 'zod';
 import { config } from './config.js';
 import { logger } from './platform/logger.js';
 import { requestId } from './platform/http/request-id.js';
 import { accessLog } from './platform/http/access-log.js';
 import { errorHandler, notFound, requireJsonBody } from './platform/http/error-handler.js';
+import { jsonBody } from './platform/http/json-body.js';
+import { refuseCrossOrigin } from './platform/http/csrf.js';
+import { securityHeaders } from './platform/http/security-headers.js';
 import { httpMetrics, metricsHandler } from './platform/metrics.js';
-import { healthz, readyz, type ReadinessChecks } from './platform/health.js';
+import { healthz, Readiness, readyz, type ReadinessChecks } from './platform/health.js';
+import { opsOnly } from './platform/ops-access.js';
 import { audit } from './platform/audit.js';
-import { resolvePrincipal } from './platform/auth.js';
+import { enforceTokenScope, resolvePrincipal } from './platform/auth.js';
 import { idempotency } from './platform/idempotency.js';
+import { anonymousMutationLimit } from './platform/rate-limit.js';
 import { buildOpenApi } from './platform/openapi.js';
-import type { ModuleRouter } from './platform/http/route.js';
+import { documentRoute, type ModuleRouter } from './platform/http/route.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { accountRoutes } from './modules/auth/account.routes.js';
 import { adminUsersRoutes, meRoutes } from './modules/users/users.routes.js';
@@ -31,6 +37,15 @@ const modules: ModuleRouter[] = [authRoutes, tokensRoutes, creditsRoutes, meRout
   templatesRoutes, adminTemplatesRoutes, vmsRoutes, consoleRoutes, operationsRoutes, quotaRoutes,
   adminVmsRoutes, findingsRoutes, reconcileRoutes];
 
+// The operations endpoints live outside /api's module routers; they are documented here.
+documentRoute('get', '/healthz', 'ops', { summary: 'Liveness: the process answers', access: 'public', responses: { 200: z.object({ status: z.literal('ok') }) } });
+documentRoute('get', '/readyz', 'ops', { summary: 'Readiness: the database and Redis answer (503 when not)', access: 'public', responses: { 200: Readiness, 503: Readiness } });
+documentRoute('get', '/metrics', 'ops', {
+  summary: 'Prometheus metrics. Authorization: Bearer <METRICS_TOKEN>; without that setting, only direct connections from the server\'s machine',
+  access: 'public', produces: 'text/plain', responses: { 200: z.string() },
+});
+documentRoute('get', '/api/openapi.json', 'ops', { summary: 'This document', access: 'public', responses: { 200: z.record(z.string(), z.unknown()) } });
+
 export interface AppOptions {
   /** Directory of the built SPA to serve (production); empty to serve none. */
   webDist?: string;
@@ -40,6 +55,8 @@ export interface AppOptions {
   extraRouters?: ModuleRouter[];
   /** What /readyz checks; the database and Redis by default. */
   readiness?: ReadinessChecks;
+  /** Bearer token for /metrics and /readyz's details; METRICS_TOKEN by default. */
+  metricsToken?: string;
 }
 
 export function createApp(opts: AppOptions = {}): Express {
@@ -50,15 +67,17 @@ export function createApp(opts: AppOptions = {}): Express {
 
   app.use(requestId, httpMetrics);
   app.use(accessLog);
+  app.use(securityHeaders());
 
   app.get('/healthz', healthz);
-  app.get('/readyz', readyz(opts.readiness));
-  app.get('/metrics', metricsHandler);
+  const metricsToken = opts.metricsToken ?? config.METRICS_TOKEN;
+  app.get('/readyz', readyz(opts.readiness, metricsToken));
+  app.get('/metrics', opsOnly(metricsToken), metricsHandler);
   const openapi = buildOpenApi();
   app.get('/api/openapi.json', (_req, res) => { res.json(openapi); });
 
   const api = express.Router();
-  api.use(audit, requireJsonBody, express.json({ limit: '1mb' }), resolvePrincipal);
+  api.use(audit, resolvePrincipal, enforceTokenScope, refuseCrossOrigin, anonymousMutationLimit, requireJsonBody, jsonBody);
   if (opts.idempotency !== false) api.use(idempotency);
   for (const m of [...modules, ...(opts.extraRouters ?? [])]) api.use(m.prefix.replace(/^\/api/, ''), m.router);
   api.use(notFound);

@@ -43,10 +43,14 @@ const schema = z.object({
   RATE_LIMIT_LOGIN_PER_IP: z.coerce.number().int().positive().default(30),
   RATE_LIMIT_LOGIN_PER_EMAIL: z.coerce.number().int().positive().default(10),
   RATE_LIMIT_SIGNUP_PER_IP: z.coerce.number().int().positive().default(10),
+  /** Unauthenticated POST/PUT/PATCH/DELETE under /api per client address and window (login and signup count too). */
+  RATE_LIMIT_ANONYMOUS_PER_IP: z.coerce.number().int().positive().default(60),
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().positive().default(60),
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().positive().default(24),
   IDEMPOTENCY_LOCK_SECONDS: z.coerce.number().int().positive().default(60),
   WEB_DIST: z.string().default(''),
+  /** Bearer token Prometheus sends for /metrics; unset: /metrics answers only to this machine. */
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   ADMIN_EMAIL: z.string().email().default('admin@campus.local'),
   ADMIN_PASSWORD: z.string().min(10).optional(),
   SSH_KEY_FILE: z.string().default('.data/ssh/id_ed25519'),
@@ -68,6 +72,8 @@ const schema = z.object({
   HOST_HEALTH_CRON: z.string().default('*/30 * * * * *'),
   RETENTION_OPERATIONS_DAYS: z.coerce.number().int().min(1).default(90),
   RETENTION_AUDIT_DAYS: z.coerce.number().int().min(1).default(365),
+  /** Revoked or expired API tokens stay listed this long, then the retention job deletes them. */
+  RETENTION_TOKENS_DAYS: z.coerce.number().int().min(1).default(30),
   RETENTION_CRON: z.string().default('0 17 3 * * *'),
   /** Outgoing mail (smtp://user:pass@host:587, smtps://...:465); unset: the site sends no mail. */
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
@@ -100,7 +106,7 @@ const schema = z.object({
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** Variables that may instead be read from a file named by <NAME>_FILE. */
-const SECRET_NAMES = ['DATABASE_URL', 'REDIS_URL', 'ADMIN_PASSWORD', 'SMTP_URL', 'TOTP_ENCRYPTION_KEY'] as const;
+const SECRET_NAMES = ['DATABASE_URL', 'REDIS_URL', 'ADMIN_PASSWORD', 'SMTP_URL', 'TOTP_ENCRYPTION_KEY', 'METRICS_TOKEN'] as const;
 
 export type Config = z.infer<typeof schema>;
 

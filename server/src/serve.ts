@@ -16,6 +16,7 @@ import { schedule } from './platform/schedules.js';
 import './modules/vms/vm-operations.js';
 import { attachConsole } from './modules/console/console.ws.js';
 import { mailEnabled, startMailWorker, stopMail } from './platform/mail.js';
+import { answerClientErrors } from './platform/http/client-errors.js';
 import { reconcileHosts } from './modules/vms/vm-reconcile.js';
 
 const app = createApp({ idempotency: process.env.BENCH_DISABLE_IDEMPOTENCY !== '1' });
@@ -25,6 +26,7 @@ const server: Server = app.listen(config.PORT, config.HOST, () => {
   logger.info({ port }, `Campus Cloud listening on http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`);
 });
 server.keepAliveTimeout = 65_000;
+answerClientErrors(server);
 const consoles = attachConsole(server, { trustProxy: app.get('trust proxy fn') as (addr: string, hop: number) => boolean });
 scheduleHostTasks();
 startOperationWorker();

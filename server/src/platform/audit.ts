@@ -35,6 +35,10 @@ export const audit: RequestHandler = (req, res, next) => {
   beforeSend(res, async (status) => {
     const a = req.audit;
     if (a.skip) return;
+    // An anonymous request that reached no public route (an unknown path, a route that needs
+    // a login, a refused body) did nothing and holds nobody to account: no row, so a flood
+    // of them cannot fill the table. Failed sign-ins are public routes and are kept.
+    if (!req.principal && !a.publicRoute) return;
     try {
       await record({
         createdAt: at,

@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { RequestHandler, Request } from 'express';
+import type { RequestHandler, Request, Response } from 'express';
 import { config } from '../config.js';
 import { db } from './db.js';
 import { redis, rkey } from './redis.js';
 import { AppError, errors } from './errors.js';
 import type { Principal } from './http/context.js';
-import type { Role, UserStatus } from '../generated/prisma/enums.js';
+import type { Role, TokenScope, UserStatus } from '../generated/prisma/enums.js';
 import { queryOne } from './sql.js';
 
 // Sessions live in Redis (revocable, shared by every instance); the cookie holds only a
@@ -118,14 +118,14 @@ async function principalFromSession(id: string): Promise<Principal | undefined> 
 const LAST_USED_GRANULARITY_MS = 60_000;
 
 interface TokenAuthRow extends Omit<UserAuthRow, 'id'> {
-  id: string; userId: string; revokedAt: Date | null; expiresAt: Date | null; lastUsedAt: Date | null;
+  id: string; userId: string; scope: TokenScope; revokedAt: Date | null; expiresAt: Date | null; lastUsedAt: Date | null;
 }
 
 async function principalFromToken(secret: string): Promise<Principal | undefined> {
   if (!secret.startsWith(TOKEN_PREFIX) || secret.length > 200) return undefined;
   // The user's row is read on every call, so disabling a user stops their tokens at once.
   const t = await queryOne<TokenAuthRow>(
-    `SELECT t.id, t.revokedAt, t.expiresAt, t.lastUsedAt, u.id AS userId, u.email, u.role, u.status, u.emailVerifiedAt, u.totpEnabledAt
+    `SELECT t.id, t.scope, t.revokedAt, t.expiresAt, t.lastUsedAt, u.id AS userId, u.email, u.role, u.status, u.emailVerifiedAt, u.totpEnabledAt
      FROM ApiToken t JOIN \`User\` u ON u.id = t.userId WHERE t.tokenHash = ?`, [sha256(secret)]);
   const now = Date.now();
   if (!t || t.revokedAt || (t.expiresAt && t.expiresAt.getTime() <= now)) return undefined;
@@ -135,7 +135,7 @@ async function principalFromToken(secret: string): Promise<Principal | undefined
   }
   return {
     kind: 'token', userId: t.userId, email: t.email, role: t.role, status: t.status,
-    emailVerified: t.emailVerifiedAt !== null, twoFactor: t.totpEnabledAt !== null, tokenId: t.id,
+    emailVerified: t.emailVerifiedAt !== null, twoFactor: t.totpEnabledAt !== null, tokenId: t.id, tokenScope: t.scope,
   };
 }
 
@@ -146,13 +146,33 @@ export function bearerOf(req: Request): string | undefined {
   return m?.[1];
 }
 
+/**
+ * The session cookie's name. With COOKIE_SECURE it carries the `__Host-` prefix: browsers then
+ * take it only over HTTPS, for this exact host and path /, so neither plain HTTP nor a sibling
+ * subdomain (students' own sites under the campus domain) can set or shadow it.
+ */
+export const sessionCookieName = () => (config.COOKIE_SECURE ? `__Host-${config.SESSION_COOKIE}` : config.SESSION_COOKIE);
+
+// SameSite=Lax: other sites' requests never carry it (except top-level GET links, which
+// change nothing); same-site cross-origin requests are refused by the origin check (csrf.ts).
+const cookieOptions = () => ({ httpOnly: true, sameSite: 'lax' as const, secure: config.COOKIE_SECURE, path: '/' });
+
+export function setSessionCookie(res: Response, sessionId: string): void {
+  res.cookie(sessionCookieName(), sessionId, { ...cookieOptions(), maxAge: config.SESSION_TTL_HOURS * 3600 * 1000 });
+}
+
+export function clearSessionCookie(res: Response): void {
+  res.clearCookie(sessionCookieName(), cookieOptions());
+}
+
 /** The session cookie's value, read straight from the header (the only cookie the API reads). */
 export function sessionCookieOf(req: IncomingMessage): string | undefined {
   const header = req.headers.cookie;
   if (!header) return undefined;
+  const name = sessionCookieName();
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq < 0 || part.slice(0, eq).trim() !== config.SESSION_COOKIE) continue;
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
     let value = part.slice(eq + 1).trim();
     if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
     try {
@@ -175,26 +195,44 @@ export async function principalFromCredentials(creds: { bearer?: string; session
 }
 
 /** Resolves the caller if any credential is presented; never rejects by itself. */
-export const resolvePrincipal: RequestHandler = async (req, _res, next) => {
+export const resolvePrincipal: RequestHandler = async (req, res, next) => {
   const bearer = bearerOf(req);
   const cookie = sessionCookieOf(req);
   if (bearer) req.principal = await principalFromToken(bearer);
   else if (cookie) req.principal = await principalFromSession(cookie);
   // A credential that does not resolve is an error, not an anonymous request: the caller
-  // believes it is signed in and must be told otherwise.
+  // believes it is signed in and must be told otherwise. Signing in, up or out needs no
+  // credential, so a dead one is ignored there (they set or clear the cookie themselves).
   if ((bearer || cookie) && !req.principal && !isAuthEntry(req)) {
+    // The 401 also drops a dead cookie from the browser: a stale cookie costs one 401, never a lockout.
+    if (cookie && !bearer) clearSessionCookie(res);
     return next(errors.unauthenticated('Your session has expired or the token is not valid. Sign in again.'));
   }
   next();
 };
 
-// Signing in or up with a stale cookie must work.
-const isAuthEntry = (req: Request) =>
-  req.method === 'POST' && (req.path === '/api/auth/login' || req.path === '/api/auth/signup' || req.path === '/api/auth/logout'
-    // So must following a mailed link or the code step of a sign-in.
-    || ACCOUNT_ENTRIES.has(req.path));
-const ACCOUNT_ENTRIES = new Set(['/api/auth/login/2fa', '/api/auth/forgot-password', '/api/auth/reset-password',
-  '/api/auth/reset-password/check', '/api/auth/verify-email']);
+// Signing in or up with a stale cookie must work; so must following a mailed link or the code step of a sign-in.
+const AUTH_ENTRIES = new Set(['/api/auth/login', '/api/auth/signup', '/api/auth/logout', '/api/auth/login/2fa',
+  '/api/auth/forgot-password', '/api/auth/reset-password', '/api/auth/reset-password/check', '/api/auth/verify-email']);
+// baseUrl + path: inside the /api router req.path alone is '/auth/login'.
+const isAuthEntry = (req: Request) => req.method === 'POST' && AUTH_ENTRIES.has((req.baseUrl + req.path).replace(/\/+$/, ''));
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** A read-only token reads: every mutating request made with one is refused before anything runs. */
+export const enforceTokenScope: RequestHandler = (req, _res, next) => {
+  const p = req.principal;
+  if (p?.kind === 'token' && p.tokenScope !== 'full' && MUTATING.has(req.method)) {
+    return next(errors.forbidden('This API token is read-only: it may only read (GET). Create a token with full scope to make changes.'));
+  }
+  next();
+};
+
+/** Only a signed-in session, never an API token: a leaked token must not be able to mint or revoke tokens. */
+export const requireSession: RequestHandler = (req, _res, next) => {
+  if (req.principal?.kind !== 'session') return next(errors.forbidden('Only a signed-in session can do this (in the web app), not an API token.'));
+  next();
+};
 
 export const requireUser: RequestHandler = (req, _res, next) => {
   const p = req.principal;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { routeDocs, type RouteDoc } from './http/route.js';
 import { ErrorCode } from './errors.js';
+import { sessionCookieName } from './auth.js';
 
 // The OpenAPI 3.1 document is generated from the same zod schemas that validate requests,
 // so the document cannot drift from the validators.
@@ -16,7 +17,8 @@ const ErrorSchema = z.object({
 const toJson = (schema: z.ZodType, io: 'input' | 'output') =>
   z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Record<string, unknown>;
 
-const openapiPath = (p: string) => p.replace(/:([A-Za-z_]\w*)/g, '{$1}');
+// `/api/vms` + `/` is documented as `/api/vms` (Express matches both).
+const openapiPath = (p: string) => p.replace(/:([A-Za-z_]\w*)/g, '{$1}').replace(/(.)\/$/, '$1');
 
 function parameters(doc: RouteDoc) {
   const out: unknown[] = [];
@@ -39,8 +41,8 @@ export function buildOpenApi(version = '0.1.0') {
     const responses: Record<string, unknown> = {};
     for (const [status, schema] of Object.entries(doc.spec.responses)) {
       responses[status] = schema
-        ? { description: 'OK', content: { 'application/json': { schema: toJson(schema, 'output') } } }
-        : { description: 'No content' };
+        ? { description: 'OK', content: { [doc.spec.produces ?? 'application/json']: { schema: toJson(schema, 'output') } } }
+        : { description: status === '101' ? 'Switching Protocols' : 'No content' };
     }
     responses.default = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
     const op: Record<string, unknown> = {
@@ -49,7 +51,7 @@ export function buildOpenApi(version = '0.1.0') {
       operationId: `${doc.method}${openapiPath(doc.path).replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
       parameters: parameters(doc),
       responses,
-      security: doc.spec.access === 'public' ? [] : [{ cookieSession: [] }, { bearerToken: [] }],
+      security: doc.spec.access === 'public' ? [] : doc.spec.sessionOnly ? [{ cookieSession: [] }] : [{ cookieSession: [] }, { bearerToken: [] }],
     };
     if (doc.spec.body) {
       op.requestBody = { required: true, content: { 'application/json': { schema: toJson(doc.spec.body, 'input') } } };
@@ -63,7 +65,7 @@ export function buildOpenApi(version = '0.1.0') {
     components: {
       schemas: { Error: toJson(ErrorSchema, 'output') },
       securitySchemes: {
-        cookieSession: { type: 'apiKey', in: 'cookie', name: 'cc_session' },
+        cookieSession: { type: 'apiKey', in: 'cookie', name: sessionCookieName() },
         bearerToken: { type: 'http', scheme: 'bearer', description: 'Personal API token (cc_...)' },
       },
     },

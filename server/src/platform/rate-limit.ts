@@ -1,4 +1,5 @@
 import type { Request, RequestHandler } from 'express';
+import { config } from '../config.js';
 import { redis, rkey } from './redis.js';
 import { errors } from './errors.js';
 
@@ -47,3 +48,15 @@ export const byBodyEmail = (req: Request) => {
   const email = (req.body as { email?: unknown } | undefined)?.email;
   return typeof email === 'string' ? email.trim().toLowerCase() : undefined;
 };
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Unauthenticated mutations per address, whatever the path: bounds what anonymous callers can
+ * make the platform do and keep (password hashing, idempotency claims, audit rows). Runs
+ * after the principal is known and before the body is parsed.
+ */
+export const anonymousMutationLimit = rateLimit({
+  name: 'anon', limit: () => config.RATE_LIMIT_ANONYMOUS_PER_IP, windowSeconds: () => config.RATE_LIMIT_WINDOW_SECONDS,
+  keyOf: (req) => (MUTATING.has(req.method) && !req.principal ? byIp(req) : undefined),
+});

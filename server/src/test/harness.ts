@@ -7,6 +7,7 @@ import { redis } from '../platform/redis.js';
 import { config, type Config } from '../config.js';
 import { bumpAuthVersion } from '../platform/auth.js';
 import { attachConsole } from '../modules/console/console.ws.js';
+import { answerClientErrors } from '../platform/http/client-errors.js';
 
 // A real HTTP server on an ephemeral port, real MariaDB and Redis underneath; tables
 // are truncated and the test Redis keys removed between tests.
@@ -18,6 +19,7 @@ export async function startServer(opts: AppOptions = {}): Promise<TestServer> {
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
+  answerClientErrors(server);
   const consoles = attachConsole(server, { trustProxy: app.get('trust proxy fn') as (addr: string, hop: number) => boolean });
   const { port } = server.address() as AddressInfo;
   return {

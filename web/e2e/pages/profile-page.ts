@@ -45,17 +45,34 @@ export class ProfilePage extends AppShell {
 export class TokenDialog {
   readonly root: Locator;
   readonly name: Locator;
+  readonly scopeRead: Locator;
+  readonly scopeFull: Locator;
+  readonly expiry: Locator;
+  readonly expiryHint: Locator;
   readonly submit: Locator;
   readonly secret: Locator;
+  readonly secretSummary: Locator;
   readonly done: Locator;
 
-  constructor(page: Page) {
+  constructor(private readonly page: Page) {
     // Element Plus teleports dialogs to <body>; data-test sits on the dialog element itself.
     this.root = byTest(page, 'token-dialog');
     this.name = byTest(page, 'token-name');
+    this.scopeRead = byTest(page, 'token-scope-read');
+    this.scopeFull = byTest(page, 'token-scope-full');
+    this.expiry = byTest(page, 'token-expiry');
+    this.expiryHint = byTest(page, 'token-expiry-hint');
     this.submit = byTest(page, 'token-create-submit');
     this.secret = byTest(page, 'token-secret');
+    this.secretSummary = byTest(page, 'token-secret-summary');
     this.done = byTest(page, 'token-dialog-done');
+  }
+
+  /** Picks a lifetime in the expiry select: a number of days, or 'never'. */
+  async chooseExpiry(days: number | 'never'): Promise<void> {
+    await this.expiry.click();
+    // Element Plus teleports the options to <body>.
+    await byTest(this.page, `token-expiry-${days}`).click();
   }
 }
 

@@ -13,6 +13,8 @@ export interface TestUser {
 export interface TokenItem {
   id: string;
   name: string;
+  scope: 'read' | 'full';
+  expiresAt: string | null;
   revokedAt: string | null;
 }
 

@@ -46,6 +46,10 @@ export function useBrowser(options: FixtureOptions = {}): BrowserFixture {
     browser = await launchBrowser();
   });
 
+  // Every spec doubles as a check of the Content Security Policy: a page that logs a CSP
+  // violation (a blocked script, style, socket ...) fails the test it happened in.
+  let cspViolations: string[] = [];
+
   beforeEach(async () => {
     if (!browser) throw new Error('browser did not launch');
     context = await browser.newContext({
@@ -55,9 +59,17 @@ export function useBrowser(options: FixtureOptions = {}): BrowserFixture {
     });
     context.setDefaultTimeout(15_000);
     page = await context.newPage();
+    cspViolations = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
   });
 
   afterEach(async (ctx: TestContext) => {
+    if (cspViolations.length > 0 && ctx.task.result?.state !== 'fail') {
+      await context?.close();
+      throw new Error(`The page broke its Content Security Policy:\n${cspViolations.join('\n')}`);
+    }
     if (page && ctx.task.result?.state === 'fail') {
       mkdirSync(ARTIFACTS_DIR, { recursive: true });
       const name = ctx.task.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();

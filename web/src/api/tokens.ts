@@ -1,9 +1,8 @@
 import { api, type RequestOptions } from './client';
-import type { ApiToken, CreateTokenBody, CreatedToken } from './types';
+import type { CreateTokenBody, CreatedToken, TokenList } from './types';
 
-export async function listTokens(): Promise<ApiToken[]> {
-  const { items } = await api.get<{ items: ApiToken[] }>('/api/me/tokens');
-  return items;
+export function listTokens(): Promise<TokenList> {
+  return api.get<TokenList>('/api/me/tokens');
 }
 
 export function createToken(body: CreateTokenBody, options?: RequestOptions): Promise<CreatedToken> {

@@ -61,10 +61,14 @@ export interface CreditLedger extends Page<CreditEntry> {
   balance: number;
 }
 
+/** read: GET requests only; full: everything the user may do (token management needs a session). */
+export type TokenScope = 'read' | 'full';
+
 export interface ApiToken {
   id: string;
   name: string;
   prefix: string;
+  scope: TokenScope;
   createdAt: string;
   lastUsedAt: string | null;
   expiresAt: string | null;
@@ -373,7 +377,15 @@ export interface ResetLinkResult {
 
 export interface CreateTokenBody {
   name: string;
+  scope: TokenScope;
+  /** Omitted: the token never expires. */
   expiresInDays?: number;
+}
+
+export interface TokenList {
+  items: ApiToken[];
+  /** Revoked or expired tokens leave the list (and the database) this many days later. */
+  prunedAfterDays: number;
 }
 
 export interface CreatedToken {
@@ -471,7 +483,10 @@ export const API_ERROR_CODES = [
   'IDEMPOTENCY_KEY_MISSING',
   'IDEMPOTENCY_KEY_REUSED',
   'IDEMPOTENCY_IN_PROGRESS',
+  'ALREADY_DONE',
+  'REQUEST_TIMEOUT',
   'PAYLOAD_TOO_LARGE',
+  'HEADERS_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
   'MALFORMED_JSON',
   'INTERNAL',

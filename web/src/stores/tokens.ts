@@ -7,6 +7,7 @@ import { exclusive, withFlag } from './store-helpers';
 
 export const useTokensStore = defineStore('tokens', () => {
   const items = ref<ApiToken[]>([]);
+  const prunedAfterDays = ref<number | null>(null);
   const loading = ref(false);
   const creating = ref(false);
   /** Ids whose revoke request is in flight. */
@@ -14,7 +15,9 @@ export const useTokensStore = defineStore('tokens', () => {
 
   async function fetch(): Promise<void> {
     await withFlag(loading, async () => {
-      items.value = await tokensApi.listTokens();
+      const list = await tokensApi.listTokens();
+      items.value = list.items;
+      prunedAfterDays.value = list.prunedAfterDays;
     });
   }
 
@@ -46,5 +49,5 @@ export const useTokensStore = defineStore('tokens', () => {
     items.value = [];
   }
 
-  return { items, loading, creating, revoking, fetch, create, revoke, reset };
+  return { items, prunedAfterDays, loading, creating, revoking, fetch, create, revoke, reset };
 });

@@ -54,6 +54,7 @@ const hostOf = (t: SshTarget): HostAddress => ({ address: t.address, port: t.por
 export class SshPool {
   private readonly connections = new Map<string, HostConnection>();
   private readonly settings: typeof DEFAULTS & { privateKey: Buffer };
+  private readonly started = { commands: 0, forwards: 0 };
 
   constructor(private readonly options: SshPoolOptions) {
     const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
@@ -93,6 +94,7 @@ export class SshPool {
    * deadline, OutputTooLargeError past the cap, and the connection errors of `connect`.
    */
   async exec(target: SshTarget, argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    this.started.commands++;
     const conn = this.connection(target);
     const release = await conn.slots.acquire();
     let running: Awaited<ReturnType<typeof runCommand>>;
@@ -148,6 +150,7 @@ export class SshPool {
    * loopback). It holds one channel slot until it closes.
    */
   async forwardOut(target: SshTarget, host: string, port: number, options: ForwardOptions = {}): Promise<ClientChannel> {
+    this.started.forwards++;
     const conn = this.connection(target);
     const release = await conn.slots.acquire();
     try {
@@ -177,6 +180,11 @@ export class SshPool {
       release();
       throw e;
     }
+  }
+
+  /** Commands and port forwards asked of this pool since it was made (whatever became of them). */
+  get startedCounts(): { commands: number; forwards: number } {
+    return { ...this.started };
   }
 
   /** Channel use for one host: open now, queued, the most ever open at once, and the cap. */

@@ -23,7 +23,7 @@ const own = { access: 'user', allowUnverified: true } as const;
 accountRoutes.get('/security', { summary: 'My password, two-factor and email confirmation status', ...own, responses: { 200: Security } },
   async ({ user }) => ({ status: 200, body: await securityOverview(user.userId) }));
 
-accountRoutes.post('/password', { summary: 'Change my password (the current one is required); my other sessions are signed out', ...own, body: ChangePasswordBody, responses: { 200: ChangePasswordResponse }, audit: 'auth.password.change', before: [accountLimit] },
+accountRoutes.post('/password', { summary: 'Change my password (the current one is required); my other sessions are signed out', ...own, body: ChangePasswordBody, responses: { 200: ChangePasswordResponse }, audit: 'auth.password.change', before: [accountLimit], sessionOnly: true },
   async ({ body, user, req }) => {
     const result = await changePassword(user.userId, user.sessionId, body.currentPassword, body.newPassword);
     Object.assign(req.audit, { targetType: 'user', targetId: user.userId, details: result });
@@ -37,28 +37,28 @@ accountRoutes.post('/verification-email', { summary: 'Mail me a new link to conf
     return { status: 202 };
   });
 
-accountRoutes.post('/totp', { summary: 'Start setting up two-factor sign-in: a new secret and its QR code (confirm with a code)', ...own, body: PasswordProofBody, responses: { 200: TotpEnrolment }, audit: 'auth.2fa.start', before: [accountLimit] },
+accountRoutes.post('/totp', { summary: 'Start setting up two-factor sign-in: a new secret and its QR code (confirm with a code)', ...own, body: PasswordProofBody, responses: { 200: TotpEnrolment }, audit: 'auth.2fa.start', before: [accountLimit], returnsSecret: ['secret', 'otpauthUrl', 'qrCode'], sessionOnly: true },
   async ({ body, user, req, res }) => {
     Object.assign(req.audit, { targetType: 'user', targetId: user.userId });
     res.setHeader('Cache-Control', 'no-store');
     return { status: 200, body: await startEnrolment(user.userId, body.password) };
   });
 
-accountRoutes.post('/totp/confirm', { summary: 'Turn two-factor sign-in on with a code from the app; answers the recovery codes, once', ...own, body: ConfirmTotpBody, responses: { 200: RecoveryCodes }, audit: 'auth.2fa.enable' },
+accountRoutes.post('/totp/confirm', { summary: 'Turn two-factor sign-in on with a code from the app; answers the recovery codes, once', ...own, body: ConfirmTotpBody, responses: { 200: RecoveryCodes }, audit: 'auth.2fa.enable', returnsSecret: ['recoveryCodes'], sessionOnly: true },
   async ({ body, user, req, res }) => {
     Object.assign(req.audit, { targetType: 'user', targetId: user.userId });
     res.setHeader('Cache-Control', 'no-store');
     return { status: 200, body: await confirmEnrolment(user.userId, body.code) };
   });
 
-accountRoutes.post('/totp/disable', { summary: 'Turn two-factor sign-in off (password and a code or recovery code)', ...own, body: PasswordAndCodeBody, responses: { 204: undefined }, audit: 'auth.2fa.disable', before: [accountLimit] },
+accountRoutes.post('/totp/disable', { summary: 'Turn two-factor sign-in off (password and a code or recovery code)', ...own, body: PasswordAndCodeBody, responses: { 204: undefined }, audit: 'auth.2fa.disable', before: [accountLimit], sessionOnly: true },
   async ({ body, user, req }) => {
     Object.assign(req.audit, { targetType: 'user', targetId: user.userId });
     await disableTwoFactor(user.userId, body.password, body.code);
     return { status: 204 };
   });
 
-accountRoutes.post('/totp/recovery-codes', { summary: 'New recovery codes (the old ones stop working); password and a code', ...own, body: PasswordAndCodeBody, responses: { 200: RecoveryCodes }, audit: 'auth.2fa.recovery-codes', before: [accountLimit] },
+accountRoutes.post('/totp/recovery-codes', { summary: 'New recovery codes (the old ones stop working); password and a code', ...own, body: PasswordAndCodeBody, responses: { 200: RecoveryCodes }, audit: 'auth.2fa.recovery-codes', before: [accountLimit], returnsSecret: ['recoveryCodes'], sessionOnly: true },
   async ({ body, user, req, res }) => {
     Object.assign(req.audit, { targetType: 'user', targetId: user.userId });
     res.setHeader('Cache-Control', 'no-store');

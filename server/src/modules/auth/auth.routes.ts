@@ -1,8 +1,7 @@
-import type { Response } from 'express';
 import { config } from '../../config.js';
 import { moduleRouter } from '../../platform/http/route.js';
 import { byBodyEmail, byIp, rateLimit } from '../../platform/rate-limit.js';
-import { destroySession } from '../../platform/auth.js';
+import { clearSessionCookie, destroySession, setSessionCookie } from '../../platform/auth.js';
 import { MeResponse } from '../users/users.schemas.js';
 import {
   AuthOptions, EmailResponse, ForgotPasswordBody, ForgotPasswordResponse, LinkBody, LoginBody, LoginResponse, ResetLinkInfo,
@@ -31,16 +30,11 @@ const forgotLimit = rateLimit(
   { name: 'reset-mail-email', limit: () => config.RATE_LIMIT_MAIL_PER_ADDRESS, windowSeconds: mailWindow, keyOf: byBodyEmail },
 );
 
-function setSessionCookie(res: Response, sessionId: string) {
-  res.cookie(config.SESSION_COOKIE, sessionId, {
-    httpOnly: true, sameSite: 'lax', secure: config.COOKIE_SECURE, path: '/', maxAge: config.SESSION_TTL_HOURS * 3600 * 1000,
-  });
-}
 
 authRoutes.get('/options', { summary: 'What this site offers before sign-in: mail, email verification, allowed sign-up domains, two-factor', access: 'public', responses: { 200: AuthOptions } },
   async () => ({ status: 200, body: authOptions() }));
 
-authRoutes.post('/signup', { summary: 'Create a 7-day trial account and sign in', access: 'public', body: SignupBody, responses: { 201: MeResponse }, audit: 'auth.signup', before: [signupLimit] },
+authRoutes.post('/signup', { summary: 'Create a 7-day trial account and sign in', access: 'public', body: SignupBody, responses: { 201: MeResponse }, audit: 'auth.signup', before: [signupLimit], returnsSecret: true },
   async ({ body, req, res }) => {
     req.audit.actorEmail = body.email;
     const { user, sessionId } = await signup(body, req.ip);
@@ -49,7 +43,7 @@ authRoutes.post('/signup', { summary: 'Create a 7-day trial account and sign in'
     return { status: 201, body: { user } };
   });
 
-authRoutes.post('/login', { summary: 'Sign in with email and password (then the code step, for accounts with two-factor on)', access: 'public', body: LoginBody, responses: { 200: LoginResponse }, audit: 'auth.login', before: [loginLimit] },
+authRoutes.post('/login', { summary: 'Sign in with email and password (then the code step, for accounts with two-factor on)', access: 'public', body: LoginBody, responses: { 200: LoginResponse }, audit: 'auth.login', before: [loginLimit], returnsSecret: true },
   async ({ body, req, res }) => {
     req.audit.actorEmail = body.email;
     const result = await login(body, req.ip);
@@ -62,7 +56,7 @@ authRoutes.post('/login', { summary: 'Sign in with email and password (then the 
     return { status: 200, body: { user: result.user } };
   });
 
-authRoutes.post('/login/2fa', { summary: 'Second sign-in step: a code from the authenticator app, or a recovery code', access: 'public', body: TwoFactorLoginBody, responses: { 200: MeResponse }, audit: 'auth.login.2fa', before: [perIpLimit] },
+authRoutes.post('/login/2fa', { summary: 'Second sign-in step: a code from the authenticator app, or a recovery code', access: 'public', body: TwoFactorLoginBody, responses: { 200: MeResponse }, audit: 'auth.login.2fa', before: [perIpLimit], returnsSecret: true },
   async ({ body, req, res }) => {
     const { user, sessionId, method } = await completeTwoFactorLogin(body.ticket, body.code, req.ip);
     Object.assign(req.audit, { actorId: user.id, actorEmail: user.email, targetType: 'user', targetId: user.id, details: { method } });
@@ -73,7 +67,7 @@ authRoutes.post('/login/2fa', { summary: 'Second sign-in step: a code from the a
 authRoutes.post('/logout', { summary: 'End this session', access: 'public', responses: { 204: undefined }, audit: 'auth.logout' },
   async ({ principal, res }) => {
     if (principal?.sessionId) await destroySession(principal.sessionId, principal.userId);
-    res.clearCookie(config.SESSION_COOKIE, { path: '/' });
+    clearSessionCookie(res);
     return { status: 204 };
   });
 

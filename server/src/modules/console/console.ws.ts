@@ -3,12 +3,12 @@ import type { Duplex } from 'node:stream';
 import { Gauge } from 'prom-client';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { ClientChannel } from 'ssh2';
-import { config } from '../../config.js';
 import { logger } from '../../platform/logger.js';
 import { registry } from '../../platform/metrics.js';
 import { AppError } from '../../platform/errors.js';
 import { DriverError } from '../../drivers/driver-errors.js';
 import { principalFromCredentials, sessionCookieOf } from '../../platform/auth.js';
+import { originAllowed, type TrustProxyFn } from '../../platform/http/csrf.js';
 import { VmIdParams } from '../vms/vms.schemas.js';
 import { openConsoleTunnel, redeemConsoleTicket } from './console.service.js';
 
@@ -51,6 +51,15 @@ function bearerOf(req: IncomingMessage): string | undefined {
   const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
   return m?.[1];
 }
+
+/** A path segment decoded, or '' when it is not valid percent-encoding (never a throw, never a 500). */
+const safeDecode = (segment: string) => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return '';
+  }
+};
 
 const toBuffer = (data: RawData): Buffer =>
   Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
@@ -122,7 +131,7 @@ function bridge(ws: WebSocket, channel: ClientChannel, ctx: { userId: string; vm
 /** Serves the VM console WebSocket on this HTTP server. */
 export interface ConsoleOptions {
   /** Express's compiled 'trust proxy fn': whether the peer may speak for the browser (X-Forwarded-Host). */
-  trustProxy?: (addr: string, hop: number) => boolean;
+  trustProxy?: TrustProxyFn;
 }
 
 export function attachConsole(server: Server, opts: ConsoleOptions = {}): ConsoleAttachment {
@@ -153,25 +162,6 @@ export function attachConsole(server: Server, opts: ConsoleOptions = {}): Consol
   };
 }
 
-/** No Origin (not a browser), or the Origin's host is the host this request was sent to (or PUBLIC_URL's). */
-export function originAllowed(req: IncomingMessage, trustProxy?: ConsoleOptions['trustProxy']): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  let host: string;
-  try {
-    host = new URL(origin).host;
-  } catch {
-    return false;
-  }
-  const allowed = new Set<string>();
-  if (req.headers.host) allowed.add(req.headers.host);
-  // Behind the reverse proxy TRUST_PROXY names, the host the browser used is forwarded.
-  const forwarded = req.headers['x-forwarded-host'];
-  if (typeof forwarded === 'string' && trustProxy?.(req.socket.remoteAddress ?? '', 0)) allowed.add(forwarded.split(',')[0]!.trim());
-  if (config.PUBLIC_URL) allowed.add(new URL(config.PUBLIC_URL).host);
-  return allowed.has(host);
-}
-
 async function handleConsoleUpgrade(wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, rawVmId: string, opts: ConsoleOptions) {
   let gone = false;
   const onClose = () => { gone = true; };
@@ -189,7 +179,7 @@ async function handleConsoleUpgrade(wss: WebSocketServer, req: IncomingMessage, 
     const principal = await principalFromCredentials({ bearer: bearerOf(req), sessionCookie: sessionCookieOf(req) });
     if (!principal) return refuse(socket, 401, 'UNAUTHENTICATED', 'Sign in to continue.');
     if (principal.status !== 'active') return refuse(socket, 403, 'ACCOUNT_DISABLED', 'This account has been disabled.');
-    const id = VmIdParams.safeParse({ id: decodeURIComponent(rawVmId) });
+    const id = VmIdParams.safeParse({ id: safeDecode(rawVmId) });
     if (!id.success) return refuse(socket, 404, 'NOT_FOUND', 'VM was not found.');
     const vmId = id.data.id;
     const ticket = url.searchParams.get('ticket');

@@ -1,4 +1,4 @@
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { config } from '../../config.js';
 import { registry } from '../../platform/metrics.js';
 import { logger } from '../../platform/logger.js';
@@ -41,6 +41,24 @@ new Gauge({
     }
   },
 });
+
+new Counter({
+  name: 'ssh_commands_total', help: 'Commands run and port forwards opened on hosts through this process\'s SSH pool',
+  labelNames: ['kind'] as const, registers: [registry],
+  async collect() {
+    const counts = runtime ? (await runtime).pool.startedCounts : { commands: 0, forwards: 0 };
+    this.reset();
+    this.inc({ kind: 'command' }, counts.commands);
+    this.inc({ kind: 'forward' }, counts.forwards);
+  },
+});
+
+/** Commands plus forwards this process's pool has started so far (tests compare before and after). */
+export async function sshWorkStarted(): Promise<number> {
+  if (!runtime) return 0;
+  const { commands, forwards } = (await runtime).pool.startedCounts;
+  return commands + forwards;
+}
 
 export interface HostRow {
   address: string; port: number; sshUser: string; hostKeySha256: string | null; kind: string; imageDir: string;

@@ -1,14 +1,19 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { config } from '../../config.js';
 import { db } from '../../platform/db.js';
 import { errors } from '../../platform/errors.js';
 import { sha256, TOKEN_PREFIX } from '../../platform/auth.js';
+import type { TokenScope } from '../../generated/prisma/enums.js';
 
 const MAX_ACTIVE_TOKENS = 50;
+const DAY_MS = 86_400_000;
 
-interface TokenRow { id: string; name: string; prefix: string; createdAt: Date; lastUsedAt: Date | null; expiresAt: Date | null; revokedAt: Date | null }
+interface TokenRow {
+  id: string; name: string; prefix: string; scope: TokenScope; createdAt: Date; lastUsedAt: Date | null; expiresAt: Date | null; revokedAt: Date | null;
+}
 
 const toDto = (t: TokenRow) => ({
-  id: t.id, name: t.name, prefix: t.prefix,
+  id: t.id, name: t.name, prefix: t.prefix, scope: t.scope,
   createdAt: t.createdAt.toISOString(),
   lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
   expiresAt: t.expiresAt?.toISOString() ?? null,
@@ -16,22 +21,33 @@ const toDto = (t: TokenRow) => ({
 });
 
 /** The secret is returned once and only its SHA-256 is kept (it has 256 bits of entropy, so no slow hash is needed). */
-export async function createToken(userId: string, name: string, expiresInDays?: number) {
-  const active = await db.apiToken.count({ where: { userId, revokedAt: null } });
+export async function createToken(userId: string, input: { name: string; scope: TokenScope; expiresInDays?: number }) {
+  const now = new Date();
+  const active = await db.apiToken.count({ where: { userId, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] } });
   if (active >= MAX_ACTIVE_TOKENS) throw errors.conflict(`You already have ${MAX_ACTIVE_TOKENS} active tokens; revoke one first.`);
   const secret = TOKEN_PREFIX + randomBytes(32).toString('base64url');
   const row = await db.apiToken.create({
     data: {
-      id: randomUUID(), userId, name, prefix: secret.slice(0, 10), tokenHash: sha256(secret),
-      expiresAt: expiresInDays ? new Date(Date.now() + expiresInDays * 86_400_000) : null,
+      id: randomUUID(), userId, name: input.name, scope: input.scope, prefix: secret.slice(0, 10), tokenHash: sha256(secret),
+      expiresAt: input.expiresInDays ? new Date(now.getTime() + input.expiresInDays * DAY_MS) : null,
     },
   });
   return { token: toDto(row), secret };
 }
 
+/** A token revoked or expired longer ago than this is hidden, and deleted by the retention job. */
+export const tokenPruneCutoff = (now = Date.now()) => new Date(now - config.RETENTION_TOKENS_DAYS * DAY_MS);
+
 export async function listTokens(userId: string) {
-  const rows = await db.apiToken.findMany({ where: { userId }, orderBy: { createdAt: 'desc' } });
-  return { items: rows.map(toDto) };
+  const cutoff = tokenPruneCutoff();
+  const rows = await db.apiToken.findMany({
+    where: {
+      userId,
+      AND: [{ OR: [{ revokedAt: null }, { revokedAt: { gt: cutoff } }] }, { OR: [{ expiresAt: null }, { expiresAt: { gt: cutoff } }] }],
+    },
+    orderBy: { createdAt: 'desc' },
+  });
+  return { items: rows.map(toDto), prunedAfterDays: config.RETENTION_TOKENS_DAYS };
 }
 
 export async function revokeToken(userId: string, id: string): Promise<void> {

@@ -4,6 +4,7 @@ import { defineOperation } from '../../platform/operations/operations.js';
 import { creditsPerHour, releaseQuota, reserveQuota } from '../quotas/quotas.service.js';
 import { actualState, loadVm, release } from './vm-operations.js';
 import { claimVm } from './vms.service.js';
+import { HostResourceMissingError } from '../../drivers/driver-errors.js';
 
 // Changes to an existing VM that hold it like any other operation: resize (when shut off,
 // within quota) and snapshots (create, revert, delete). Listing snapshots reads the host.
@@ -74,6 +75,8 @@ export async function listVmSnapshots(ownerId: string, vmId: string) {
   if (!vm) throw errors.notFound('VM');
   const { hypervisor } = await loadVm(vmId);
   const items = await hypervisor.listSnapshots(vm.domainName).catch((e: unknown) => {
+    // The host answered that the domain is not there: a state to resolve, not an outage.
+    if (e instanceof HostResourceMissingError) throw errors.conflict(`${vm.name} is missing on its host; an administrator has to look at it.`);
     throw new AppError('SERVICE_UNAVAILABLE', `The VM's host did not answer: ${e instanceof Error ? e.message : String(e)}`);
   });
   return { items: items.map((s) => ({ name: s.name, createdAt: s.createdAt.toISOString(), state: s.state })) };

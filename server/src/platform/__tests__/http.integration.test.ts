@@ -61,9 +61,10 @@ describe('the API answers every error in one shape', () => {
 describe('operations endpoints', () => {
   it('/healthz and /readyz answer when DB and Redis are up', async () => {
     expect((await new Client(srv.url).get('/healthz')).status).toBe(200);
-    const r = await new Client(srv.url).get('/readyz');
+    // Straight from this machine (no proxy), which may see each check while no METRICS_TOKEN is set.
+    const r = await fetch(`${srv.url}/readyz`);
     expect(r.status).toBe(200);
-    expect(r.body.checks).toEqual({ database: 'ok', redis: 'ok' });
+    expect((await r.json()).checks).toEqual({ database: 'ok', redis: 'ok' });
   });
 
   it('/readyz is 503 when Redis cannot be reached', async () => {
@@ -71,10 +72,11 @@ describe('operations endpoints', () => {
     dead.on('error', () => {});
     const s = await startServer({ readiness: { database: () => db.$queryRaw`SELECT 1`, redis: async () => { await dead.connect(); return dead.ping(); } } });
     try {
-      const r = await new Client(s.url).get('/readyz');
+      const r = await fetch(`${s.url}/readyz`);
       expect(r.status).toBe(503);
-      expect(r.body.checks.database).toBe('ok');
-      expect(r.body.checks.redis).toMatch(/^down/);
+      const body = await r.json();
+      expect(body.checks.database).toBe('ok');
+      expect(body.checks.redis).toMatch(/^down/);
     } finally {
       dead.disconnect();
       await s.close();

@@ -11,4 +11,14 @@ describe('request fingerprint', () => {
     expect(fingerprint({ a: '1' })).not.toBe(fingerprint({ a: 1 }));
     expect(fingerprint(undefined)).toBe(fingerprint(null));
   });
+  it('does not recurse: a body nested 200,000 levels deep is fingerprinted, not a stack overflow', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 200_000; i++) deep = i % 2 ? [deep] : { k: deep };
+    const text = stableStringify(deep);
+    expect(text.length).toBeGreaterThan(200_000);
+    expect(text.startsWith('[{"k":[{"k":')).toBe(true);
+    expect(text.endsWith('}]}]')).toBe(true);
+    expect(text).toContain('[{"k":1}]}');
+    expect(fingerprint(deep)).toMatch(/^[0-9a-f]{64}$/);
+  });
 });

@@ -40,11 +40,11 @@ describe('retention', () => {
     const keptLink = link(3);
     await db.emailToken.createMany({ data: [link(8), link(30), keptLink] });
 
-    expect(await pruneHistory()).toEqual({ operations: 2, audit: 2, links: 2 });
+    expect(await pruneHistory()).toEqual({ operations: 2, audit: 2, links: 2, tokens: 0 });
     expect((await db.emailToken.findMany()).map((l) => l.id)).toEqual([keptLink.id]);
     const left = (await db.operation.findMany({ select: { id: true } })).map((o) => o.id).sort();
     expect(left).toEqual([recent, running, held].sort());
     expect((await db.auditLog.findMany()).map((a) => a.action)).toEqual(['kept', 'kept']);
-    expect(await pruneHistory()).toEqual({ operations: 0, audit: 0, links: 0 });
+    expect(await pruneHistory()).toEqual({ operations: 0, audit: 0, links: 0, tokens: 0 });
   });
 });

@@ -1,4 +1,4 @@
-import type { Role, UserStatus } from '../../generated/prisma/enums.js';
+import type { Role, TokenScope, UserStatus } from '../../generated/prisma/enums.js';
 
 // What the auth middleware learns about the caller. It lives on the request so the
 // idempotency, audit and rate-limit layers can scope by it without knowing how it was made.
@@ -15,6 +15,8 @@ export interface Principal {
   twoFactor: boolean;
   sessionId?: string;
   tokenId?: string;
+  /** For tokens: read (GET only) or full. */
+  tokenScope?: TokenScope;
 }
 
 export interface AuditNote {
@@ -27,6 +29,8 @@ export interface AuditNote {
   details?: Record<string, unknown>;
   /** A replayed response changed nothing: it is not audited again. */
   skip?: boolean;
+  /** Set when a public route (sign-in, sign-up) was reached: only then is an anonymous request audited. */
+  publicRoute?: boolean;
 }
 
 declare global {
@@ -38,6 +42,8 @@ declare global {
       audit: AuditNote;
       /** Route pattern for metrics/audit (`/api/admin/users/:id`), set by the route helper. */
       routePattern?: string;
+      /** The matched route answers with a secret (RouteSpec.returnsSecret): never stored for replay. */
+      replySecret?: true | readonly string[];
     }
   }
 }

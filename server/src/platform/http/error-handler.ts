@@ -19,6 +19,15 @@ function translate(err: unknown): AppError | undefined {
     case 'charset.unsupported':
       return new AppError('UNSUPPORTED_MEDIA_TYPE', 'The request body encoding is not supported; send UTF-8 JSON.');
   }
+  // Other client errors Express and its parsers raise (http-errors with a 4xx status): a path
+  // parameter that is not valid percent-encoding, a body that fails to inflate, a request
+  // cut short. They are the client's fault and say nothing about us: 400 in the one shape.
+  const status = e?.status ?? e?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    if (status === 413) return new AppError('PAYLOAD_TOO_LARGE', 'The request body is larger than 1 MB.');
+    if (status === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as UTF-8 JSON.');
+    return new AppError('VALIDATION_FAILED', 'The request could not be read: its URL or body is malformed.');
+  }
   return undefined;
 }
 

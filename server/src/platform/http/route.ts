@@ -2,7 +2,7 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import { z } from 'zod';
 import { errors } from '../errors.js';
 import type { Principal } from './context.js';
-import { requireAdminTwoFactor, requireRole, requireUser, requireVerifiedEmail } from '../auth.js';
+import { requireAdminTwoFactor, requireRole, requireSession, requireUser, requireVerifiedEmail } from '../auth.js';
 
 // A route reads like a sentence: the spec says what it takes and gives, the helper wires
 // validation, auth and audit around a handler, and the same spec feeds the OpenAPI document.
@@ -26,6 +26,16 @@ export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType 
   allowUnverified?: boolean;
   /** Extra middleware run after auth and before validation (rate limits). */
   before?: RequestHandler[];
+  /**
+   * The answer holds a secret shown once (a session cookie, a new API token, a console
+   * ticket), so the idempotency layer never stores it: `true` when only the Set-Cookie
+   * header holds it, else the top-level body fields that do (the rest is kept for a retry).
+   */
+  returnsSecret?: true | readonly string[];
+  /** Only a signed-in session may call it, never an API token (token management). */
+  sessionOnly?: boolean;
+  /** Media type of the answers when not JSON (Prometheus text). */
+  produces?: string;
 }
 
 type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
@@ -54,6 +64,14 @@ export interface RouteDoc {
 }
 
 export const routeDocs: RouteDoc[] = [];
+
+/**
+ * Documents a route wired by hand rather than through moduleRouter (the operations endpoints),
+ * so /api/openapi.json lists every route the server answers.
+ */
+export function documentRoute(method: RouteDoc['method'], path: string, tag: string, spec: RouteDoc['spec']): void {
+  routeDocs.push({ method, path, tag, spec });
+}
 
 function parse(schema: z.ZodType, value: unknown, where: string) {
   const r = schema.safeParse(value);
@@ -89,6 +107,8 @@ export function moduleRouter(prefix: string, tag: string) {
       const mark: RequestHandler = (req, _res, next) => {
         req.routePattern = pattern;
         if (spec.audit) req.audit.action = spec.audit;
+        if (spec.access === 'public') req.audit.publicRoute = true;
+        if (spec.returnsSecret) req.replySecret = spec.returnsSecret;
         next();
       };
       const run: RequestHandler = async (req, res) => {
@@ -108,7 +128,7 @@ export function moduleRouter(prefix: string, tag: string) {
         if (reply.body === undefined) res.status(reply.status).send();
         else res.status(reply.status).json(reply.body);
       };
-      router[method](path, mark, ...guardsFor(method, spec), ...(spec.before ?? []), run);
+      router[method](path, mark, ...guardsFor(method, spec), ...(spec.sessionOnly ? [requireSession] : []), ...(spec.before ?? []), run);
     };
   return { router, prefix, get: add('get'), post: add('post'), put: add('put'), patch: add('patch'), delete: add('delete') };
 }
