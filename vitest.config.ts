@@ -11,6 +11,10 @@ const testEnv = {
   OPERATION_BACKOFF_MS: '50',
   OPERATION_LOCK_MS: '2000',
   VM_SHUTDOWN_TIMEOUT_MS: '15000',
+  // The local Swift's test identity (its own account, so its buckets never mix with the dev
+  // server's); the key is found on this machine (scripts/lib.sh ensure_swift writes it).
+  S3_ACCESS_KEY_ID: process.env.TEST_S3_ACCESS_KEY_ID ?? 'campustest:platform',
+  OSS_IMAGES_BUCKET: process.env.TEST_OSS_IMAGES_BUCKET ?? 'campustest-images',
 };
 
 // Set here, not only in `test.env`, so global setups (which run in this process) see it too.

@@ -23,11 +23,12 @@ import { adminTemplatesRoutes, templatesRoutes } from './modules/templates/templ
 import { operationsRoutes, quotaRoutes, vmsRoutes } from './modules/vms/vms.routes.js';
 import { consoleRoutes } from './modules/console/console.routes.js';
 import { adminVmsRoutes, findingsRoutes, reconcileRoutes } from './modules/vms/vms.admin.routes.js';
+import { adminStorageRoutes, bucketsRoutes, storageQuotaRoutes } from './modules/oss/oss.routes.js';
 
 // More specific prefixes first: /api/me/tokens before /api/me.
 const modules: ModuleRouter[] = [authRoutes, tokensRoutes, creditsRoutes, meRoutes, adminUsersRoutes, auditRoutes, hostsRoutes, sshKeyRoutes,
   templatesRoutes, adminTemplatesRoutes, vmsRoutes, consoleRoutes, operationsRoutes, quotaRoutes,
-  adminVmsRoutes, findingsRoutes, reconcileRoutes];
+  adminVmsRoutes, findingsRoutes, reconcileRoutes, bucketsRoutes, storageQuotaRoutes, adminStorageRoutes];
 
 export interface AppOptions {
   /** Directory of the built SPA to serve (production); empty to serve none. */
