@@ -16,6 +16,7 @@ import { schedule } from './platform/schedules.js';
 import './modules/vms/vm-operations.js';
 import { attachConsole } from './modules/console/console.ws.js';
 import { reconcileHosts } from './modules/vms/vm-reconcile.js';
+import { billStorage, scanUsage } from './modules/oss/oss-usage.js';
 
 const app = createApp({ idempotency: process.env.BENCH_DISABLE_IDEMPOTENCY !== '1' });
 const server: Server = app.listen(config.PORT, config.HOST, () => {
@@ -32,6 +33,8 @@ schedule('operations-requeue', '*/1 * * * *', async () => { await requeueStrande
 schedule('vm-reconcile', config.VM_RECONCILE_CRON, async () => { await reconcileHosts(); });
 schedule('vm-metering', config.VM_METERING_CRON, async () => { await meterVms(); });
 schedule('retention', config.RETENTION_CRON, async () => { await pruneHistory(); });
+schedule('oss-usage', config.OSS_USAGE_CRON, async () => { await scanUsage(); });
+schedule('oss-billing', config.OSS_BILLING_CRON, async () => { await billStorage(); });
 
 let stopping = false;
 async function shutdown(signal: string) {

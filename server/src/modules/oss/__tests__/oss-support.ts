@@ -27,7 +27,7 @@ export async function uploadThroughPresign(client: Client, bucket: string, key: 
   if (began.status !== 201) return { began, completed: undefined };
   const { upload, url } = began.body as { upload: { id: string; mode: string; partCount: number; partSize: number }; url: string | null };
   if (upload.mode === 'single') {
-    const r = await fetch(url!, { method: 'PUT', body: data });
+    const r = await fetch(url!, { method: 'PUT', body: new Uint8Array(data) });
     if (r.status !== 200) throw new Error(`presigned PUT answered ${r.status}`);
   } else {
     await sendParts(client, bucket, upload.id, data, upload.partSize, Array.from({ length: upload.partCount }, (_, i) => i + 1));
@@ -41,7 +41,7 @@ export async function sendParts(client: Client, bucket: string, uploadId: string
   if (signed.status !== 200) throw new Error(`presigning parts answered ${signed.status} ${JSON.stringify(signed.body)}`);
   for (const p of signed.body.parts as { partNumber: number; url: string; size: number }[]) {
     const slice = data.subarray((p.partNumber - 1) * partSize, (p.partNumber - 1) * partSize + p.size);
-    const r = await fetch(p.url, { method: 'PUT', body: slice });
+    const r = await fetch(p.url, { method: 'PUT', body: new Uint8Array(slice) });
     if (r.status !== 200) throw new Error(`part ${p.partNumber} answered ${r.status}`);
   }
 }
