@@ -17,6 +17,7 @@ import './modules/vms/vm-operations.js';
 import { attachConsole } from './modules/console/console.ws.js';
 import { reconcileHosts } from './modules/vms/vm-reconcile.js';
 import { billStorage, scanUsage } from './modules/oss/oss-usage.js';
+import { createS3Gateway } from './modules/oss/gateway/s3-gateway.js';
 
 const app = createApp({ idempotency: process.env.BENCH_DISABLE_IDEMPOTENCY !== '1' });
 const server: Server = app.listen(config.PORT, config.HOST, () => {
@@ -25,6 +26,10 @@ const server: Server = app.listen(config.PORT, config.HOST, () => {
   logger.info({ port }, `Campus Cloud listening on http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`);
 });
 server.keepAliveTimeout = 65_000;
+// Users' own S3 access keys (aws, rclone, s3cmd) reach their buckets through this gateway.
+const gateway = config.OSS_GATEWAY_PORT ? createS3Gateway().listen(config.OSS_GATEWAY_PORT, config.HOST, () => {
+  logger.info({ port: config.OSS_GATEWAY_PORT }, 'S3 gateway listening');
+}) : undefined;
 const consoles = attachConsole(server, { trustProxy: app.get('trust proxy fn') as (addr: string, hop: number) => boolean });
 scheduleHostTasks();
 startOperationWorker();
@@ -43,6 +48,7 @@ async function shutdown(signal: string) {
   logger.info({ signal }, 'shutting down');
   const force = setTimeout(() => process.exit(1), 10_000).unref();
   server.close();
+  gateway?.close();
   consoles.close();
   await stopSchedules();
   await stopOperations();

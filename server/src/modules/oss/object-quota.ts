@@ -55,6 +55,14 @@ export async function addUsage(tx: Client, userId: string, bytes: bigint, object
     WHERE userId = ${userId}`;
 }
 
+/** Whether `bytes` and `objects` more fit now (no reservation: the S3 gateway's check before a write). */
+export async function assertRoom(userId: string, bytes: bigint, objects: number): Promise<void> {
+  await db.$transaction(async (tx) => {
+    await reserveObjects(tx, userId, bytes, objects);
+    await releaseReservation(tx, userId, bytes, objects);
+  });
+}
+
 /** Refuses new data from owners who may not keep it: trial over, or a storage price and no credits. */
 export async function assertMayStore(userId: string): Promise<void> {
   const u = await db.user.findUniqueOrThrow({ where: { id: userId }, select: { trialEndsAt: true, creditBalance: true } });

@@ -79,3 +79,11 @@ export const RenamedObjects = z.object({ moved: z.number().int() });
 
 export type UploadDto = z.infer<typeof Upload>;
 export type BucketDto = z.infer<typeof Bucket>;
+
+export const CreateAccessKeyBody = z.object({ name: z.string().trim().min(1, 'required').max(80, 'at most 80 characters') }).strict();
+export const AccessKeyIdParams = z.object({ id: z.uuid('not an access key id') });
+export const AccessKey = z.object({
+  id: z.string(), name: z.string(), accessKeyId: z.string(), createdAt: z.string(), lastUsedAt: z.string().nullable(), revokedAt: z.string().nullable(),
+});
+export const AccessKeyList = z.object({ items: z.array(AccessKey), endpoint: z.string().nullable().describe('The S3 endpoint to use these keys with'), region: z.string() });
+export const CreatedAccessKey = z.object({ key: AccessKey, secretAccessKey: z.string().describe('Shown once; store it now'), endpoint: z.string().nullable(), region: z.string() });
