@@ -69,6 +69,19 @@ export const router = createRouter({
           meta: { title: 'vms.detailTitle', menu: '/vms' },
         },
         {
+          path: 'storage',
+          name: 'storage',
+          component: () => import('@/views/StorageView.vue'),
+          meta: { title: 'storage.title' },
+        },
+        {
+          path: 'storage/:bucket',
+          name: 'bucket',
+          component: () => import('@/views/BucketView.vue'),
+          props: true,
+          meta: { title: 'storage.bucketTitle', menu: '/storage' },
+        },
+        {
           path: 'admin/users',
           name: 'admin-users',
           component: () => import('@/views/AdminUsersView.vue'),

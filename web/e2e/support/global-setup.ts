@@ -61,6 +61,8 @@ export default async function setup(): Promise<(() => Promise<void>) | void> {
     WEB_DIST: path.join(ROOT, 'web/dist'),
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
+    // Its own S3 gateway port, so checkouts running side by side do not collide.
+    OSS_GATEWAY_PORT: String(port + 500),
   };
   await run('pnpm', ['exec', 'tsx', 'scripts/e2e-reset.ts'], env);
   await run('pnpm', ['exec', 'tsx', 'scripts/seed.ts'], env);

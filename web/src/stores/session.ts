@@ -15,6 +15,7 @@ import { useHostsStore } from './hosts';
 import { useQuotaStore } from './quota';
 import { useTemplatesStore } from './templates';
 import { useTokensStore } from './tokens';
+import { useStorageStore } from './storage';
 import { useVmsStore } from './vms';
 import { exclusive } from './store-helpers';
 
@@ -98,6 +99,7 @@ export const useSessionStore = defineStore('session', () => {
     user.value = null;
     loaded.value = true;
     useTokensStore().reset();
+    useStorageStore().reset();
     useCreditsStore().reset();
     useAdminUsersStore().reset();
     useAuditStore().reset();
