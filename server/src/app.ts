@@ -25,11 +25,12 @@ import { consoleRoutes } from './modules/console/console.routes.js';
 import { adminVmsRoutes, findingsRoutes, reconcileRoutes } from './modules/vms/vms.admin.routes.js';
 import { adminStorageRoutes, bucketsRoutes, storageQuotaRoutes } from './modules/oss/oss.routes.js';
 import { accessKeysRoutes } from './modules/oss/access-keys.routes.js';
+import { imagesRoutes } from './modules/images/images.routes.js';
 
 // More specific prefixes first: /api/me/tokens before /api/me.
 const modules: ModuleRouter[] = [authRoutes, tokensRoutes, accessKeysRoutes, creditsRoutes, meRoutes, adminUsersRoutes, auditRoutes, hostsRoutes, sshKeyRoutes,
   templatesRoutes, adminTemplatesRoutes, vmsRoutes, consoleRoutes, operationsRoutes, quotaRoutes,
-  adminVmsRoutes, findingsRoutes, reconcileRoutes, bucketsRoutes, storageQuotaRoutes, adminStorageRoutes];
+  adminVmsRoutes, findingsRoutes, reconcileRoutes, bucketsRoutes, storageQuotaRoutes, adminStorageRoutes, imagesRoutes];
 
 export interface AppOptions {
   /** Directory of the built SPA to serve (production); empty to serve none. */

@@ -14,6 +14,7 @@ import { closeHostConnections } from './modules/hosts/host-connections.js';
 import { requeueStranded, startOperationWorker, stopOperations } from './platform/operations/operations.js';
 import { schedule } from './platform/schedules.js';
 import './modules/vms/vm-operations.js';
+import './modules/images/image-import.js';
 import { attachConsole } from './modules/console/console.ws.js';
 import { reconcileHosts } from './modules/vms/vm-reconcile.js';
 import { billStorage, scanUsage } from './modules/oss/oss-usage.js';

@@ -26,7 +26,7 @@ export async function startServer(opts: AppOptions = {}): Promise<TestServer> {
   };
 }
 
-const TABLES = ['AuditLog', 'Finding', 'Operation', 'Vm', 'Template', 'ApiToken', 'CreditEntry', 'Quota', 'ObjectUpload', 'S3AccessKey', 'Bucket', 'ObjectQuota', 'User', 'Host'];
+const TABLES = ['AuditLog', 'Finding', 'Operation', 'Vm', 'TemplateHost', 'Template', 'ApiToken', 'CreditEntry', 'Quota', 'ObjectUpload', 'S3AccessKey', 'Bucket', 'ObjectQuota', 'User', 'Host'];
 
 export async function resetState(): Promise<void> {
   // Children first; DELETE rather than TRUNCATE so foreign keys stay checked.

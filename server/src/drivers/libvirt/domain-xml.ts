@@ -34,6 +34,8 @@ export interface DomainSpec {
   disk: { path: string; format?: 'qcow2' | 'raw' };
   /** NoCloud seed ISO (volume label cidata). */
   seedIso?: string;
+  /** An install ISO (a template made from an ISO): a second cdrom, booted before the disk. */
+  installIso?: string;
   /** Direct kernel boot instead of booting the disk. */
   kernel?: { path: string; initrd?: string; cmdline?: string };
   nics?: DomainNic[];
@@ -70,7 +72,9 @@ function nicXml(nic: DomainNic): XmlElement {
 
 function osXml(spec: DomainSpec): XmlElement {
   const type = el('type', { arch: 'x86_64' }, 'hvm');
-  if (!spec.kernel) return el('os', {}, type, el('boot', { dev: 'hd' }));
+  // With an install ISO the devices carry the boot order (ISO first, then the disk; the seed
+  // ISO, also a cdrom, never boots); libvirt refuses <os><boot> together with that.
+  if (!spec.kernel) return el('os', {}, type, spec.installIso === undefined && el('boot', { dev: 'hd' }));
   const { path, initrd, cmdline } = spec.kernel;
   if (cmdline !== undefined && !CMDLINE.test(cmdline)) {
     throw new UnsafeValueError('kernel command line', cmdline, 'it may hold only letters, digits, spaces and _.,:=/+@-');
@@ -126,6 +130,7 @@ export function buildDomainXml(spec: DomainSpec): string {
         el('driver', { name: 'qemu', type: spec.disk.format ?? 'qcow2' }),
         el('source', { file: diskPath }),
         el('target', { dev: 'vda', bus: 'virtio' }),
+        spec.installIso !== undefined && el('boot', { order: 2 }),
       ),
       spec.seedIso !== undefined &&
         el(
@@ -135,6 +140,16 @@ export function buildDomainXml(spec: DomainSpec): string {
           el('source', { file: assertSafePath('seed ISO path', spec.seedIso) }),
           el('target', { dev: 'hdc', bus: 'ide' }),
           el('readonly'),
+        ),
+      spec.installIso !== undefined &&
+        el(
+          'disk',
+          { type: 'file', device: 'cdrom' },
+          el('driver', { name: 'qemu', type: 'raw' }),
+          el('source', { file: assertSafePath('install ISO path', spec.installIso) }),
+          el('target', { dev: 'hdd', bus: 'ide' }),
+          el('readonly'),
+          el('boot', { order: 1 }),
         ),
       ...(spec.nics ?? []).map(nicXml),
       el('serial', { type: 'pty' }, serialLog !== undefined && el('log', { file: serialLog, append: 'on' }), el('target', { port: 0 })),

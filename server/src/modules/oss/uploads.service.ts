@@ -30,12 +30,16 @@ export const toUploadDto = (u: UploadRow): UploadDto => ({
 });
 
 /** What an upload holds in the quota until it ends: its size less the object it replaces. */
-const reservation = (u: Pick<UploadRow, 'sizeBytes' | 'replacesBytes'>) => ({
+const reservation = (u: Pick<UploadRow, 'sizeBytes' | 'replacesBytes' | 'counted'>) => (!u.counted ? { bytes: 0n, objects: 0 } : {
   bytes: u.replacesBytes === null ? u.sizeBytes : (u.sizeBytes > u.replacesBytes ? u.sizeBytes - u.replacesBytes : 0n),
   objects: u.replacesBytes === null ? 1 : 0,
 });
 
-export interface UploadTarget { ownerId: string; bucket: string; key: string; size: number; overwrite: boolean }
+export interface UploadTarget {
+  ownerId: string; bucket: string; key: string; size: number; overwrite: boolean;
+  /** Counts against the owner's quota (default); public images an admin uploads do not. */
+  counted?: boolean;
+}
 
 /** Reserves, records and signs an upload into any bucket the caller has already authorised. */
 export async function beginUploadInto(t: UploadTarget) {
@@ -47,7 +51,7 @@ export async function beginUploadInto(t: UploadTarget) {
   const now = Date.now();
   const row = {
     id, ownerId: t.ownerId, bucket: t.bucket, objectKey: t.key, sizeBytes: BigInt(t.size), partSize: p.partSize,
-    replacesBytes: existing ? BigInt(existing.size) : null,
+    replacesBytes: existing ? BigInt(existing.size) : null, counted: t.counted ?? true,
     expiresAt: new Date(now + (p.mode === 'single' ? config.OSS_PRESIGN_SECONDS * 1000 + 60_000 : MULTIPART_LIFETIME_MS)),
   };
   const held = reservation(row);
@@ -120,7 +124,7 @@ async function endUpload(id: string, state: 'completed' | 'aborted', storedBytes
     if (ended.count !== 1) return false;
     const held = reservation(u);
     await releaseReservation(tx, u.ownerId, held.bytes, held.objects);
-    if (state === 'completed' && storedBytes !== undefined) {
+    if (state === 'completed' && storedBytes !== undefined && u.counted) {
       await addUsage(tx, u.ownerId, BigInt(storedBytes) - (u.replacesBytes ?? 0n), u.replacesBytes === null ? 1 : 0);
     }
     return true;

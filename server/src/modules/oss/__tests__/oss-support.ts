@@ -30,14 +30,15 @@ export async function uploadThroughPresign(client: Client, bucket: string, key: 
     const r = await fetch(url!, { method: 'PUT', body: new Uint8Array(data) });
     if (r.status !== 200) throw new Error(`presigned PUT answered ${r.status}`);
   } else {
-    await sendParts(client, bucket, upload.id, data, upload.partSize, Array.from({ length: upload.partCount }, (_, i) => i + 1));
+    await sendParts(client, `/api/buckets/${bucket}/uploads/${upload.id}`, data, upload.partSize, Array.from({ length: upload.partCount }, (_, i) => i + 1));
   }
   const completed = await client.post(`/api/buckets/${bucket}/uploads/${upload.id}/complete`);
   return { began, completed };
 }
 
-export async function sendParts(client: Client, bucket: string, uploadId: string, data: Buffer, partSize: number, numbers: number[]) {
-  const signed = await client.get(`/api/buckets/${bucket}/uploads/${uploadId}/parts?numbers=${numbers.join(',')}`);
+/** Sends parts of an upload (`upload`: its API path, a bucket's or an image's) to their presigned URLs. */
+export async function sendParts(client: Client, upload: string, data: Buffer, partSize: number, numbers: number[]) {
+  const signed = await client.get(`${upload}/parts?numbers=${numbers.join(',')}`);
   if (signed.status !== 200) throw new Error(`presigning parts answered ${signed.status} ${JSON.stringify(signed.body)}`);
   for (const p of signed.body.parts as { partNumber: number; url: string; size: number }[]) {
     const slice = data.subarray((p.partNumber - 1) * partSize, (p.partNumber - 1) * partSize + p.size);

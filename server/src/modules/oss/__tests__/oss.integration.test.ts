@@ -87,14 +87,14 @@ describe('presigned transfers', () => {
     expect(began.status).toBe(201);
     const { upload } = began.body;
     expect(upload).toMatchObject({ mode: 'multipart', partSize: 8 * MiB, partCount: 3 });
-    await sendParts(user, bucket, upload.id, data, upload.partSize, [1]);
+    await sendParts(user, `/api/buckets/${bucket}/uploads/${upload.id}`, data, upload.partSize, [1]);
     // The "browser" lost its connection: it asks what arrived and completes too early.
     const status = await user.get(`/api/buckets/${bucket}/uploads/${upload.id}`);
     expect(status.body.uploadedParts).toEqual([{ partNumber: 1, size: 8 * MiB }]);
     const early = await user.post(`/api/buckets/${bucket}/uploads/${upload.id}/complete`);
     expect(early.status).toBe(409);
     expect(early.body.error.details.missingParts).toEqual([2, 3]);
-    await sendParts(user, bucket, upload.id, data, upload.partSize, [2, 3]);
+    await sendParts(user, `/api/buckets/${bucket}/uploads/${upload.id}`, data, upload.partSize, [2, 3]);
     const done = await user.post(`/api/buckets/${bucket}/uploads/${upload.id}/complete`);
     expect(done.status, JSON.stringify(done.body)).toBe(200);
     expect(done.body.object.size).toBe(data.length);
