@@ -82,6 +82,12 @@ export const router = createRouter({
           meta: { title: 'storage.bucketTitle', menu: '/storage' },
         },
         {
+          path: 'images',
+          name: 'images',
+          component: () => import('@/views/ImagesView.vue'),
+          meta: { title: 'images.title' },
+        },
+        {
           path: 'admin/users',
           name: 'admin-users',
           component: () => import('@/views/AdminUsersView.vue'),
