@@ -288,6 +288,15 @@ const en = {
     },
   },
   adminUsers: {
+    objectQuota: {
+      title: 'Object storage',
+      usage: 'Uses {bytes} in {objects} objects and {buckets} buckets',
+      gib: 'Storage (GiB)',
+      objects: 'Objects',
+      buckets: 'Buckets',
+      save: 'Save storage limits',
+      saved: 'Storage limits saved',
+    },
     title: 'Users',
     searchPlaceholder: 'Search email or name',
     role: 'Role',

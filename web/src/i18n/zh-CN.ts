@@ -288,6 +288,15 @@ const zhCN: MessageSchema = {
     },
   },
   adminUsers: {
+    objectQuota: {
+      title: '对象存储',
+      usage: '已用 {bytes}，{objects} 个对象，{buckets} 个存储桶',
+      gib: '存储空间（GiB）',
+      objects: '对象数',
+      buckets: '存储桶数',
+      save: '保存存储限额',
+      saved: '存储限额已保存',
+    },
     title: '用户管理',
     searchPlaceholder: '搜索邮箱或名称',
     role: '角色',
