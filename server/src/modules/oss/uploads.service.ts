@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { config } from '../../config.js';
 import { db } from '../../platform/db.js';
 import { errors } from '../../platform/errors.js';
@@ -43,8 +43,8 @@ export interface UploadTarget {
 
 /** Reserves, records and signs an upload into any bucket the caller has already authorised. */
 export async function beginUploadInto(t: UploadTarget) {
-  await assertMayStore(t.ownerId);
-  const existing = await s3((s) => s.head(t.bucket, t.key));
+  // Independent checks at once: each is a round trip (the database, the S3 server).
+  const [, existing] = await Promise.all([assertMayStore(t.ownerId), s3((s) => s.head(t.bucket, t.key))]);
   if (existing && !t.overwrite) throw errors.conflict(`"${t.key}" exists already; upload with overwrite to replace it.`, { key: t.key });
   const p = planUpload(t.size, config.OSS_PART_SIZE_MIB * 1024 ** 2);
   const id = randomUUID();
@@ -152,12 +152,23 @@ export async function completeUpload(ownerId: string, bucket: string, id: string
       if (!part || part.size !== partBytes(size, p, n)) missing.push(n);
     }
     if (missing.length) throw errors.conflict(`Parts ${missing.join(', ')} are missing or incomplete; send them, then complete.`, { missingParts: missing });
-    await s3((s) => s.completeMultipart(bucket, u.objectKey, uploadId, held.filter((x) => x.partNumber <= p.partCount)));
+    const used = held.filter((x) => x.partNumber <= p.partCount);
+    await s3((s) => s.completeMultipart(bucket, u.objectKey, uploadId, used));
+    // The parts were checked against the plan: their sizes are the object's, no HEAD needed.
+    await endUpload(id, 'completed', size);
+    return { object: { key: u.objectKey, size, etag: multipartEtag(used), lastModified: new Date().toISOString() } };
   }
   const head = await s3((s) => s.head(bucket, u.objectKey));
   if (!head) throw errors.conflict('Nothing has been uploaded yet; send the file, then complete.');
   await endUpload(id, 'completed', head.size);
   return { object: { key: u.objectKey, size: head.size, etag: head.etag, lastModified: head.lastModified } };
+}
+
+/** S3's ETag of a multipart object: the MD5 of the parts' MD5s, a dash, the part count. */
+function multipartEtag(parts: { etag: string }[]): string {
+  const md5 = createHash('md5');
+  for (const p of parts) md5.update(Buffer.from(p.etag, 'hex'));
+  return `${md5.digest('hex')}-${parts.length}`;
 }
 
 async function finished(u: UploadRow) {
