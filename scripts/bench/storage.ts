@@ -6,17 +6,16 @@
 //  2. Image import to two lab hosts (S3 -> SSH streams, checksum verified on each) vs. `scp` of
 //     the same file to the same hosts.
 //   bash scripts/bench/run.sh storage [--mib 64] [--rounds 3] [--image-mib 128]
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import mariadb from 'mariadb';
-import { Redis } from 'ioredis';
 import {
   CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, S3Client, UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { apiClient, ROOT, startBenchServer } from './bench-server.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const arg = (name: string, dflt: number) => Number(process.argv[process.argv.indexOf(`--${name}`) + 1]) || dflt;
@@ -27,42 +26,18 @@ const IMAGE_MIB = arg('image-mib', 128);
 const PART = 8 * MiB;
 const PARALLEL = 3;
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const DB = 'mysql://root@127.0.0.1:3306/campus_bench_oss';
 const PORT = 3921;
 const GATEWAY = 3922;
-const env = {
-  ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_URL: DB, REDIS_URL: 'redis://127.0.0.1:6379/11', REDIS_PREFIX: 'ccbenchoss:',
+const bench = await startBenchServer('campus_bench_oss', {
+  ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', REDIS_URL: 'redis://127.0.0.1:6379/11', REDIS_PREFIX: 'ccbenchoss:',
   HOST: '127.0.0.1', PORT: String(PORT), OSS_GATEWAY_PORT: String(GATEWAY), S3_ACCESS_KEY_ID: 'campustest:platform', OSS_IMAGES_BUCKET: 'campustest-images',
   TRIAL_QUOTA_OBJECT_GIB: '100', OSS_PART_SIZE_MIB: String(PART / MiB),
-};
-Object.assign(process.env, env);
-const { migrate } = await import('../../server/src/platform/migrate.js');
+});
 const { config } = await import('../../server/src/config.js');
-const BASE = `http://127.0.0.1:${PORT}`;
+const { sql } = bench;
+let api = apiClient(bench.base);
 const hosts = JSON.parse(readFileSync(path.join(ROOT, '.data/lab/hosts.json'), 'utf8')) as { name: string; address: string; port: number; user: string }[];
 if (hosts.length < 2) throw new Error('Needs two lab hosts: scripts/lab/lab up 2');
-
-const sql = await mariadb.createConnection({ host: '127.0.0.1', user: 'root' });
-await sql.query('DROP DATABASE IF EXISTS campus_bench_oss');
-await migrate(DB);
-const r = new Redis(env.REDIS_URL); await r.flushdb(); r.disconnect();
-const server: ChildProcess = spawn('pnpm', ['exec', 'tsx', 'server/src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
-for (let i = 0; ; i++) {
-  try { if ((await fetch(`${BASE}/readyz`)).ok) break; } catch { /* starting */ }
-  if (i > 200) throw new Error('server did not start');
-  await new Promise((res) => setTimeout(res, 250));
-}
-
-let cookie = '';
-async function api<T>(method: string, p: string, body?: unknown): Promise<T> {
-  const res = await fetch(BASE + p, { method, headers: { 'content-type': 'application/json', cookie, 'idempotency-key': randomUUID() }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const set = res.headers.getSetCookie();
-  if (set.length) cookie = set.map((c) => c.split(';')[0]).join('; ');
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const mibps = (bytes: number, ms: number) => (bytes / MiB) / (ms / 1000);
@@ -147,7 +122,7 @@ try {
 
   // 2. Image import to two hosts vs scp.
   await sql.query("UPDATE campus_bench_oss.`User` SET role = 'admin', trialEndsAt = NULL");
-  cookie = '';
+  api = apiClient(bench.base);
   await api('POST', '/api/auth/login', { email: 'bench@example.com', password: 'bench-password-1' });
   for (const h of hosts.slice(0, 2)) await api('POST', '/api/admin/hosts', { name: `bench-${h.name}`, address: h.address, port: h.port, sshUser: h.user, zone: 'bench' });
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-img-'));
@@ -195,6 +170,5 @@ try {
   const list = await direct.send(new ListObjectsV2Command({ Bucket: bucket })).catch(() => null);
   for (const o of list?.Contents ?? []) await direct.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.Key! }));
   await direct.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
-  if (server.pid) process.kill(-server.pid, 'SIGTERM');
-  await sql.end();
+  await bench.stop();
 }

@@ -70,6 +70,19 @@ function nicXml(nic: DomainNic): XmlElement {
   );
 }
 
+/** A read-only IDE cdrom holding an ISO; `bootOrder` makes it bootable. */
+function cdromXml(path: string, dev: 'hdc' | 'hdd', bootOrder?: number): XmlElement {
+  return el(
+    'disk',
+    { type: 'file', device: 'cdrom' },
+    el('driver', { name: 'qemu', type: 'raw' }),
+    el('source', { file: path }),
+    el('target', { dev, bus: 'ide' }),
+    el('readonly'),
+    bootOrder !== undefined && el('boot', { order: bootOrder }),
+  );
+}
+
 function osXml(spec: DomainSpec): XmlElement {
   const type = el('type', { arch: 'x86_64' }, 'hvm');
   // With an install ISO the devices carry the boot order (ISO first, then the disk; the seed
@@ -132,25 +145,8 @@ export function buildDomainXml(spec: DomainSpec): string {
         el('target', { dev: 'vda', bus: 'virtio' }),
         spec.installIso !== undefined && el('boot', { order: 2 }),
       ),
-      spec.seedIso !== undefined &&
-        el(
-          'disk',
-          { type: 'file', device: 'cdrom' },
-          el('driver', { name: 'qemu', type: 'raw' }),
-          el('source', { file: assertSafePath('seed ISO path', spec.seedIso) }),
-          el('target', { dev: 'hdc', bus: 'ide' }),
-          el('readonly'),
-        ),
-      spec.installIso !== undefined &&
-        el(
-          'disk',
-          { type: 'file', device: 'cdrom' },
-          el('driver', { name: 'qemu', type: 'raw' }),
-          el('source', { file: assertSafePath('install ISO path', spec.installIso) }),
-          el('target', { dev: 'hdd', bus: 'ide' }),
-          el('readonly'),
-          el('boot', { order: 1 }),
-        ),
+      spec.seedIso !== undefined && cdromXml(assertSafePath('seed ISO path', spec.seedIso), 'hdc'),
+      spec.installIso !== undefined && cdromXml(assertSafePath('install ISO path', spec.installIso), 'hdd', 1),
       ...(spec.nics ?? []).map(nicXml),
       el('serial', { type: 'pty' }, serialLog !== undefined && el('log', { file: serialLog, append: 'on' }), el('target', { port: 0 })),
       el('console', { type: 'pty' }, el('target', { type: 'serial', port: 0 })),

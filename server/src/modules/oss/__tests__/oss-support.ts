@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { objectStore } from '../oss-store.js';
-import type { Client } from '../../../test/harness.js';
+import { expect } from 'vitest';
+import { Client } from '../../../test/harness.js';
 
 // Shared by the object storage tests: unique bucket names (the S3 server outlives test runs
 // and other checkouts share it), cleanup straight on the S3 server, and a browser-like
@@ -51,4 +52,15 @@ export async function download(client: Client, bucket: string, key: string): Pro
   const link = await client.get(`/api/buckets/${bucket}/download?key=${encodeURIComponent(key)}`);
   if (link.status !== 200) throw new Error(`download link answered ${link.status}`);
   return Buffer.from(await (await fetch(link.body.url)).arrayBuffer());
+}
+
+/** A new user with a new bucket (its name added to `made`, for cleanup). */
+export async function userWithBucket(base: string, made: string[], tag = 't') {
+  const user = new Client(base);
+  const u = await user.signup();
+  const bucket = bucketName(tag);
+  made.push(bucket);
+  const r = await user.post('/api/buckets', { name: bucket });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return { user, id: u.id as string, bucket };
 }

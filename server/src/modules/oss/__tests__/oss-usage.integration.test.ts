@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { db } from '../../../platform/db.js';
-import { adminClient, Client, resetState, startServer, type TestServer } from '../../../test/harness.js';
+import { adminClient, resetState, startServer, type TestServer } from '../../../test/harness.js';
 import { objectStore } from '../oss-store.js';
 import { billStorage, scanUsage } from '../oss-usage.js';
-import { bucketName, MiB, purgeBucket, uploadThroughPresign } from './oss-support.js';
+import { MiB, purgeBucket, uploadThroughPresign, userWithBucket as withBucket } from './oss-support.js';
 
 // The periodic usage scan and the daily GiB-day bill, against the real S3 server.
 
@@ -13,14 +13,7 @@ beforeAll(async () => { srv = await startServer(); });
 afterAll(async () => { for (const b of made) await purgeBucket(b); await srv.close(); });
 beforeEach(resetState);
 
-async function userWithBucket() {
-  const user = new Client(srv.url);
-  const u = await user.signup();
-  const bucket = bucketName('u');
-  made.push(bucket);
-  expect((await user.post('/api/buckets', { name: bucket })).status).toBe(201);
-  return { user, id: u.id, bucket };
-}
+const userWithBucket = () => withBucket(srv.url, made, 'u');
 
 const GiB = 1024 ** 3;
 

@@ -4,7 +4,7 @@ import { db } from '../../../platform/db.js';
 import { config } from '../../../config.js';
 import { adminClient, Client, resetState, startServer, type TestServer } from '../../../test/harness.js';
 import { objectStore } from '../oss-store.js';
-import { bucketName, download, MiB, purgeBucket, sendParts, sha256, uploadThroughPresign } from './oss-support.js';
+import { bucketName, download, MiB, purgeBucket, sendParts, sha256, uploadThroughPresign, userWithBucket as withBucket } from './oss-support.js';
 
 // Object storage against the real S3 server (Swift + s3api): buckets, presigned transfers
 // (single and multipart, resumed after a gap), ownership, quota before any byte, names.
@@ -15,15 +15,7 @@ beforeAll(async () => { srv = await startServer(); });
 afterAll(async () => { for (const b of made) await purgeBucket(b); await srv.close(); });
 beforeEach(resetState);
 
-async function userWithBucket() {
-  const user = new Client(srv.url);
-  const u = await user.signup();
-  const name = bucketName();
-  made.push(name);
-  const r = await user.post('/api/buckets', { name });
-  expect(r.status, JSON.stringify(r.body)).toBe(201);
-  return { user, id: u.id, bucket: name };
-}
+const userWithBucket = () => withBucket(srv.url, made);
 
 describe('buckets', () => {
   it('creates, lists and deletes a bucket on the S3 server; a taken name is refused in words', async () => {

@@ -11,10 +11,10 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { config } from '../../../config.js';
 import { db } from '../../../platform/db.js';
-import { adminClient, Client, resetState, startServer, type TestServer } from '../../../test/harness.js';
+import { adminClient, resetState, startServer, type TestServer } from '../../../test/harness.js';
 import { createS3Gateway } from '../gateway/s3-gateway.js';
 import { objectStore } from '../oss-store.js';
-import { bucketName, MiB, purgeBucket, sha256 } from './oss-support.js';
+import { bucketName, MiB, purgeBucket, sha256, userWithBucket } from './oss-support.js';
 
 // Users' own access keys through the S3 gateway, with the AWS SDK as a user's tool would use
 // it, against the real S3 server behind: their buckets work, anyone else's do not.
@@ -39,18 +39,14 @@ afterAll(async () => {
 beforeEach(resetState);
 
 async function userWithKey() {
-  const user = new Client(srv.url);
-  const u = await user.signup();
-  const bucket = bucketName('g');
-  made.push(bucket);
-  expect((await user.post('/api/buckets', { name: bucket })).status).toBe(201);
+  const { user, id, bucket } = await userWithBucket(srv.url, made, 'g');
   const created = await user.post('/api/me/s3-keys', { name: 'laptop' });
   expect(created.status).toBe(201);
   const s3 = new S3Client({
     endpoint, region: config.S3_REGION, forcePathStyle: true, maxAttempts: 1,
     credentials: { accessKeyId: created.body.key.accessKeyId, secretAccessKey: created.body.secretAccessKey },
   });
-  return { user, id: u.id, bucket, s3, key: created.body };
+  return { user, id, bucket, s3, key: created.body };
 }
 
 async function s3Code(p: Promise<unknown>): Promise<string> {
