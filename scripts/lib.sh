@@ -89,6 +89,8 @@ ensure_memcached() {
 # Writes a template with @NAME@ placeholders replaced by the values given as NAME=value.
 render() { # render <template> <output> NAME=value...
   local template=$1 out=$2; shift 2
+  # bash 5.2 would read "&" in a replacement as the matched text.
+  shopt -u patsub_replacement 2>/dev/null || true
   local text; text="$(cat "$template")"
   for kv in "$@"; do text="${text//@${kv%%=*}@/${kv#*=}}"; done
   printf '%s\n' "$text" > "$out.tmp" && mv "$out.tmp" "$out"
@@ -155,5 +157,6 @@ ensure_swift() {
   done
   # A changed proxy configuration (a new identity, other CORS origins): seamless reload.
   [ "$SWIFT_PROXY_CHANGED" = 1 ] && { log "reloading the Swift proxy"; kill -USR1 "$(cat /run/swift/proxy-server.pid)"; sleep 1; }
-  wait_for "Swift (S3 on :$SWIFT_PORT)" curl -fsS "http://127.0.0.1:$SWIFT_PORT/healthcheck"
+  # python3 comes with Swift; curl may not be installed.
+  wait_for "Swift (S3 on :$SWIFT_PORT)" python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$SWIFT_PORT/healthcheck', timeout=2)"
 }

@@ -1,5 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Request } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { signedInAsNewUser } from '../flows/auth-flow';
@@ -51,7 +54,10 @@ describe('object storage', () => {
     });
 
     const data = randomBytes(20 * MiB);
-    await bucket.uploadInput.setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: data });
+    // A file on disk (the browser reads it itself) rather than 20 MiB sent over the protocol.
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'e2e-upload-')), 'big.bin');
+    writeFileSync(file, data);
+    await bucket.uploadInput.setInputFiles(file, { timeout: 60_000 });
     const row = bucket.upload('big.bin');
     await row.waitFor();
     const seen = new Set<number>();
@@ -68,8 +74,7 @@ describe('object storage', () => {
 
     const [download] = await Promise.all([page.waitForEvent('download'), bucket.downloadButton('big.bin').click()]);
     expect(download.suggestedFilename()).toBe('big.bin');
-    const path = await download.path();
-    expect(sha256(await readFile(path))).toBe(sha256(data));
+    expect(sha256(await readFile(await download.path()))).toBe(sha256(data));
   }, 120_000);
 
   it('creates an S3 access key on the profile page and shows its secret once', async () => {
