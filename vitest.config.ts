@@ -13,6 +13,10 @@ const testEnv = {
   VM_SHUTDOWN_TIMEOUT_MS: '15000',
   // A fixed key for tests only: TOTP secrets sealed in the test database.
   TOTP_ENCRYPTION_KEY: '7e3f0c6a9b1d4e8f2a5c7b9d0e1f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f',
+  // The local Swift's test identity (its own account, so its buckets never mix with the dev
+  // server's); the key is found on this machine (scripts/lib.sh ensure_swift writes it).
+  S3_ACCESS_KEY_ID: process.env.TEST_S3_ACCESS_KEY_ID ?? 'campustest:platform',
+  OSS_IMAGES_BUCKET: process.env.TEST_OSS_IMAGES_BUCKET ?? 'campustest-images',
 };
 
 // Set here, not only in `test.env`, so global setups (which run in this process) see it too.

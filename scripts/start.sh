@@ -23,6 +23,7 @@ set -a; source .env; set +a
 ensure_deps
 ensure_mariadb
 ensure_redis
+ensure_swift
 pnpm --silent migrate
 pnpm --silent seed
 if [ "${LAB_HOSTS:-1}" != 0 ]; then

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every test: types, unit, integration (real MariaDB + Redis + two lab hypervisor hosts over
+# Every test: types, unit, integration (real MariaDB + Redis + Swift (S3) + two lab hypervisor hosts over
 # SSH), browser e2e (Debian Chromium). Brings the lab up first; takes it down afterwards if it
 # started it (always in CI).
 source "$(dirname "$0")/lib.sh"
@@ -7,6 +7,7 @@ source "$(dirname "$0")/lib.sh"
 ensure_deps
 ensure_mariadb
 ensure_redis
+ensure_swift
 ensure_chromium
 ensure_mail_sink
 

@@ -2,6 +2,7 @@
 # Benchmarks (scripts, never timed tests). Usage: bash scripts/bench/run.sh [api] [--duration N]
 source "$(dirname "$0")/../lib.sh"
 ensure_deps; ensure_mariadb; ensure_redis
+[ "${1:-api}" = storage ] && ensure_swift
 [ "${1:-api}" = api ] && { have wrk || apt_install wrk; }
 what="${1:-api}"; shift || true
 exec pnpm exec tsx "scripts/bench/$what.ts" "$@"

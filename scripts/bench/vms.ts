@@ -1,43 +1,17 @@
 // VM benchmark on the lab: create -> running through the API (HTTP, DB transaction, queue,
 // worker, drivers) vs. the same driver calls made directly, same host, same run; then 20
 // VMs created at once across two hosts.   bash scripts/bench/run.sh vms
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import mariadb from 'mariadb';
-import { Redis } from 'ioredis';
+import { apiClient, ROOT, startBenchServer } from './bench-server.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const DB = 'mysql://root@127.0.0.1:3306/campus_bench_vms';
-const env = { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_URL: DB, REDIS_URL: 'redis://127.0.0.1:6379/12', REDIS_PREFIX: 'ccbenchvm:', HOST: '127.0.0.1', PORT: '3911', VM_OVERCOMMIT_CPU: '16' };
-Object.assign(process.env, env);
-const { migrate } = await import('../../server/src/platform/migrate.js');
-const BASE = 'http://127.0.0.1:3911';
+const env = { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', REDIS_URL: 'redis://127.0.0.1:6379/12', REDIS_PREFIX: 'ccbenchvm:', HOST: '127.0.0.1', PORT: '3911', VM_OVERCOMMIT_CPU: '16' };
 const hosts = JSON.parse(readFileSync(path.join(ROOT, '.data/lab/hosts.json'), 'utf8')) as { name: string; address: string; baseImage: string }[];
 if (hosts.length < 2) throw new Error('Needs two lab hosts: scripts/lab/lab up 2');
-
-const sql = await mariadb.createConnection({ host: '127.0.0.1', user: 'root' });
-await sql.query('DROP DATABASE IF EXISTS campus_bench_vms');
-await migrate(DB);
-const r = new Redis(env.REDIS_URL); await r.flushdb(); r.disconnect();
-
-const server: ChildProcess = spawn('pnpm', ['exec', 'tsx', 'server/src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
-for (let i = 0; ; i++) {
-  try { if ((await fetch(`${BASE}/readyz`)).ok) break; } catch { /* starting */ }
-  if (i > 200) throw new Error('server did not start');
-  await new Promise((res) => setTimeout(res, 250));
-}
-
-let cookie = '';
-async function api<T>(method: string, p: string, body?: unknown): Promise<T> {
-  const res = await fetch(BASE + p, { method, headers: { 'content-type': 'application/json', cookie, 'idempotency-key': randomUUID() }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const set = res.headers.getSetCookie();
-  if (set.length) cookie = set.map((c) => c.split(';')[0]).join('; ');
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
+const bench = await startBenchServer('campus_bench_vms', env);
+const { sql } = bench;
+const api = apiClient(bench.base);
 const waitOp = async (id: string) => {
   for (;;) {
     const { operation } = await api<{ operation: { state: string; error: string | null } }>('GET', `/api/operations/${id}`);
@@ -112,7 +86,6 @@ try {
   console.log(`ratio API/direct: ${(med(apiTimes) / med(directTimes)).toFixed(2)} (target <= 1.25)`);
   console.log(`20 VMs at once: ${ok}/20 running, all accepted in ${(accepted / 1000).toFixed(2)} s, all running after ${(wall / 1000).toFixed(2)} s = ${(wall / 20 / 1000).toFixed(2)} s per VM; per host: ${perHost.map((p) => `${p.name}=${p.n}`).join(', ')}`);
 } finally {
-  if (server.pid) process.kill(-server.pid, 'SIGTERM');
-  await sql.end();
+  await bench.stop();
 }
 process.exit(0);

@@ -30,12 +30,15 @@ import { adminTemplatesRoutes, templatesRoutes } from './modules/templates/templ
 import { operationsRoutes, quotaRoutes, vmsRoutes } from './modules/vms/vms.routes.js';
 import { consoleRoutes } from './modules/console/console.routes.js';
 import { adminVmsRoutes, findingsRoutes, reconcileRoutes } from './modules/vms/vms.admin.routes.js';
+import { adminStorageRoutes, bucketsRoutes, storageQuotaRoutes } from './modules/oss/oss.routes.js';
+import { accessKeysRoutes } from './modules/oss/access-keys.routes.js';
+import { imagesRoutes } from './modules/images/images.routes.js';
 
 // More specific prefixes first: /api/me/tokens before /api/me. The account routes share
 // /api/me's prefix and come after it, so GET /api/me (every page view) never walks them.
-const modules: ModuleRouter[] = [authRoutes, tokensRoutes, creditsRoutes, meRoutes, accountRoutes, adminUsersRoutes, auditRoutes, hostsRoutes, sshKeyRoutes,
+const modules: ModuleRouter[] = [authRoutes, tokensRoutes, accessKeysRoutes, creditsRoutes, meRoutes, accountRoutes, adminUsersRoutes, auditRoutes, hostsRoutes, sshKeyRoutes,
   templatesRoutes, adminTemplatesRoutes, vmsRoutes, consoleRoutes, operationsRoutes, quotaRoutes,
-  adminVmsRoutes, findingsRoutes, reconcileRoutes];
+  adminVmsRoutes, findingsRoutes, reconcileRoutes, bucketsRoutes, storageQuotaRoutes, adminStorageRoutes, imagesRoutes];
 
 // The operations endpoints live outside /api's module routers; they are documented here.
 documentRoute('get', '/healthz', 'ops', { summary: 'Liveness: the process answers', access: 'public', responses: { 200: z.object({ status: z.literal('ok') }) } });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -99,6 +99,32 @@ const schema = z.object({
   /** Wrong two-factor codes per user before the code step waits out the window. */
   RATE_LIMIT_2FA_FAILURES_PER_USER: z.coerce.number().int().positive().default(5),
   RATE_LIMIT_2FA_WINDOW_SECONDS: z.coerce.number().int().positive().default(900),
+  // Object storage: the platform speaks only S3, so any S3 server works (Swift + s3api here,
+  // Ceph RGW, MinIO, a cloud). Browsers reach S3_PUBLIC_ENDPOINT (default S3_ENDPOINT) with
+  // presigned URLs; the platform's own identity never leaves the server.
+  S3_ENDPOINT: z.string().url().default('http://127.0.0.1:8080'),
+  S3_PUBLIC_ENDPOINT: z.string().url().optional(),
+  S3_REGION: z.string().regex(/^[a-z0-9-]{1,32}$/).default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().min(1).default('campus:platform'),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: bool.default(true),
+  /** The platform's own bucket for VM images (created on first use). */
+  OSS_IMAGES_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/).default('campus-images'),
+  OSS_PRESIGN_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(3600),
+  OSS_PART_SIZE_MIB: z.coerce.number().int().min(5).max(5120).default(8),
+  OSS_MAX_BUCKETS: z.coerce.number().int().min(1).default(20),
+  TRIAL_QUOTA_OBJECT_GIB: z.coerce.number().nonnegative().default(5),
+  TRIAL_QUOTA_OBJECTS: z.coerce.number().int().nonnegative().default(10_000),
+  /** Credits per GiB-day of stored objects; 0 (the default) stores for free. */
+  CREDITS_PER_GIB_DAY: z.coerce.number().nonnegative().default(0),
+  OSS_USAGE_CRON: z.string().default('0 */10 * * * *'),
+  OSS_BILLING_CRON: z.string().default('0 5 0 * * *'),
+  /** The S3 gateway for users' own access keys (aws, rclone, s3cmd); 0 turns it off. */
+  OSS_GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(9000),
+  /** The gateway URL users put in their tools; default http://127.0.0.1:<OSS_GATEWAY_PORT>. */
+  OSS_GATEWAY_PUBLIC_URL: z.string().url().optional(),
+  /** AES-256 key sealing users' S3 secret keys at rest (created on first use when absent). */
+  OSS_SEAL_KEY_FILE: z.string().default('.data/oss/seal.key'),
   HOST_PROBE_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   SSH_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(8_000),
 });
@@ -106,7 +132,10 @@ const schema = z.object({
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** Variables that may instead be read from a file named by <NAME>_FILE. */
-const SECRET_NAMES = ['DATABASE_URL', 'REDIS_URL', 'ADMIN_PASSWORD', 'SMTP_URL', 'TOTP_ENCRYPTION_KEY', 'METRICS_TOKEN'] as const;
+const SECRET_NAMES = ['DATABASE_URL', 'REDIS_URL', 'ADMIN_PASSWORD', 'SMTP_URL', 'TOTP_ENCRYPTION_KEY', 'METRICS_TOKEN', 'S3_SECRET_ACCESS_KEY'] as const;
+
+/** Where scripts/lib.sh (ensure_swift) keeps the key of each local Swift identity. */
+export const LOCAL_SWIFT_KEYS = '/etc/swift/campus-keys';
 
 export type Config = z.infer<typeof schema>;
 
@@ -116,6 +145,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   for (const name of SECRET_NAMES) {
     const file = env[`${name}_FILE`];
     if (file && !merged[name]) merged[name] = readFileSync(file, 'utf8').trim();
+  }
+  // The local Swift that start.sh/test.sh run keeps each identity's key on this machine.
+  const endpoint = merged.S3_ENDPOINT ?? 'http://127.0.0.1:8080';
+  if (!merged.S3_SECRET_ACCESS_KEY && /^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/?$/.test(endpoint)) {
+    const account = (merged.S3_ACCESS_KEY_ID ?? 'campus:platform').split(':')[0]!;
+    const file = path.join(LOCAL_SWIFT_KEYS, `${account}.key`);
+    if (/^[a-z0-9_-]+$/.test(account) && existsSync(file)) merged.S3_SECRET_ACCESS_KEY = readFileSync(file, 'utf8').trim();
   }
   const parsed = schema
     .superRefine((c, ctx) => {
@@ -132,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const data = parsed.data;
   // Relative paths are relative to the repository, whatever directory the process starts in.
   data.SSH_KEY_FILE = path.resolve(REPO_ROOT, data.SSH_KEY_FILE);
+  data.OSS_SEAL_KEY_FILE = path.resolve(REPO_ROOT, data.OSS_SEAL_KEY_FILE);
   if (data.WEB_DIST) data.WEB_DIST = path.resolve(REPO_ROOT, data.WEB_DIST);
   return data;
 }

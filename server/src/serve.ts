@@ -14,10 +14,13 @@ import { closeHostConnections } from './modules/hosts/host-connections.js';
 import { requeueStranded, startOperationWorker, stopOperations } from './platform/operations/operations.js';
 import { schedule } from './platform/schedules.js';
 import './modules/vms/vm-operations.js';
+import './modules/images/image-import.js';
 import { attachConsole } from './modules/console/console.ws.js';
 import { mailEnabled, startMailWorker, stopMail } from './platform/mail.js';
 import { answerClientErrors } from './platform/http/client-errors.js';
 import { reconcileHosts } from './modules/vms/vm-reconcile.js';
+import { billStorage, scanUsage } from './modules/oss/oss-usage.js';
+import { createS3Gateway } from './modules/oss/gateway/s3-gateway.js';
 
 const app = createApp({ idempotency: process.env.BENCH_DISABLE_IDEMPOTENCY !== '1' });
 const server: Server = app.listen(config.PORT, config.HOST, () => {
@@ -27,6 +30,10 @@ const server: Server = app.listen(config.PORT, config.HOST, () => {
 });
 server.keepAliveTimeout = 65_000;
 answerClientErrors(server);
+// Users' own S3 access keys (aws, rclone, s3cmd) reach their buckets through this gateway.
+const gateway = config.OSS_GATEWAY_PORT ? createS3Gateway().listen(config.OSS_GATEWAY_PORT, config.HOST, () => {
+  logger.info({ port: config.OSS_GATEWAY_PORT }, 'S3 gateway listening');
+}) : undefined;
 const consoles = attachConsole(server, { trustProxy: app.get('trust proxy fn') as (addr: string, hop: number) => boolean });
 scheduleHostTasks();
 startOperationWorker();
@@ -36,6 +43,8 @@ schedule('operations-requeue', '*/1 * * * *', async () => { await requeueStrande
 schedule('vm-reconcile', config.VM_RECONCILE_CRON, async () => { await reconcileHosts(); });
 schedule('vm-metering', config.VM_METERING_CRON, async () => { await meterVms(); });
 schedule('retention', config.RETENTION_CRON, async () => { await pruneHistory(); });
+schedule('oss-usage', config.OSS_USAGE_CRON, async () => { await scanUsage(); });
+schedule('oss-billing', config.OSS_BILLING_CRON, async () => { await billStorage(); });
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -44,6 +53,7 @@ async function shutdown(signal: string) {
   logger.info({ signal }, 'shutting down');
   const force = setTimeout(() => process.exit(1), 10_000).unref();
   server.close();
+  gateway?.close();
   consoles.close();
   await stopSchedules();
   await stopOperations();

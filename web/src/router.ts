@@ -88,6 +88,25 @@ export const router = createRouter({
           meta: { title: 'vms.detailTitle', menu: '/vms' },
         },
         {
+          path: 'storage',
+          name: 'storage',
+          component: () => import('@/views/StorageView.vue'),
+          meta: { title: 'storage.title' },
+        },
+        {
+          path: 'storage/:bucket',
+          name: 'bucket',
+          component: () => import('@/views/BucketView.vue'),
+          props: true,
+          meta: { title: 'storage.bucketTitle', menu: '/storage' },
+        },
+        {
+          path: 'images',
+          name: 'images',
+          component: () => import('@/views/ImagesView.vue'),
+          meta: { title: 'images.title' },
+        },
+        {
           path: 'admin/users',
           name: 'admin-users',
           component: () => import('@/views/AdminUsersView.vue'),

@@ -1,4 +1,7 @@
 import type { DiskUsage } from './libvirt/disk-parse.js';
+import type { ImageImport } from './libvirt/base-images.js';
+
+export type { ImageImport } from './libvirt/base-images.js';
 import type { DomainInfo, DomainListEntry, DomainState, DomainStats, HypervisorVersions, NodeInfo, SnapshotInfo, VncDisplay } from './libvirt/virsh-parse.js';
 
 export type { DiskUsage } from './libvirt/disk-parse.js';
@@ -63,6 +66,8 @@ export interface HypervisorDriver {
   diskUsage(dir: string): Promise<DiskUsage>;
 
   createLinkedClone(clone: LinkedClone): Promise<void>;
+  /** An empty qcow2 of `sizeGiB` (a VM that installs from an ISO); an existing one without a backing file is success. */
+  createBlankDisk(target: string, sizeGiB: number): Promise<void>;
   defineDomain(xml: string): Promise<void>;
   start(name: string): Promise<void>;
   /** Asks the guest to power off (ACPI) and returns; poll domainState for 'shutoff'. */
@@ -98,6 +103,16 @@ export interface HypervisorDriver {
   revertSnapshot(domain: string, name: string): Promise<void>;
   /** A missing snapshot (or domain) is success. */
   deleteSnapshot(domain: string, name: string): Promise<void>;
+  /**
+   * Writes an imported base image (<imageDir>/base/img-<uuid>.qcow2|iso) from a stream, checks
+   * size, SHA-256 and format (no backing or data file in a qcow2) before it is renamed into
+   * place. The same image already there is success.
+   */
+  importImage(spec: ImageImport): Promise<void>;
+  /** SHA-256 of a file in the image directory; null when missing. */
+  fileSha256(path: string): Promise<string | null>;
+  /** Removes an imported base image; a missing one counts as removed. */
+  removeImportedImage(path: string): Promise<void>;
   /** Deletes a file inside the host's image directory (never a base image). */
   removeFile(path: string): Promise<void>;
   fileExists(path: string): Promise<boolean>;

@@ -71,6 +71,8 @@ export default async function setup(): Promise<(() => Promise<void>) | void> {
     // covered by the integration tests.
     SIGNUP_VERIFY_EMAIL: 'false',
     TOTP_ENCRYPTION_KEY: 'e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0',
+    // Its own S3 gateway port, so checkouts running side by side do not collide.
+    OSS_GATEWAY_PORT: String(port + 500),
   };
   let server: ChildProcess | undefined;
   try {

@@ -246,6 +246,8 @@ export interface OperationStep {
   startedAt: string | null;
   finishedAt: string | null;
   error: string | null;
+  /** How far a long step is (bytes copied to hosts ...), when it says. */
+  progress?: { done: number; total: number; detail?: string };
 }
 
 /** A long-running job on a resource (create, power actions, delete), made of steps. */

@@ -16,6 +16,7 @@ import { useHostsStore } from './hosts';
 import { useQuotaStore } from './quota';
 import { useTemplatesStore } from './templates';
 import { useTokensStore } from './tokens';
+import { useStorageStore } from './storage';
 import { useVmsStore } from './vms';
 import { exclusive } from './store-helpers';
 
@@ -144,6 +145,7 @@ export const useSessionStore = defineStore('session', () => {
     challenge.value = null;
     useAccountStore().reset();
     useTokensStore().reset();
+    useStorageStore().reset();
     useCreditsStore().reset();
     useAdminUsersStore().reset();
     useAuditStore().reset();

@@ -72,3 +72,19 @@ export function parseIsoPrimaryDescriptor(text: string): IsoVolumeInfo | null {
 
 /** stderr of `qemu-img` on an image a running QEMU holds open. */
 export const isImageLocked = (stderr: string) => /Failed to get "write" lock|Is another process using the image/.test(stderr);
+
+/**
+ * What makes a qcow2 unsafe to use as an uploaded base image, from `qemu-img info
+ * --output=json`: a backing file or an external data file (either would make QEMU open a
+ * path the image names, any file on the host), or the corrupt flag.
+ */
+export function qcow2Hazards(text: string): string[] {
+  const data: unknown = JSON.parse(text);
+  if (!isRecord(data)) return ['qemu-img printed no object'];
+  const out: string[] = [];
+  if (data['backing-filename'] !== undefined || data['full-backing-filename'] !== undefined) out.push('it names a backing file');
+  const specific = isRecord(data['format-specific']) && isRecord(data['format-specific'].data) ? data['format-specific'].data : {};
+  if (specific['data-file'] !== undefined) out.push('it names an external data file');
+  if (specific.corrupt === true) out.push('it is marked corrupt');
+  return out;
+}

@@ -34,6 +34,8 @@ export interface DomainSpec {
   disk: { path: string; format?: 'qcow2' | 'raw' };
   /** NoCloud seed ISO (volume label cidata). */
   seedIso?: string;
+  /** An install ISO (a template made from an ISO): a second cdrom, booted before the disk. */
+  installIso?: string;
   /** Direct kernel boot instead of booting the disk. */
   kernel?: { path: string; initrd?: string; cmdline?: string };
   nics?: DomainNic[];
@@ -68,9 +70,24 @@ function nicXml(nic: DomainNic): XmlElement {
   );
 }
 
+/** A read-only IDE cdrom holding an ISO; `bootOrder` makes it bootable. */
+function cdromXml(path: string, dev: 'hdc' | 'hdd', bootOrder?: number): XmlElement {
+  return el(
+    'disk',
+    { type: 'file', device: 'cdrom' },
+    el('driver', { name: 'qemu', type: 'raw' }),
+    el('source', { file: path }),
+    el('target', { dev, bus: 'ide' }),
+    el('readonly'),
+    bootOrder !== undefined && el('boot', { order: bootOrder }),
+  );
+}
+
 function osXml(spec: DomainSpec): XmlElement {
   const type = el('type', { arch: 'x86_64' }, 'hvm');
-  if (!spec.kernel) return el('os', {}, type, el('boot', { dev: 'hd' }));
+  // With an install ISO the devices carry the boot order (ISO first, then the disk; the seed
+  // ISO, also a cdrom, never boots); libvirt refuses <os><boot> together with that.
+  if (!spec.kernel) return el('os', {}, type, spec.installIso === undefined && el('boot', { dev: 'hd' }));
   const { path, initrd, cmdline } = spec.kernel;
   if (cmdline !== undefined && !CMDLINE.test(cmdline)) {
     throw new UnsafeValueError('kernel command line', cmdline, 'it may hold only letters, digits, spaces and _.,:=/+@-');
@@ -126,16 +143,10 @@ export function buildDomainXml(spec: DomainSpec): string {
         el('driver', { name: 'qemu', type: spec.disk.format ?? 'qcow2' }),
         el('source', { file: diskPath }),
         el('target', { dev: 'vda', bus: 'virtio' }),
+        spec.installIso !== undefined && el('boot', { order: 2 }),
       ),
-      spec.seedIso !== undefined &&
-        el(
-          'disk',
-          { type: 'file', device: 'cdrom' },
-          el('driver', { name: 'qemu', type: 'raw' }),
-          el('source', { file: assertSafePath('seed ISO path', spec.seedIso) }),
-          el('target', { dev: 'hdc', bus: 'ide' }),
-          el('readonly'),
-        ),
+      spec.seedIso !== undefined && cdromXml(assertSafePath('seed ISO path', spec.seedIso), 'hdc'),
+      spec.installIso !== undefined && cdromXml(assertSafePath('install ISO path', spec.installIso), 'hdd', 1),
       ...(spec.nics ?? []).map(nicXml),
       el('serial', { type: 'pty' }, serialLog !== undefined && el('log', { file: serialLog, append: 'on' }), el('target', { port: 0 })),
       el('console', { type: 'pty' }, el('target', { type: 'serial', port: 0 })),

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HostResourceMissingError, HostStateConflictError, StateWaitTimeoutError, UnsafeValueError } from '../driver-errors.js';
-import type { DomainResize, HypervisorDriver, LinkedClone, SeedIsoSpec } from '../hypervisor.js';
+import type { DomainResize, HypervisorDriver, ImageImport, LinkedClone, SeedIsoSpec } from '../hypervisor.js';
+import { BaseImages } from './base-images.js';
 import { assertIntInRange, assertPathUnder, assertSafeName, assertSafePath } from '../ssh/argv.js';
 import type { CommandRunner } from '../ssh/command-runner.js';
 import type { SshTarget } from '../ssh/ssh-connection.js';
@@ -154,6 +155,18 @@ export class LibvirtDriver implements HypervisorDriver {
     await this.run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', base, target, ...(sizeGiB ? [`${sizeGiB}G`] : [])]);
   }
 
+  async createBlankDisk(target: string, sizeGiB: number): Promise<void> {
+    this.vmFilePath('disk path', target);
+    assertIntInRange('disk size (GiB)', sizeGiB, 1, 64 * 1024);
+    const existing = await this.imageInfo(target);
+    if (existing) {
+      if (existing.format === 'qcow2' && !existing.backingFile) return;
+      throw new HostStateConflictError(`Disk ${target}`, 'it is not an empty qcow2 disk');
+    }
+    await this.run(['mkdir', '-p', '--', posix.dirname(target)]);
+    await this.run(['qemu-img', 'create', '-q', '-f', 'qcow2', target, `${sizeGiB}G`]);
+  }
+
   /** Defines (or redefines) a domain from XML built by domain-xml.ts; sent on stdin, no temp file. */
   async defineDomain(xml: string): Promise<void> {
     await this.virsh(['define', '/dev/stdin'], { stdin: xml });
@@ -181,6 +194,23 @@ export class LibvirtDriver implements HypervisorDriver {
     // Without --snapshots-metadata libvirt refuses a domain that has snapshots. Internal
     // snapshots live inside the qcow2 disk, which the caller removes next.
     await this.virshUnless(['undefine', assertSafeName('vm', name), '--snapshots-metadata'], isDomainMissing);
+  }
+
+  private baseImages?: BaseImages;
+  private get images(): BaseImages {
+    return (this.baseImages ??= new BaseImages(this.runner, this.target, this.imageDir));
+  }
+
+  importImage(spec: ImageImport): Promise<void> {
+    return this.images.importImage(spec);
+  }
+
+  fileSha256(path: string): Promise<string | null> {
+    return this.images.sha256(path);
+  }
+
+  removeImportedImage(path: string): Promise<void> {
+    return this.images.remove(path);
   }
 
   async removeFile(path: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { constants } from 'node:os';
+import { Readable } from 'node:stream';
 import type { Client, ClientChannel } from 'ssh2';
 import { toCommandLine } from './argv.js';
 import { HostUnreachableError, OutputTooLargeError, SshTimeoutError, type HostAddress } from './ssh-errors.js';
@@ -20,7 +21,8 @@ export interface RawExecResult {
 export interface RunCommandOptions {
   timeoutMs: number;
   maxOutputBytes: number;
-  stdin?: string | Buffer;
+  /** A stream is piped with backpressure (large transfers such as VM images). */
+  stdin?: string | Buffer | Readable;
 }
 
 export interface RunningCommand {
@@ -43,12 +45,29 @@ const signalNumber = (name: string): number => {
   return signals[`SIG${name}`] ?? 0;
 };
 
-function openExec(client: Client, line: string): Promise<ClientChannel> {
+interface ExitStatus { code?: number; signal?: string }
+
+/**
+ * Opens the exec channel with its exit listener attached inside ssh2's callback. ssh2 parses
+ * every packet of one socket read in a row: a fast command's exit-status, EOF and CLOSE can
+ * arrive in the same read as the channel's confirmation, and the 'exit' event is then emitted
+ * before an `await` could attach a listener (seen as "closed before the command reported its
+ * exit status" while other channels streamed data).
+ */
+function openExec(client: Client, line: string): Promise<{ channel: ClientChannel; exit: ExitStatus }> {
   return new Promise((resolve, reject) => {
     try {
       client.exec(line, (err, channel) => {
-        if (err) reject(new ChannelOpenError(err.message, /No response|Not connected|closed/i.test(err.message)));
-        else resolve(channel);
+        if (err) {
+          reject(new ChannelOpenError(err.message, /No response|Not connected|closed/i.test(err.message)));
+          return;
+        }
+        const exit: ExitStatus = {};
+        channel.on('exit', (code: number | null, signal?: string) => {
+          if (typeof code === 'number') exit.code = code;
+          else if (signal) exit.signal = signal;
+        });
+        resolve({ channel, exit });
       });
     } catch (e) {
       // ssh2 throws "Not connected" synchronously when the socket is already gone.
@@ -80,7 +99,7 @@ export async function runCommand(
 ): Promise<RunningCommand> {
   const line = toCommandLine(remoteArgv(argv, options.timeoutMs));
   const startedAt = Date.now();
-  const channel = await openExec(client, line);
+  const { channel, exit } = await openExec(client, line);
 
   let settled = false;
   let resolveResult!: (r: RawExecResult) => void;
@@ -94,8 +113,6 @@ export async function runCommand(
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   const size = { stdout: 0, stderr: 0 };
-  let exitCode: number | undefined;
-  let exitSignal: string | undefined;
 
   const stop = (error: Error) => {
     if (settled) return;
@@ -115,15 +132,12 @@ export async function runCommand(
   };
   channel.on('data', collect('stdout', stdout));
   channel.stderr.on('data', collect('stderr', stderr));
-  channel.on('exit', (code: number | null, signal?: string) => {
-    if (typeof code === 'number') exitCode = code;
-    else if (signal) exitSignal = signal;
-  });
   channel.on('error', (err: Error) => stop(new HostUnreachableError(host, `the SSH channel failed (${err.message})`, err)));
   channel.once('close', () => {
     if (settled) return;
     settled = true;
     clearTimeout(timer);
+    const { code: exitCode, signal: exitSignal } = exit;
     if (exitCode !== undefined && WATCHDOG_EXITS.has(exitCode) && Date.now() - startedAt >= options.timeoutMs) {
       rejectResult(new SshTimeoutError(host, argv, options.timeoutMs));
       return;
@@ -141,7 +155,12 @@ export async function runCommand(
   });
 
   // Always send EOF, so a command that reads stdin cannot wait forever.
-  if (options.stdin !== undefined) channel.end(options.stdin);
+  const input = options.stdin;
+  if (input instanceof Readable) {
+    input.once('error', (err: Error) => stop(new HostUnreachableError(host, `the input stream failed (${err.message})`, err)));
+    input.pipe(channel);
+    void result.catch(() => input.unpipe(channel));
+  } else if (input !== undefined) channel.end(input);
   else channel.end();
 
   return { result, closed };

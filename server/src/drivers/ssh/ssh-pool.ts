@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
 import type { Logger } from '../../platform/logger.js';
 import { ChannelOpenError, runCommand, type RawExecResult } from './ssh-exec.js';
@@ -28,7 +29,7 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Cap for stdout and for stderr, each. */
   maxOutputBytes?: number;
-  stdin?: string | Buffer;
+  stdin?: string | Buffer | Readable;
   /** Return a non-zero exit as a result instead of throwing CommandFailedError. */
   allowFailure?: boolean;
 }

@@ -5,7 +5,7 @@ import { createTemplate, deleteTemplate, listTemplates, listUsableTemplates, upd
 export const templatesRoutes = moduleRouter('/api/templates', 'templates');
 
 templatesRoutes.get('/', { summary: 'Templates you can start a VM from', access: 'user', responses: { 200: TemplateList } },
-  async () => ({ status: 200, body: await listUsableTemplates() }));
+  async ({ user }) => ({ status: 200, body: await listUsableTemplates(user.userId) }));
 
 export const adminTemplatesRoutes = moduleRouter('/api/admin/templates', 'admin');
 

@@ -25,7 +25,10 @@ export const TemplateIdParams = z.object({ id: z.uuid('not a template id') });
 export const Template = z.object({
   id: z.string(), name: z.string(), osLabel: z.string(), zone: z.string(), imagePath: z.string(),
   defaultDiskGiB: z.number().int(), maxDiskGiB: z.number().int(), minMemoryMiB: z.number().int(), enabled: z.boolean(),
+  personal: z.boolean().describe('A user\'s own image, visible only to them'), imported: z.boolean().describe('Made from an uploaded image'),
+  status: z.enum(['uploading', 'importing', 'ready', 'failed']),
 });
+export type TemplateFields = Omit<z.infer<typeof Template>, 'id' | 'personal' | 'imported' | 'status'>;
 export const TemplateResponse = z.object({ template: Template });
 export const TemplateList = z.object({ items: z.array(Template) });
 export type TemplateDto = z.infer<typeof Template>;

@@ -24,6 +24,14 @@ export async function loadVm(vmId: string) {
 
 type Ctx = StepContext<VmOpParams>;
 
+/** Where the template's image is on the VM's host: its imported copy there, or the template's path. */
+async function templateImageOn(template: { id: string; imagePath: string; sourceKey: string | null }, hostId: string | null): Promise<string> {
+  if (!template.sourceKey || !hostId) return template.imagePath;
+  const copy = await db.templateHost.findUnique({ where: { templateId_hostId: { templateId: template.id, hostId } } });
+  if (copy?.state !== 'ready') throw new PermanentStepError('The image is not on this host (any more).');
+  return copy.path;
+}
+
 /** Waits for the domain to run (the driver polls; a missing domain or the deadline throws). */
 async function waitRunning(ctx: Ctx): Promise<void> {
   const { vm, hypervisor } = await loadVm(ctx.params.vmId);
@@ -59,7 +67,9 @@ defineOperation<VmOpParams>({
       run: async (ctx) => {
         const { vm, template, hypervisor, paths } = await loadVm(ctx.params.vmId);
         if (!template) throw new PermanentStepError('The template was removed.');
-        await hypervisor.createLinkedClone({ base: template.imagePath, target: paths.disk, sizeGiB: vm.diskGiB });
+        // An ISO installs onto an empty disk; any other image is the base of a linked clone.
+        if (template.format === 'iso') await hypervisor.createBlankDisk(paths.disk, vm.diskGiB);
+        else await hypervisor.createLinkedClone({ base: await templateImageOn(template, vm.hostId), target: paths.disk, sizeGiB: vm.diskGiB });
       },
       compensate: async (ctx) => { const { hypervisor, paths } = await loadVm(ctx.params.vmId); await hypervisor.removeFile(paths.disk); },
     },
@@ -74,10 +84,11 @@ defineOperation<VmOpParams>({
     {
       name: 'define',
       run: async (ctx) => {
-        const { vm, hypervisor, paths } = await loadVm(ctx.params.vmId);
+        const { vm, template, hypervisor, paths } = await loadVm(ctx.params.vmId);
+        const installIso = template?.format === 'iso' ? await templateImageOn(template, vm.hostId) : undefined;
         const xml = buildDomainXml({
           name: vm.domainName, uuid: vm.id, memoryMiB: vm.memoryMiB, vcpus: vm.vcpus,
-          disk: { path: paths.disk, format: 'qcow2' }, seedIso: paths.seed,
+          disk: { path: paths.disk, format: 'qcow2' }, seedIso: paths.seed, ...(installIso ? { installIso } : {}),
           nics: [{ bridge: config.VM_BRIDGE }], description: `campus-cloud vm ${vm.id} (${vm.name})`,
         });
         await hypervisor.defineDomain(xml);

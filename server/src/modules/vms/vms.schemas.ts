@@ -30,6 +30,7 @@ export const Vm = z.object({
 export const Step = z.object({
   name: z.string(), state: z.enum(['pending', 'running', 'done', 'failed', 'compensated']),
   startedAt: z.string().nullable(), finishedAt: z.string().nullable(), error: z.string().nullable(),
+  progress: z.object({ done: z.number(), total: z.number(), detail: z.string().optional() }).optional(),
 });
 export const Operation = z.object({
   id: z.string(), kind: z.string(), targetId: z.string(),

@@ -65,7 +65,9 @@ async function lockedHostLoads(tx: Tx, zone: string): Promise<HostLoad[]> {
 
 export async function createVm(ownerId: string, input: CreateVmInput) {
   const template = await db.template.findUnique({ where: { id: input.templateId } });
-  if (!template || !template.enabled) throw errors.notFound('Template');
+  // Another user's personal image is "not found", like a template that does not exist.
+  if (!template || !template.enabled || template.status !== 'ready' || (template.ownerId !== null && template.ownerId !== ownerId)) throw errors.notFound('Template');
+  const imageHosts = await hostsWithImage(template);
   const bad: { path: string; message: string }[] = [];
   if (input.memoryMiB < template.minMemoryMiB) bad.push({ path: 'body.memoryMiB', message: `${template.name} needs at least ${template.minMemoryMiB} MiB` });
   if (input.diskGiB < template.defaultDiskGiB) bad.push({ path: 'body.diskGiB', message: `at least ${template.defaultDiskGiB} GiB (the template's disk)` });
@@ -83,7 +85,8 @@ export async function createVm(ownerId: string, input: CreateVmInput) {
     operationId = await db.$transaction(async (tx) => {
       await reserveQuota(tx, ownerId, { vcpus: input.vcpus, memoryMiB: input.memoryMiB, diskGiB: input.diskGiB, vms: 1 });
       await applyCredit(tx, { userId: ownerId, amount: -cost, reason: 'vm-hour', reference: `vm:${id}:h0` });
-      const placed = placeVm(await lockedHostLoads(tx, template.zone), input, {
+      const hosts = (await lockedHostLoads(tx, template.zone)).filter((h) => !imageHosts || imageHosts.has(h.id));
+      const placed = placeVm(hosts, input, {
         cpuOvercommit: config.VM_OVERCOMMIT_CPU, memoryOvercommit: config.VM_OVERCOMMIT_MEMORY, strategy: config.VM_PLACEMENT,
       }, template.zone);
       if ('reason' in placed) throw new AppError('NO_CAPACITY', placed.reason);
@@ -104,6 +107,14 @@ export async function createVm(ownerId: string, input: CreateVmInput) {
   }
   await enqueueOperation(operationId, 'vm.create');
   return accepted(id, operationId);
+}
+
+/** An imported image is placeable only where it was copied; other templates on every host of the zone. */
+async function hostsWithImage(template: { id: string; name: string; sourceKey: string | null }): Promise<Set<string> | null> {
+  if (!template.sourceKey) return null;
+  const rows = await db.templateHost.findMany({ where: { templateId: template.id, state: 'ready' }, select: { hostId: true } });
+  if (!rows.length) throw new AppError('NO_CAPACITY', `The image ${template.name} is on no host yet; wait for its import to finish.`);
+  return new Set(rows.map((r) => r.hostId));
 }
 
 async function accepted(vmId: string, operationId: string) {

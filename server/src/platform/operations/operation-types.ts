@@ -12,6 +12,8 @@ export interface StepRecord {
   startedAt: string | null;
   finishedAt: string | null;
   error: string | null;
+  /** How far a long step is (bytes copied, hosts done ...), when it says. */
+  progress?: { done: number; total: number; detail?: string };
 }
 
 export interface OperationInput<P> {
@@ -27,6 +29,8 @@ export interface StepContext<P> {
   state: Record<string, unknown>;
   /** Persists facts for later steps (and for a resumed run after a crash). */
   remember(patch: Record<string, unknown>): Promise<void>;
+  /** Records how far the running step is (persisted; callers throttle it). */
+  progress(done: number, total: number, detail?: string): Promise<void>;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
 

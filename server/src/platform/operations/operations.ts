@@ -107,15 +107,22 @@ async function runOperation(job: Job<{ id: string }>): Promise<void> {
   const input = row.input as unknown as OperationInput<unknown>;
   const log = logger.child({ operationId: row.id, kind: row.kind });
   const save = (data: Prisma.OperationUpdateInput) => db.operation.update({ where: { id: row.id }, data });
+  let current = -1;
+  const persistSteps = (extra: Prisma.OperationUpdateInput = {}) =>
+    save({ steps: steps as unknown as Prisma.InputJsonValue, ...extra });
   const ctx: StepContext<unknown> = {
     operationId: row.id, targetId: row.targetId, params: input.params, state: input.state, log,
     async remember(patch) {
       Object.assign(input.state, patch);
       await save({ input: input as unknown as Prisma.InputJsonValue });
     },
+    async progress(done, total, detail) {
+      const rec = steps[current];
+      if (!rec) return;
+      rec.progress = { done, total, ...(detail ? { detail } : {}) };
+      await persistSteps();
+    },
   };
-  const persistSteps = (extra: Prisma.OperationUpdateInput = {}) =>
-    save({ steps: steps as unknown as Prisma.InputJsonValue, ...extra });
 
   await save({ state: 'running', attempts: { increment: 1 }, ...(row.startedAt ? {} : { startedAt: new Date() }), error: null });
 
@@ -124,6 +131,7 @@ async function runOperation(job: Job<{ id: string }>): Promise<void> {
   for (let i = 0; i < def.steps.length; i++) {
     const rec = steps[i]!;
     if (rec.state === 'done') continue;
+    current = i;
     Object.assign(rec, { state: 'running', startedAt: new Date().toISOString(), error: null });
     await persistSteps();
     try {

@@ -53,6 +53,16 @@ describe('buildDomainXml', () => {
     expect(xml).toContain(`<graphics type='vnc' autoport='yes' listen='127.0.0.1'>`);
   });
 
+  it('boots an install ISO before the disk, and never the seed ISO', () => {
+    const xml = buildDomainXml({ ...spec, installIso: '/var/lib/libvirt/images/base/img-0b7e.iso' });
+    expect(wellFormed(xml)).toBe('domain');
+    expect(xml).not.toContain(`<boot dev=`);
+    expect(xml.match(/<boot order='\d'\/>/g)).toEqual([`<boot order='2'/>`, `<boot order='1'/>`]);
+    expect(xml).toMatch(/<source file='\/var\/lib\/libvirt\/images\/base\/img-0b7e\.iso'\/>\s*<target dev='hdd' bus='ide'\/>\s*<readonly\/>\s*<boot order='1'\/>/);
+    expect(xml).toMatch(/<target dev='hdc' bus='ide'\/>\s*<readonly\/>\s*<\/disk>/);
+    expect(() => buildDomainXml({ ...spec, installIso: '/images/../etc/shadow' })).toThrow(UnsafeValueError);
+  });
+
   it('supports direct kernel boot, kvm, no VLAN and no seed', () => {
     const xml = buildDomainXml({
       ...spec,

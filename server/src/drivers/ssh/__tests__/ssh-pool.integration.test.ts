@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import ssh2 from 'ssh2';
 import { afterAll, describe, expect, it } from 'vitest';
 import { labHosts, platformKey, uniqueSuffix } from '../../__tests__/lab-hosts.js';
@@ -56,6 +57,21 @@ describe('SshPool against lab hosts', () => {
     const { stdout } = await pool.exec(lab2.target, ['cat'], { stdin: "line 1\nit's $(not) run\n" });
     expect(stdout).toBe("line 1\nit's $(not) run\n");
     expect((await pool.exec(lab2.target, ['cat'])).stdout).toBe('');
+  });
+
+  it('streams a large stdin whole to two hosts at once, and the quick commands right after report their exit status', async () => {
+    const chunk = Buffer.alloc(64 * 1024, 7);
+    // A source that trickles like a network download, so both hosts' channels are busy together.
+    async function* trickle() { for (let i = 0; i < 160; i++) { if (i % 16 === 0) await new Promise((r) => setTimeout(r, 5)); yield chunk; } }
+    const file = `/tmp/cc-stream-${uniqueSuffix()}`;
+    await Promise.all([lab1, lab2].map(async (host) => {
+      const r = await pool.exec(host.target, ['dd', `of=${file}`, 'bs=4M', 'status=none'], { stdin: Readable.from(trickle()) });
+      expect(r.exitCode).toBe(0);
+      // ssh2 may deliver a fast command's exit status in the same read as its channel's
+      // confirmation: the status must not be lost (it was, before the listener moved).
+      for (let i = 0; i < 10; i++) expect((await pool.exec(host.target, ['stat', '-c', '%s', file])).stdout).toBe(`${160 * chunk.length}\n`);
+      await pool.exec(host.target, ['rm', '-f', file]);
+    }));
   });
 
   it('stops a command at its deadline with SshTimeoutError, and the host kills it', async () => {

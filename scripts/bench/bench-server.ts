@@ -1,0 +1,47 @@
+// What the end-to-end benchmarks share: a fresh database, the real server started on its own
+// port, and a small JSON client with a cookie jar and an Idempotency-Key on every request.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import mariadb from 'mariadb';
+import { Redis } from 'ioredis';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/** Drops and migrates `database`, empties the Redis db, starts the server; stop() ends it. */
+export async function startBenchServer(database: string, env: NodeJS.ProcessEnv & { PORT: string; REDIS_URL: string }) {
+  const url = `mysql://root@127.0.0.1:3306/${database}`;
+  Object.assign(process.env, env, { DATABASE_URL: url });
+  const { migrate } = await import('../../server/src/platform/migrate.js');
+  const sql = await mariadb.createConnection({ host: '127.0.0.1', user: 'root' });
+  await sql.query(`DROP DATABASE IF EXISTS \`${database}\``);
+  await migrate(url);
+  const r = new Redis(env.REDIS_URL); await r.flushdb(); r.disconnect();
+  const server: ChildProcess = spawn('pnpm', ['exec', 'tsx', 'server/src/main.ts'], { cwd: ROOT, env: { ...process.env }, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+  const base = `http://127.0.0.1:${env.PORT}`;
+  for (let i = 0; ; i++) {
+    try { if ((await fetch(`${base}/readyz`)).ok) break; } catch { /* starting */ }
+    if (i > 200) throw new Error('server did not start');
+    await new Promise((res) => setTimeout(res, 250));
+  }
+  return {
+    base, sql,
+    async stop() {
+      if (server.pid) process.kill(-server.pid, 'SIGTERM');
+      await sql.end();
+    },
+  };
+}
+
+/** JSON in and out, the session cookie kept, a fresh Idempotency-Key each call. */
+export function apiClient(base: string) {
+  let cookie = '';
+  return async function api<T>(method: string, p: string, body?: unknown): Promise<T> {
+    const res = await fetch(base + p, { method, headers: { 'content-type': 'application/json', cookie, 'idempotency-key': randomUUID() }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const set = res.headers.getSetCookie();
+    if (set.length) cookie = set.map((c) => c.split(';')[0]).join('; ');
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  };
+}
