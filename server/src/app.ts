@@ -23,11 +23,17 @@ import { adminTemplatesRoutes, templatesRoutes } from './modules/templates/templ
 import { operationsRoutes, quotaRoutes, vmsRoutes } from './modules/vms/vms.routes.js';
 import { consoleRoutes } from './modules/console/console.routes.js';
 import { adminVmsRoutes, findingsRoutes, reconcileRoutes } from './modules/vms/vms.admin.routes.js';
+import { notificationsRoutes } from './modules/notifications/notifications.routes.js';
+import { adminTrialRoutes, trialRoutes } from './modules/trials/trials.routes.js';
+import { adminMonitoringRoutes, alertWebhookRoutes, monitoringRoutes, rumRoutes } from './modules/monitoring/monitoring.routes.js';
+import './modules/vms/vm-lifecycle.js';
 
 // More specific prefixes first: /api/me/tokens before /api/me.
 const modules: ModuleRouter[] = [authRoutes, tokensRoutes, creditsRoutes, meRoutes, adminUsersRoutes, auditRoutes, hostsRoutes, sshKeyRoutes,
   templatesRoutes, adminTemplatesRoutes, vmsRoutes, consoleRoutes, operationsRoutes, quotaRoutes,
-  adminVmsRoutes, findingsRoutes, reconcileRoutes];
+  adminVmsRoutes, findingsRoutes, reconcileRoutes, notificationsRoutes, trialRoutes, adminTrialRoutes, monitoringRoutes, adminMonitoringRoutes];
+// Machine-to-machine ingest (browser beacons, Alertmanager): before audit, JSON and idempotency.
+const ingest: ModuleRouter[] = [rumRoutes, alertWebhookRoutes];
 
 export interface AppOptions {
   /** Directory of the built SPA to serve (production); empty to serve none. */
@@ -56,6 +62,7 @@ export function createApp(opts: AppOptions = {}): Express {
   app.get('/api/openapi.json', (_req, res) => { res.json(openapi); });
 
   const api = express.Router();
+  for (const m of ingest) api.use(m.prefix.replace(/^\/api/, ''), m.router);
   api.use(audit, requireJsonBody, express.json({ limit: '1mb' }), resolvePrincipal);
   if (opts.idempotency !== false) api.use(idempotency);
   for (const m of [...modules, ...(opts.extraRouters ?? [])]) api.use(m.prefix.replace(/^\/api/, ''), m.router);

@@ -16,11 +16,17 @@ import { schedule } from './platform/schedules.js';
 import './modules/vms/vm-operations.js';
 import { attachConsole } from './modules/console/console.ws.js';
 import { reconcileHosts } from './modules/vms/vm-reconcile.js';
+import { scheduleTrialTasks } from './modules/trials/trials.tasks.js';
+import { scheduleMonitoringTasks, stopMonitoringTasks } from './modules/monitoring/monitoring.tasks.js';
+import { setPlatformTarget } from './modules/monitoring/scrape-targets.js';
+import { closeNotificationStreams } from './modules/notifications/notifications.stream.js';
 
 const app = createApp({ idempotency: process.env.BENCH_DISABLE_IDEMPOTENCY !== '1' });
 const server: Server = app.listen(config.PORT, config.HOST, () => {
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
+  setPlatformTarget(`${config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST}:${port}`);
+  scheduleMonitoringTasks();
   logger.info({ port }, `Campus Cloud listening on http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`);
 });
 server.keepAliveTimeout = 65_000;
@@ -32,6 +38,7 @@ schedule('operations-requeue', '*/1 * * * *', async () => { await requeueStrande
 schedule('vm-reconcile', config.VM_RECONCILE_CRON, async () => { await reconcileHosts(); });
 schedule('vm-metering', config.VM_METERING_CRON, async () => { await meterVms(); });
 schedule('retention', config.RETENTION_CRON, async () => { await pruneHistory(); });
+scheduleTrialTasks();
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -41,6 +48,8 @@ async function shutdown(signal: string) {
   const force = setTimeout(() => process.exit(1), 10_000).unref();
   server.close();
   consoles.close();
+  stopMonitoringTasks();
+  await closeNotificationStreams();
   await stopSchedules();
   await stopOperations();
   await closeHostConnections();

@@ -26,7 +26,7 @@ export async function startServer(opts: AppOptions = {}): Promise<TestServer> {
   };
 }
 
-const TABLES = ['AuditLog', 'Finding', 'Operation', 'Vm', 'Template', 'ApiToken', 'CreditEntry', 'Quota', 'User', 'Host'];
+const TABLES = ['Notification', 'TrialStep', 'Alert', 'AuditLog', 'Finding', 'Operation', 'Vm', 'Template', 'ApiToken', 'CreditEntry', 'Quota', 'User', 'Host'];
 
 export async function resetState(): Promise<void> {
   // Children first; DELETE rather than TRUNCATE so foreign keys stay checked.
