@@ -37,7 +37,7 @@ beforeAll(async () => {
   setPlatformTarget(new URL(srv.url).host);
   ({ admin, templateId } = await prepareLab(srv.url));
   await writeScrapeTargets();
-}, 120_000);
+}, 900_000);
 
 afterAll(async () => {
   await stack?.stop();
