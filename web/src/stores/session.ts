@@ -16,6 +16,7 @@ import { useQuotaStore } from './quota';
 import { useTemplatesStore } from './templates';
 import { useTokensStore } from './tokens';
 import { useVmsStore } from './vms';
+import { useNotificationsStore } from './notifications';
 import { exclusive } from './store-helpers';
 
 export const useSessionStore = defineStore('session', () => {
@@ -108,6 +109,7 @@ export const useSessionStore = defineStore('session', () => {
     useAdminTemplatesStore().reset();
     useAdminVmsStore().reset();
     useFindingsStore().reset();
+    useNotificationsStore().reset();
   }
 
   return {
