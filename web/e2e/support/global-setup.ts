@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromiumPath } from './env';
+import { startStack } from '../../../server/src/test/monitoring-stack';
 
 // Starts the real server (production mode, serving web/dist) on a free port against its own
 // database and Redis prefix, with a known admin, unless E2E_BASE_URL points at one already.
@@ -48,6 +49,9 @@ export default async function setup(): Promise<(() => Promise<void>) | void> {
     await run('pnpm', ['--filter', '@campus/web', 'build'], process.env);
   }
   const port = 3400 + Math.floor(Math.random() * 500);
+  // A real monitoring stack (Prometheus, Alertmanager, exporters; 1 s intervals) for the
+  // charts, the admin monitoring page and RUM; Alertmanager posts to this server.
+  const stack = await startStack({ webhookUrl: `http://127.0.0.1:${port}/api/monitoring/alerts` });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'production',
@@ -61,6 +65,13 @@ export default async function setup(): Promise<(() => Promise<void>) | void> {
     WEB_DIST: path.join(ROOT, 'web/dist'),
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
+    PROMETHEUS_URL: stack.promUrl,
+    MONITORING_TARGETS_DIR: stack.targetsDir,
+    MONITORING_STEP_SECONDS: '1',
+    ALERT_WEBHOOK_TOKEN_FILE: path.join(stack.dir, 'alert-webhook-token'),
+    // The meter and the business snapshot every few seconds, so specs see their effects.
+    VM_METERING_CRON: '*/5 * * * * *',
+    BUSINESS_METRICS_CRON: '*/5 * * * * *',
   };
   await run('pnpm', ['exec', 'tsx', 'scripts/e2e-reset.ts'], env);
   await run('pnpm', ['exec', 'tsx', 'scripts/seed.ts'], env);
@@ -71,5 +82,6 @@ export default async function setup(): Promise<(() => Promise<void>) | void> {
   return async () => {
     // pnpm -> tsx -> node: stop the whole group we started, by its pid.
     if (server.pid) process.kill(-server.pid, 'SIGTERM');
+    await stack.stop();
   };
 }

@@ -93,7 +93,7 @@ export async function computeBusinessSnapshot(now = Date.now()): Promise<Busines
 // One Redis read per scrape, shared by the gauges below (they collect concurrently).
 let recent: { at: number; snap: Promise<BusinessSnapshot | null> } | undefined;
 function snapshotForScrape(): Promise<BusinessSnapshot | null> {
-  if (!recent || Date.now() - recent.at > 1000) {
+  if (!recent || Date.now() - recent.at > 250) {
     recent = { at: Date.now(), snap: readSnapshot() };
     recent.snap.catch(() => { recent = undefined; });
   }
