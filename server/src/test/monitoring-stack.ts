@@ -30,7 +30,7 @@ export async function startStack(opts: { webhookUrl: string; components?: string
   const env = {
     ...process.env, MON_DIR: dir, MON_PROM_PORT: String(prom), MON_AM_PORT: String(am), MON_NODE_PORT: String(node),
     MON_MYSQLD_PORT: String(mysqld), MON_REDIS_EXPORTER_PORT: String(redis), MON_BLACKBOX_PORT: String(blackbox),
-    MON_SCRAPE_INTERVAL: '1s', MON_EVAL_INTERVAL: '1s', MON_RULE_FOR: '2s', MON_GROUP_WAIT: '1s', MON_GROUP_INTERVAL: '2s',
+    MON_SCRAPE_INTERVAL: '1s', MON_EVAL_INTERVAL: '1s', MON_LIBVIRT_SCRAPE_INTERVAL: '5s', MON_RULE_FOR: '2s', MON_GROUP_WAIT: '1s', MON_GROUP_INTERVAL: '2s',
     MON_REPEAT_INTERVAL: '1h', MON_WEBHOOK_URL: opts.webhookUrl, MON_DROP_DB_USER: '1',
     MON_REDIS_ADDR: process.env.REDIS_URL?.replace(/\/\d+$/, '') ?? 'redis://127.0.0.1:6379',
     ...(opts.components ? { MON_COMPONENTS: opts.components } : {}),
