@@ -27,7 +27,8 @@ const clean = (v: number) => (Number.isFinite(v) ? Math.round(v * 1000) / 1000 :
 
 export async function chart(id: string, unit: ChartDto['unit'], range: Range, specs: SeriesSpec[], now = Date.now()): Promise<ChartDto> {
   const step = stepFor(range);
-  const end = Math.floor(now / 1000 / step) * step * 1000;
+  // Ends now (not on a step boundary): the newest samples always make the last point.
+  const end = now;
   const start = end - RANGE_SECONDS[range] * 1000;
   const results = await Promise.all(specs.map((s) => rangeQuery(s.promql.replaceAll('$w', windowFor(range)), start, end, step)));
   const series = results.flatMap((rs, i) => rs.map((r) => ({
