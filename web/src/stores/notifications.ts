@@ -30,7 +30,9 @@ export const useNotificationsStore = defineStore('notifications', () => {
   function connect(): void {
     if (source || typeof EventSource === 'undefined') return;
     source = new EventSource(notificationsApi.NOTIFICATION_STREAM_URL, { withCredentials: true });
-    source.onopen = () => { live.value = true; };
+    // On every (re)connect, read the list again: what happened while disconnected (or between
+    // the first read and the stream opening) was not pushed.
+    source.onopen = () => { live.value = true; load().catch(() => undefined); };
     source.onerror = () => { live.value = false; };
     source.addEventListener('unread', (e) => {
       unread.value = (JSON.parse((e as MessageEvent<string>).data) as { unread: number }).unread;
