@@ -116,7 +116,12 @@ describe('monitoring in the browser', () => {
     await eventually(() => bell.badge.isVisible()).toBe(false);
     expect(user.email).toContain('e2e-mon');
 
-    await page.request.delete(`/api/vms/${vmId}`, { headers: { 'Idempotency-Key': newIdempotencyKey() } });
+    // Leave the lab host free for the other specs: the VM is gone before the host is removed
+    // (once the meter's shutdown has finished).
+    await eventually(async () => ((await (await page.request.get(`/api/vms/${vmId}`)).json()) as { vm: { state: string; currentOperationId: string | null } }).vm, 120_000)
+      .toMatchObject({ state: 'stopped', currentOperationId: null });
+    expect((await page.request.delete(`/api/vms/${vmId}`, { headers: { 'Idempotency-Key': newIdempotencyKey() } })).status()).toBe(202);
+    await eventually(async () => (await page.request.get(`/api/vms/${vmId}`)).status(), 120_000).toBe(404);
   }, 300_000);
 
   it('renders every level of the admin monitoring page, and the browser\'s vitals and errors reach /metrics', async () => {
