@@ -85,7 +85,7 @@ try {
       // 2. The chart query against a real Prometheus scraping these domains.
       await sql.query('DROP DATABASE IF EXISTS campus_bench_mon');
       await migrate(DB);
-      const rds = new Redis(env.REDIS_URL); await rds.flushdb(); rds.disconnect();
+      const rds = new Redis(env.REDIS_URL); const old = await rds.keys('ccbenchmon:*'); if (old.length) await rds.del(...old); rds.disconnect();
       stack = await startStack({ webhookUrl: `${BASE}/api/monitoring/alerts`, components: 'prometheus' });
       server = spawn('pnpm', ['exec', 'tsx', 'server/src/main.ts'], {
         cwd: ROOT, env: { ...env, PROMETHEUS_URL: stack.promUrl, MONITORING_TARGETS_DIR: stack.targetsDir, MONITORING_STEP_SECONDS: '1' }, stdio: ['ignore', 'ignore', 'inherit'], detached: true,
