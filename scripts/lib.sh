@@ -164,4 +164,44 @@ ensure_swift() {
   [ "$SWIFT_PROXY_CHANGED" = 1 ] && { log "reloading the Swift proxy"; kill -USR1 "$(cat /run/swift/proxy-server.pid)"; sleep 1; }
   # python3 comes with Swift; curl may not be installed.
   wait_for "Swift (S3 on :$SWIFT_PORT)" python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$SWIFT_PORT/healthcheck', timeout=2)"
+
+# Monitoring (Debian's Prometheus, Alertmanager and exporters). Installed without starting
+# their systemd units (policy-rc.d), then run as plain processes by scripts/monitoring/stack.
+MONITORING_PACKAGES=(prometheus prometheus-alertmanager prometheus-node-exporter prometheus-mysqld-exporter
+  prometheus-redis-exporter prometheus-blackbox-exporter prometheus-libvirt-exporter curl)
+ensure_monitoring_packages() {
+  local missing=() p
+  for p in "${MONITORING_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local made_policy=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; made_policy=1
+  fi
+  local rc=0
+  apt_install "${missing[@]}" || rc=$?
+  [ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
+  return $rc
+}
+
+# The monitoring stack for this checkout (data under .data/monitoring; MONITORING=0 skips it).
+# The platform writes the scrape targets into .data/monitoring/targets and reads the
+# Alertmanager webhook token from the file the stack generates.
+ensure_monitoring() {
+  [ "${MONITORING:-1}" = 0 ] && return 0
+  ensure_monitoring_packages
+  export MON_DIR="$ROOT/.data/monitoring"
+  export MON_RETENTION="${PROMETHEUS_RETENTION:-15d}" MON_RETENTION_SIZE="${PROMETHEUS_RETENTION_SIZE:-2GB}"
+  export MON_PROM_PORT="${PROMETHEUS_PORT:-9090}" MON_AM_PORT="${ALERTMANAGER_PORT:-9093}"
+  export MON_WEBHOOK_URL="http://127.0.0.1:${PORT:-3000}/api/monitoring/alerts"
+  export ALERT_WEBHOOK_TOKEN_FILE="${ALERT_WEBHOOK_TOKEN_FILE:-$MON_DIR/alert-webhook-token}"
+  export MON_WEBHOOK_TOKEN_FILE="$ALERT_WEBHOOK_TOKEN_FILE"
+  if [ -n "${METRICS_TOKEN_FILE:-}" ]; then export MON_METRICS_TOKEN_FILE="$METRICS_TOKEN_FILE"
+  elif [ -n "${METRICS_TOKEN:-}" ]; then
+    mkdir -p "$MON_DIR"; (umask 077; printf '%s' "$METRICS_TOKEN" >"$MON_DIR/metrics-token")
+    export MON_METRICS_TOKEN_FILE="$MON_DIR/metrics-token"
+  fi
+  export MONITORING_TARGETS_DIR="${MONITORING_TARGETS_DIR:-$MON_DIR/targets}"
+  export PROMETHEUS_URL="${PROMETHEUS_URL:-http://127.0.0.1:$MON_PROM_PORT}"
+  log "starting the monitoring stack (Prometheus :$MON_PROM_PORT, Alertmanager :$MON_AM_PORT)"
+  scripts/monitoring/stack up
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One command from a fresh machine to a running platform: dependencies, services,
 # migrations, the first admin, a lab hypervisor host (LAB_HOSTS=N, 0 for none), the SPA
-# build, then the server on one port.
+# build, the monitoring stack (Prometheus, Alertmanager, exporters; MONITORING=0 skips it),
+# then the server on one port.
 source "$(dirname "$0")/lib.sh"
 
 if [ ! -f .env ]; then
@@ -24,6 +25,7 @@ ensure_deps
 ensure_mariadb
 ensure_redis
 ensure_swift
+ensure_monitoring
 pnpm --silent migrate
 pnpm --silent seed
 if [ "${LAB_HOSTS:-1}" != 0 ]; then

@@ -10,6 +10,9 @@ ensure_redis
 ensure_swift
 ensure_chromium
 ensure_mail_sink
+# The monitoring tests start their own Prometheus/Alertmanager/exporters (scripts/monitoring/stack,
+# short intervals, free ports, a temporary directory), so only the packages are needed here.
+ensure_monitoring_packages
 
 lab_was_up=0
 [ "$(node -e 'try{console.log(require("./.data/lab/hosts.json").length)}catch{console.log(0)}')" -ge 2 ] && lab_was_up=1

@@ -33,12 +33,19 @@ import { adminVmsRoutes, findingsRoutes, reconcileRoutes } from './modules/vms/v
 import { adminStorageRoutes, bucketsRoutes, storageQuotaRoutes } from './modules/oss/oss.routes.js';
 import { accessKeysRoutes } from './modules/oss/access-keys.routes.js';
 import { imagesRoutes } from './modules/images/images.routes.js';
+import { notificationsRoutes } from './modules/notifications/notifications.routes.js';
+import { adminTrialRoutes, trialRoutes } from './modules/trials/trials.routes.js';
+import { adminMonitoringRoutes, alertWebhookRoutes, monitoringRoutes, rumRoutes } from './modules/monitoring/monitoring.routes.js';
+import './modules/vms/vm-lifecycle.js';
 
 // More specific prefixes first: /api/me/tokens before /api/me. The account routes share
 // /api/me's prefix and come after it, so GET /api/me (every page view) never walks them.
 const modules: ModuleRouter[] = [authRoutes, tokensRoutes, accessKeysRoutes, creditsRoutes, meRoutes, accountRoutes, adminUsersRoutes, auditRoutes, hostsRoutes, sshKeyRoutes,
   templatesRoutes, adminTemplatesRoutes, vmsRoutes, consoleRoutes, operationsRoutes, quotaRoutes,
-  adminVmsRoutes, findingsRoutes, reconcileRoutes, bucketsRoutes, storageQuotaRoutes, adminStorageRoutes, imagesRoutes];
+  adminVmsRoutes, findingsRoutes, reconcileRoutes, bucketsRoutes, storageQuotaRoutes, adminStorageRoutes, imagesRoutes,
+  notificationsRoutes, trialRoutes, adminTrialRoutes, monitoringRoutes, adminMonitoringRoutes];
+// Machine-to-machine ingest (browser beacons, Alertmanager): before audit, JSON and idempotency.
+const ingest: ModuleRouter[] = [rumRoutes, alertWebhookRoutes];
 
 // The operations endpoints live outside /api's module routers; they are documented here.
 documentRoute('get', '/healthz', 'ops', { summary: 'Liveness: the process answers', access: 'public', responses: { 200: z.object({ status: z.literal('ok') }) } });
@@ -80,6 +87,7 @@ export function createApp(opts: AppOptions = {}): Express {
   app.get('/api/openapi.json', (_req, res) => { res.json(openapi); });
 
   const api = express.Router();
+  for (const m of ingest) api.use(m.prefix.replace(/^\/api/, ''), m.router);
   api.use(audit, resolvePrincipal, enforceTokenScope, refuseCrossOrigin, anonymousMutationLimit, requireJsonBody, jsonBody);
   if (opts.idempotency !== false) api.use(idempotency);
   for (const m of [...modules, ...(opts.extraRouters ?? [])]) api.use(m.prefix.replace(/^\/api/, ''), m.router);

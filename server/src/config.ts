@@ -127,12 +127,35 @@ const schema = z.object({
   OSS_SEAL_KEY_FILE: z.string().default('.data/oss/seal.key'),
   HOST_PROBE_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   SSH_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(8_000),
+  // Monitoring (modules/monitoring): where Prometheus answers, where the platform writes its
+  // scrape targets (file-based service discovery; empty: not written), the exporters' ports on hosts.
+  PROMETHEUS_URL: z.string().url().default('http://127.0.0.1:9090'),
+  MONITORING_TARGETS_DIR: z.string().default(''),
+  /** host:port Prometheus scrapes this server at; default 127.0.0.1 and the port it listens on. */
+  MONITORING_PLATFORM_TARGET: z.string().regex(/^[\w.-]+:\d+$/, 'host:port').optional(),
+  /** The smallest step of a chart query: the scrape interval (15 s in production). */
+  MONITORING_STEP_SECONDS: z.coerce.number().int().min(1).default(15),
+  NODE_EXPORTER_PORT: z.coerce.number().int().min(1).max(65535).default(9100),
+  LIBVIRT_EXPORTER_PORT: z.coerce.number().int().min(1).max(65535).default(9177),
+  /** Bearer token Alertmanager sends to POST /api/monitoring/alerts; unset: loopback callers only. */
+  ALERT_WEBHOOK_TOKEN: z.string().min(16).optional(),
+  BUSINESS_METRICS_CRON: z.string().default('*/30 * * * * *'),
+  RUM_MAX_BYTES: z.coerce.number().int().min(512).max(1_048_576).default(16_384),
+  RUM_BEACONS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  // The trial ladder (modules/trials): a warning before the end, stop at the end, a final
+  // notice, then deletion after the grace period; an extension before that restores what is left.
+  TRIAL_WARNING_HOURS: z.coerce.number().int().min(1).default(48),
+  TRIAL_GRACE_DAYS: z.coerce.number().min(0).default(7),
+  TRIAL_FINAL_NOTICE_HOURS: z.coerce.number().int().min(1).default(24),
+  TRIAL_LADDER_CRON: z.string().default('45 */1 * * * *'),
+  /** `redis`: tests move the platform's clock through a Redis key (only with NODE_ENV=test). */
+  CLOCK_SOURCE: z.enum(['system', 'redis']).default('system'),
 });
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** Variables that may instead be read from a file named by <NAME>_FILE. */
-const SECRET_NAMES = ['DATABASE_URL', 'REDIS_URL', 'ADMIN_PASSWORD', 'SMTP_URL', 'TOTP_ENCRYPTION_KEY', 'METRICS_TOKEN', 'S3_SECRET_ACCESS_KEY'] as const;
+const SECRET_NAMES = ['DATABASE_URL', 'REDIS_URL', 'ADMIN_PASSWORD', 'SMTP_URL', 'TOTP_ENCRYPTION_KEY', 'METRICS_TOKEN', 'S3_SECRET_ACCESS_KEY', 'ALERT_WEBHOOK_TOKEN'] as const;
 
 /** Where scripts/lib.sh (ensure_swift) keeps the key of each local Swift identity. */
 export const LOCAL_SWIFT_KEYS = '/etc/swift/campus-keys';
@@ -170,6 +193,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   data.SSH_KEY_FILE = path.resolve(REPO_ROOT, data.SSH_KEY_FILE);
   data.OSS_SEAL_KEY_FILE = path.resolve(REPO_ROOT, data.OSS_SEAL_KEY_FILE);
   if (data.WEB_DIST) data.WEB_DIST = path.resolve(REPO_ROOT, data.WEB_DIST);
+  if (data.MONITORING_TARGETS_DIR) data.MONITORING_TARGETS_DIR = path.resolve(REPO_ROOT, data.MONITORING_TARGETS_DIR);
+  if (data.CLOCK_SOURCE === 'redis' && data.NODE_ENV !== 'test') throw new Error('Invalid configuration:\n  CLOCK_SOURCE: redis is for tests only (NODE_ENV=test)');
   return data;
 }
 

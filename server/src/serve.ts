@@ -21,11 +21,17 @@ import { answerClientErrors } from './platform/http/client-errors.js';
 import { reconcileHosts } from './modules/vms/vm-reconcile.js';
 import { billStorage, scanUsage } from './modules/oss/oss-usage.js';
 import { createS3Gateway } from './modules/oss/gateway/s3-gateway.js';
+import { scheduleTrialTasks } from './modules/trials/trials.tasks.js';
+import { scheduleMonitoringTasks, stopMonitoringTasks } from './modules/monitoring/monitoring.tasks.js';
+import { setPlatformTarget } from './modules/monitoring/scrape-targets.js';
+import { closeNotificationStreams } from './modules/notifications/notifications.stream.js';
 
 const app = createApp({ idempotency: process.env.BENCH_DISABLE_IDEMPOTENCY !== '1' });
 const server: Server = app.listen(config.PORT, config.HOST, () => {
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
+  setPlatformTarget(`${config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST}:${port}`);
+  scheduleMonitoringTasks();
   logger.info({ port }, `Campus Cloud listening on http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`);
 });
 server.keepAliveTimeout = 65_000;
@@ -45,6 +51,7 @@ schedule('vm-metering', config.VM_METERING_CRON, async () => { await meterVms();
 schedule('retention', config.RETENTION_CRON, async () => { await pruneHistory(); });
 schedule('oss-usage', config.OSS_USAGE_CRON, async () => { await scanUsage(); });
 schedule('oss-billing', config.OSS_BILLING_CRON, async () => { await billStorage(); });
+scheduleTrialTasks();
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -55,6 +62,8 @@ async function shutdown(signal: string) {
   server.close();
   gateway?.close();
   consoles.close();
+  stopMonitoringTasks();
+  await closeNotificationStreams();
   await stopSchedules();
   await stopOperations();
   await stopMail();

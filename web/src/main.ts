@@ -10,6 +10,7 @@ import { i18n } from '@/i18n';
 import { applyDocumentLocale } from '@/composables/use-locale';
 import { router, updateDocumentTitle } from '@/router';
 import { useSessionStore } from '@/stores/session';
+import { installRum } from '@/rum';
 
 const app = createApp(App);
 const pinia = createPinia();
@@ -30,4 +31,5 @@ setUnauthenticatedHandler(() => {
   void router.replace({ name: 'login', query: { redirect: current.fullPath } });
 });
 
+installRum(app, router);
 app.mount('#app');

@@ -144,6 +144,12 @@ export const router = createRouter({
           meta: { requiresAdmin: true, title: 'findings.title' },
         },
         {
+          path: 'admin/monitoring',
+          name: 'admin-monitoring',
+          component: () => import('@/views/AdminMonitoringView.vue'),
+          meta: { requiresAdmin: true, title: 'monitoring.title' },
+        },
+        {
           path: 'admin/templates',
           name: 'admin-templates',
           component: () => import('@/views/AdminTemplatesView.vue'),

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startMailSink } from '../../../scripts/mail/mail-sink';
 import { chromiumPath } from './env';
+import { startStack } from '../../../server/src/test/monitoring-stack';
 
 // Starts the real server (production mode, serving web/dist) on a free port against its own
 // database and Redis prefix, with a known admin, unless E2E_BASE_URL points at one already.
@@ -52,6 +53,9 @@ export default async function setup(): Promise<(() => Promise<void>) | void> {
   const url = `http://127.0.0.1:${port}`;
   // A real SMTP server on loopback: the specs read what the app mails and follow the links.
   const mail = await startMailSink();
+  // A real monitoring stack (Prometheus, Alertmanager, exporters; 1 s intervals) for the
+  // charts, the admin monitoring page and RUM; Alertmanager posts to this server.
+  const stack = await startStack({ webhookUrl: `http://127.0.0.1:${port}/api/monitoring/alerts` });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'production',
@@ -73,6 +77,13 @@ export default async function setup(): Promise<(() => Promise<void>) | void> {
     TOTP_ENCRYPTION_KEY: 'e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0',
     // Its own S3 gateway port, so checkouts running side by side do not collide.
     OSS_GATEWAY_PORT: String(port + 500),
+    PROMETHEUS_URL: stack.promUrl,
+    MONITORING_TARGETS_DIR: stack.targetsDir,
+    MONITORING_STEP_SECONDS: '1',
+    ALERT_WEBHOOK_TOKEN_FILE: path.join(stack.dir, 'alert-webhook-token'),
+    // The meter and the business snapshot every few seconds, so specs see their effects.
+    VM_METERING_CRON: '*/5 * * * * *',
+    BUSINESS_METRICS_CRON: '*/5 * * * * *',
   };
   let server: ChildProcess | undefined;
   try {
@@ -83,6 +94,7 @@ export default async function setup(): Promise<(() => Promise<void>) | void> {
   } catch (error) {
     if (server?.pid) process.kill(-server.pid, 'SIGTERM');
     await mail.close();
+    await stack.stop();
     throw error;
   }
   const started = server;
@@ -91,5 +103,6 @@ export default async function setup(): Promise<(() => Promise<void>) | void> {
     // pnpm -> tsx -> node: stop the whole group we started, by its pid.
     if (started.pid) process.kill(-started.pid, 'SIGTERM');
     await mail.close();
+    await stack.stop();
   };
 }

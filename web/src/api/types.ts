@@ -223,6 +223,8 @@ export interface Vm {
   currentOperationId: string | null;
   /** Why the VM is in "error", in words. */
   lastError: string | null;
+  /** Set when the platform, not the owner, shut it down: credits ran out or the trial ended. */
+  stoppedBy: { reason: 'credits' | 'trial'; at: string } | null;
 }
 
 export type OperationKind =

@@ -18,6 +18,7 @@ import { useTemplatesStore } from './templates';
 import { useTokensStore } from './tokens';
 import { useStorageStore } from './storage';
 import { useVmsStore } from './vms';
+import { useNotificationsStore } from './notifications';
 import { exclusive } from './store-helpers';
 
 export const useSessionStore = defineStore('session', () => {
@@ -156,6 +157,7 @@ export const useSessionStore = defineStore('session', () => {
     useAdminTemplatesStore().reset();
     useAdminVmsStore().reset();
     useFindingsStore().reset();
+    useNotificationsStore().reset();
   }
 
   return {

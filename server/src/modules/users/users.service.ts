@@ -9,6 +9,7 @@ import { Prisma } from '../../generated/prisma/client.js';
 import type { Role, UserStatus } from '../../generated/prisma/enums.js';
 import { createTrialQuota, quotaView, setQuotaLimits, type QuotaRow, type Resources } from '../quotas/quotas.service.js';
 import { applyCredit } from '../credits/credits.service.js';
+import { restoreAfterExtension } from '../trials/trial-ladder.js';
 import type { AdminUserDto, MeDto } from './users.schemas.js';
 
 const DAY_MS = 86_400_000;
@@ -156,7 +157,11 @@ export async function extendTrial(id: string, days: number): Promise<AdminUserDt
   await execute(
     'UPDATE `User` SET trialEndsAt = GREATEST(NOW(3), COALESCE(trialEndsAt, NOW(3))) + INTERVAL ? DAY, updatedAt = NOW(3) WHERE id = ?',
     [days, id]);
-  return adminUserById(id);
+  const u = await readUser(id);
+  if (!u) throw errors.notFound('User');
+  // What the trial ladder stopped starts again (what it has not deleted yet).
+  if (u.trialEndsAt) await restoreAfterExtension(id, u.trialEndsAt);
+  return toAdminUser(u);
 }
 
 /** An admin's grant (or claw-back) is a ledger entry like any other; the balance never goes below zero. */

@@ -1,11 +1,9 @@
 import { db } from '../../platform/db.js';
-import { logger } from '../../platform/logger.js';
 import { AppError } from '../../platform/errors.js';
-import { auditSystemAction } from '../../platform/audit.js';
 import { applyCredit } from '../credits/credits.service.js';
 import { BILLABLE_VM_STATES } from '../quotas/quotas.service.js';
 import type { VmState } from '../../generated/prisma/enums.js';
-import { runVmAction } from './vms.service.js';
+import { stopOwnerVms } from './vm-lifecycle.js';
 
 // Credits pay for VMs by the hour of their life: hour 0 at create (vms.service), then hour k
 // once `createdAt + k h` has passed. A VM is billed for what it holds, running or stopped
@@ -14,9 +12,10 @@ import { runVmAction } from './vms.service.js';
 // unique per user, and moves `billedHours` in the same transaction with a guard on its old
 // value: two meters running at once, or one re-run after a crash, book every hour once.
 //
-// When an owner cannot pay an hour, or their trial has ended, their running VMs are shut
-// down (ACPI, then power-off: the usual operation) and starting one is refused until an
-// admin adds credits or extends the trial. Nothing is deleted: the disks stay.
+// When an owner cannot pay an hour, their running VMs are shut down (ACPI, then power-off: the
+// usual operation; vm-lifecycle.ts records why and tells the owner) and starting one is
+// refused until an admin adds credits. Nothing is deleted: the disks stay. An ended trial is
+// the trial ladder's to handle (modules/trials).
 
 const HOUR_MS = 3_600_000;
 const BILLABLE: readonly VmState[] = BILLABLE_VM_STATES;
@@ -61,29 +60,8 @@ export async function meterVms(now = Date.now()): Promise<MeterResult> {
     }
   }
 
-  // Owners who could not pay, and trials that have ended: their running VMs are stopped.
-  const expired = await db.user.findMany({
-    where: { trialEndsAt: { lte: new Date(now) }, vms: { some: { state: 'running', currentOperationId: null } } },
-    select: { id: true },
-  });
-  const reasons = new Map<string, 'credits' | 'trial'>([...broke].map((u) => [u, 'credits']));
-  for (const u of expired) reasons.set(u.id, 'trial');
-  for (const [ownerId, why] of reasons) {
-    const running = await db.vm.findMany({ where: { ownerId, state: 'running', currentOperationId: null }, select: { id: true, name: true } });
-    for (const vm of running) {
-      try {
-        await runVmAction(ownerId, vm.id, 'shutdown');
-        result.stopping++;
-        await auditSystemAction({
-          action: why === 'trial' ? 'vm.stop.trial-ended' : 'vm.stop.out-of-credits', targetType: 'vm', targetId: vm.id, actorId: null,
-          details: { ownerId, name: vm.name },
-        });
-        logger.info({ vmId: vm.id, ownerId, why }, 'stopping a VM: its owner cannot keep it running');
-      } catch (err) {
-        // Busy with another operation: the next tick tries again.
-        logger.warn({ err, vmId: vm.id }, 'could not stop a VM whose owner cannot keep it running');
-      }
-    }
-  }
+  // Owners who could not pay: their running VMs are stopped (and they are told why). Trials
+  // that ended are the trial ladder's (modules/trials).
+  for (const ownerId of broke) result.stopping += await stopOwnerVms(ownerId, 'credits');
   return result;
 }

@@ -28,6 +28,7 @@ export const toVmDto = (v: VmWithNames): VmDto => ({
   vcpus: v.vcpus, memoryMiB: v.memoryMiB, diskGiB: v.diskGiB, hostName: v.host?.name ?? null,
   creditsPerHour: v.creditsPerHour, createdAt: v.createdAt.toISOString(),
   currentOperationId: v.currentOperationId, lastError: v.lastError,
+  stoppedBy: v.stoppedReason === 'credits' || v.stoppedReason === 'trial' ? { reason: v.stoppedReason, at: (v.stoppedAt ?? v.updatedAt).toISOString() } : null,
 });
 
 export const toOperationDto = (o: OperationRow): OperationDto => ({
@@ -158,7 +159,11 @@ export async function claimVm(ownerId: string, vmId: string, claim: VmClaim) {
     const opId = await createOperation(tx, { kind: claim.kind, targetType: 'vm', targetId: vm.id, ownerId, params: claim.params });
     const claimed = await tx.vm.updateMany({
       where: { id: vm.id, currentOperationId: null, state: { in: claim.from } },
-      data: { currentOperationId: opId, lastError: null, ...(claim.to ? { state: claim.to } : {}) },
+      data: {
+        currentOperationId: opId, lastError: null, ...(claim.to ? { state: claim.to } : {}),
+        // Started again (by its owner or after an extension): no longer "stopped by the platform".
+        ...(claim.kind === 'vm.start' ? { stoppedReason: null, stoppedAt: null } : {}),
+      },
     });
     if (claimed.count !== 1) {
       const now = await tx.vm.findUniqueOrThrow({ where: { id: vm.id }, select: { currentOperationId: true } });

@@ -56,9 +56,22 @@ new Gauge({
   },
 });
 
-function recordEnd(row: { kind: string; createdAt: Date }, outcome: 'succeeded' | 'compensated' | 'failed') {
+export interface OperationEnd {
+  id: string; kind: string; targetType: string; targetId: string; ownerId: string | null;
+  outcome: 'succeeded' | 'compensated' | 'failed'; error: string | null;
+}
+const endListeners: ((end: OperationEnd) => Promise<void>)[] = [];
+
+/** Modules hear how operations end (the process that ran the job tells, once): notifications. */
+export function onOperationEnd(listener: (end: OperationEnd) => Promise<void>): void {
+  endListeners.push(listener);
+}
+
+function recordEnd(row: Omit<OperationEnd, 'outcome' | 'error'> & { createdAt: Date }, outcome: OperationEnd['outcome'], error: string | null = null) {
   finished.inc({ kind: row.kind, outcome });
   duration.observe({ kind: row.kind, outcome }, (Date.now() - row.createdAt.getTime()) / 1000);
+  const end: OperationEnd = { id: row.id, kind: row.kind, targetType: row.targetType, targetId: row.targetId, ownerId: row.ownerId, outcome, error };
+  for (const l of endListeners) l(end).catch((err: unknown) => logger.warn({ err, operationId: row.id }, 'an operation-end listener failed'));
 }
 
 export interface NewOperation<P> {
@@ -178,7 +191,7 @@ async function runOperation(job: Job<{ id: string }>): Promise<void> {
   }
   await def.onGaveUp?.(ctx, error);
   await save({ state: clean ? 'compensated' : 'failed', finishedAt: new Date(), error });
-  recordEnd(row, clean ? 'compensated' : 'failed');
+  recordEnd(row, clean ? 'compensated' : 'failed', error);
 }
 
 let worker: Worker | undefined;

@@ -4,6 +4,7 @@ import { Client, startServer, type TestServer } from '../../../test/harness.js';
 import { startOperationWorker, stopOperations } from '../../../platform/operations/operations.js';
 import { closeHostConnections } from '../../hosts/host-connections.js';
 import { meterVms } from '../vm-metering.js';
+import { runTrialLadder } from '../../trials/trial-ladder.js';
 import { finished, onHost, prepareLab, vmBody } from './vm-lab.js';
 
 // Hourly metering on a real VM in the lab: the meter is called directly with the VM's clock
@@ -57,6 +58,10 @@ describe('hourly metering', () => {
     expect(await meterVms()).toMatchObject({ charged: 0, unpaid: 1, stopping: 1 });
     expect(await balance()).toBe(rate - 1);
     await stoppedByMeter(user, id);
+    // The owner is told why, and the VM page says so.
+    expect((await user.get(`/api/vms/${id}`)).body.vm.stoppedBy).toMatchObject({ reason: 'credits' });
+    const told = (await user.get('/api/notifications')).body.items as { kind: string; link: string; text: string }[];
+    expect(told.filter((n) => n.kind === 'vm.stopped.credits')).toMatchObject([{ link: `/vms/${id}`, text: expect.stringMatching(/was shut down: your credits ran out/) }]);
     const refused = await user.post(`/api/vms/${id}/actions`, { action: 'start' });
     expect(refused.status).toBe(409);
     expect(refused.body.error).toMatchObject({ code: 'INSUFFICIENT_CREDITS', details: { needed: rate, balance: rate - 1 } });
@@ -72,15 +77,20 @@ describe('hourly metering', () => {
     const restart = await user.post(`/api/vms/${id}/actions`, { action: 'start' });
     expect(restart.status, JSON.stringify(restart.body)).toBe(202);
     expect((await finished(user, restart.body.operation.id)).state).toBe('succeeded');
+    expect((await user.get(`/api/vms/${id}`)).body.vm.stoppedBy).toBeNull();
 
-    // The trial ends: the running VM is stopped and cannot start until the trial is extended.
+    // The trial ends: the meter leaves it to the trial ladder, which stops the running VM; it
+    // cannot start until the trial is extended, and the extension starts it again.
     await db.user.update({ where: { id: me.id }, data: { trialEndsAt: new Date(Date.now() - 1000) } });
-    expect(await meterVms()).toMatchObject({ stopping: 1 });
+    expect(await meterVms()).toMatchObject({ stopping: 0 });
+    expect(await runTrialLadder()).toMatchObject({ stopped: 1 });
     await stoppedByMeter(user, id);
     const expired = await user.post(`/api/vms/${id}/actions`, { action: 'start' });
     expect(expired.status).toBe(403);
     expect(expired.body.error.code).toBe('TRIAL_EXPIRED');
     expect((await admin.post(`/api/admin/users/${me.id}/extend-trial`, { days: 1 })).status).toBe(200);
-    expect((await user.post(`/api/vms/${id}/actions`, { action: 'start' })).status).toBe(202);
+    const again = ((await user.get(`/api/vms/${id}/operations`)).body.items as { id: string; kind: string }[])[0]!;
+    expect(again.kind).toBe('vm.start');
+    expect((await finished(user, again.id)).state).toBe('succeeded');
   }, 300_000);
 });
