@@ -164,6 +164,7 @@ ensure_swift() {
   [ "$SWIFT_PROXY_CHANGED" = 1 ] && { log "reloading the Swift proxy"; kill -USR1 "$(cat /run/swift/proxy-server.pid)"; sleep 1; }
   # python3 comes with Swift; curl may not be installed.
   wait_for "Swift (S3 on :$SWIFT_PORT)" python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$SWIFT_PORT/healthcheck', timeout=2)"
+}
 
 # Monitoring (Debian's Prometheus, Alertmanager and exporters). Installed without starting
 # their systemd units (policy-rc.d), then run as plain processes by scripts/monitoring/stack.

@@ -106,6 +106,8 @@ export function moduleRouter(prefix: string, tag: string) {
       const pattern = prefix + path;
       const mark: RequestHandler = (req, _res, next) => {
         req.routePattern = pattern;
+        // Ingest routes (RUM beacons, Alertmanager) are mounted before the audit layer.
+        req.audit ??= {};
         if (spec.audit) req.audit.action = spec.audit;
         if (spec.access === 'public') req.audit.publicRoute = true;
         if (spec.returnsSecret) req.replySecret = spec.returnsSecret;

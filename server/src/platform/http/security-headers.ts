@@ -6,7 +6,7 @@ import { config } from '../../config.js';
 // no eval: vue-i18n compiles messages without it), styles also inline (Element Plus sets
 // style attributes and injects a few <style> elements), images and fonts also as data:/blob:
 // URLs, XHR and the console WebSocket to this origin only (CSP Level 3 'self' covers ws:/wss:
-// of the same host), no plugins, no framing by anyone (clickjacking).
+// of the same host) plus the S3 server browsers reach with presigned URLs, no plugins, no framing by anyone (clickjacking).
 // HSTS and upgrade-insecure-requests only when the site runs behind HTTPS (COOKIE_SECURE):
 // on a plain-HTTP lab they would break it.
 export function securityHeaders() {
@@ -20,7 +20,7 @@ export function securityHeaders() {
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:', 'blob:'],
         fontSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
+        connectSrc: ["'self'", new URL(config.S3_PUBLIC_ENDPOINT ?? config.S3_ENDPOINT).origin],
         objectSrc: ["'none'"],
         baseUri: ["'self'"],
         formAction: ["'self'"],
