@@ -63,8 +63,10 @@ describe('SshPool against lab hosts', () => {
     const chunk = Buffer.alloc(64 * 1024, 7);
     // A source that trickles like a network download, so both hosts' channels are busy together.
     async function* trickle() { for (let i = 0; i < 160; i++) { if (i % 16 === 0) await new Promise((r) => setTimeout(r, 5)); yield chunk; } }
-    const file = `/tmp/cc-stream-${uniqueSuffix()}`;
-    await Promise.all([lab1, lab2].map(async (host) => {
+    const suffix = uniqueSuffix();
+    await Promise.all([lab1, lab2].map(async (host, n) => {
+      // Lab hosts share the machine's /tmp: one file per host, or one host's rm races the other's stat.
+      const file = `/tmp/cc-stream-${suffix}-${n}`;
       const r = await pool.exec(host.target, ['dd', `of=${file}`, 'bs=4M', 'status=none'], { stdin: Readable.from(trickle()) });
       expect(r.exitCode).toBe(0);
       // ssh2 may deliver a fast command's exit status in the same read as its channel's
