@@ -141,7 +141,9 @@ const schema = z.object({
   ALERT_WEBHOOK_TOKEN: z.string().min(16).optional(),
   BUSINESS_METRICS_CRON: z.string().default('*/30 * * * * *'),
   RUM_MAX_BYTES: z.coerce.number().int().min(512).max(1_048_576).default(16_384),
-  RUM_BEACONS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  // Per client address: a campus NAT puts hundreds of students behind one address, and each
+  // page sends a beacon at most every 15 s and when it is hidden.
+  RUM_BEACONS_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   // The trial ladder (modules/trials): a warning before the end, stop at the end, a final
   // notice, then deletion after the grace period; an extension before that restores what is left.
   TRIAL_WARNING_HOURS: z.coerce.number().int().min(1).default(48),
