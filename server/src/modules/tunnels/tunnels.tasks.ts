@@ -1,0 +1,26 @@
+import { config } from '../../config.js';
+import { logger } from '../../platform/logger.js';
+import { schedule } from '../../platform/schedules.js';
+import { createHttpFront } from './http-front.js';
+import { stopLive } from './tunnel-live.js';
+import { createTunnelGateway } from './tunnel-gateway.js';
+import { expireReservations } from './tunnels.service.js';
+
+/** The gateway (TUNNEL_GATEWAY_PORT), the HTTP front (APPS_PORT) and the reservation sweep; the result stops them. */
+export async function startTunnels(): Promise<() => Promise<void>> {
+  const gateway = config.TUNNEL_GATEWAY_PORT ? await createTunnelGateway() : undefined;
+  if (gateway) {
+    await gateway.listen(config.TUNNEL_GATEWAY_PORT, config.HOST);
+    logger.info({ port: config.TUNNEL_GATEWAY_PORT }, 'tunnel gateway listening');
+  }
+  const front = config.APPS_PORT ? createHttpFront() : undefined;
+  front?.listen(config.APPS_PORT, config.HOST, () => logger.info({ port: config.APPS_PORT, domain: config.APPS_DOMAIN }, 'HTTP front for tunnels listening'));
+  const sweep = schedule('tunnel-reservations', '20 */1 * * * *', async () => { await expireReservations(); });
+  return async () => {
+    sweep.stop();
+    await stopLive();
+    front?.closeAllConnections();
+    front?.close();
+    await gateway?.close();
+  };
+}
