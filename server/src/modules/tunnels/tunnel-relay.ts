@@ -7,11 +7,11 @@ import type { Duplex } from 'node:stream';
 // bandwidth cap per direction (a token bucket shared by all of the tunnel's connections), and
 // counts bytes and connections for the live view and /metrics.
 
-/** Bytes per second with a burst of a quarter second; take() says how long to wait. */
+/** Bytes per second with a burst of a tenth of a second; take() says how long to wait. */
 export class TokenBucket {
   private tokens: number;
   private last = performance.now();
-  constructor(private readonly rate: number, private readonly burst = Math.max(rate / 4, 16 * 1024)) {
+  constructor(private readonly rate: number, private readonly burst = Math.max(rate / 10, 16 * 1024)) {
     this.tokens = this.burst;
   }
 
