@@ -41,9 +41,14 @@ const page = (status: number, text: string) =>
 
 interface Routed extends IncomingMessage { tunnelTarget?: string }
 
+const upstreamAgent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32 });
+
 export function createHttpFront(): http.Server {
   const proxy = createProxyMiddleware<Routed, ServerResponse>({
     router: (req) => req.tunnelTarget,
+    // Kept-alive upstream connections: for a reverse tunnel each new one is a channel opened
+    // over the client's SSH connection, a round trip to the client's machine.
+    agent: upstreamAgent,
     // Upgrades are routed below (after the lookup); ws:true would make the library add its own
     // upgrade listener to the server on the first request, answering each upgrade twice.
     ws: false,

@@ -100,6 +100,7 @@ export class Relay {
 
   private async accept(socket: net.Socket): Promise<void> {
     socket.on('error', () => socket.destroy());
+    socket.setNoDelay(true);
     if (this.sockets.size >= this.opts.maxConnections) {
       this.opts.onRefused?.();
       socket.destroy();
