@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -145,6 +145,43 @@ describe('reverse tunnels through the gateway', () => {
     await t.exited;
     const retry = open(key.file, [`0:127.0.0.1:${laptop.port}`]);
     expect(await retry.exited).toBe(255);
+  });
+
+  it('refuses connections past the per-tunnel cap and closes a tunnel idle past its timeout', async () => {
+    const undo = tunnelTestConfig(tmp.dir, { TUNNEL_MAX_CONNECTIONS: 1, TUNNEL_IDLE_TIMEOUT_SECONDS: 3 });
+    try {
+      const { user, key } = await userWithKey();
+      const echo = net.createServer((s) => s.pipe(s));
+      await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+      const t = open(key.file, [`0:127.0.0.1:${(echo.address() as AddressInfo).port}`]);
+      const port = await t.allocated();
+      const first = net.connect(port, '127.0.0.1');
+      await new Promise((r) => first.once('connect', r));
+      first.write('one');
+      await new Promise((r) => first.once('data', r));
+      const second = net.connect(port, '127.0.0.1');
+      const secondEnd = await new Promise<string>((r) => { second.on('data', () => r('data')); second.on('close', () => r('closed')); second.write('two'); });
+      expect(secondEnd).toBe('closed');
+      first.destroy();
+      // No connection and no bytes for 3 s: the next tick closes it and frees the quota unit.
+      await waitFor(async () => ((await user.get('/api/tunnels')).body.items.length === 0 ? true : undefined), () => 'idle tunnel still listed', 12_000);
+      expect((await user.get('/api/tunnels')).body.quota.used).toBe(0);
+      expect(await get(`http://127.0.0.1:${port}/`)).toMatchObject({ error: 'ECONNREFUSED' });
+      const metrics = await fetch(`${srv.url}/metrics`).then((r) => r.text());
+      expect(metrics).toMatch(/tunnel_connections_total\{outcome="refused"\} [1-9]/);
+      echo.close();
+    } finally {
+      undo();
+    }
+  });
+
+  it('drops the client as soon as the trial has ended', async () => {
+    const { id, key } = await userWithKey();
+    const t = open(key.file, [`0:127.0.0.1:${laptop.port}`]);
+    const port = await t.allocated();
+    await db.user.update({ where: { id }, data: { trialEndsAt: new Date(Date.now() - 1000) } });
+    expect(await t.exited).not.toBeNull();
+    expect(await get(`http://127.0.0.1:${port}/`)).toMatchObject({ error: 'ECONNREFUSED' });
   });
 
   it('holds the bandwidth cap within 10%', async () => {
