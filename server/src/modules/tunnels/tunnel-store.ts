@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Prisma } from '../../generated/prisma/client.js';
+import { config } from '../../config.js';
 import { db } from '../../platform/db.js';
+import { applyCredit } from '../credits/credits.service.js';
 import { AppError, errors } from '../../platform/errors.js';
 
 // Tunnel rows and the tunnel quota, together: a tunnel exists exactly while it counts against
@@ -31,6 +33,9 @@ export const isDuplicate = (e: unknown): boolean => {
   return x?.errno === 1062 || x?.code === 'ER_DUP_ENTRY' || /Duplicate entry/.test(x?.message ?? '');
 };
 
+/** The ledger reference of a tunnel's hour k (hour 0 is paid when it is made). */
+export const tunnelHourRef = (id: string, hour: number) => `tunnel:${id}:h${hour}`;
+
 export async function insertTunnel(ownerId: string, t: NewTunnel) {
   return db.$transaction(async (tx) => {
     const reserved = await tx.$executeRaw`UPDATE Quota SET usedTunnels = usedTunnels + 1 WHERE userId = ${ownerId} AND usedTunnels < maxTunnels`;
@@ -39,7 +44,10 @@ export async function insertTunnel(ownerId: string, t: NewTunnel) {
       const available = Math.max((q?.maxTunnels ?? 0) - (q?.usedTunnels ?? 0), 0);
       throw new AppError('QUOTA_EXCEEDED', `Your quota allows ${q?.maxTunnels ?? 0} tunnels and you have ${q?.usedTunnels ?? 0}; close one first.`, { resource: 'tunnels', requested: 1, available });
     }
-    return tx.tunnel.create({ data: { id: randomUUID(), ownerId, ...t } });
+    const id = randomUUID();
+    // Priced tunnels pay their first hour up front, like VMs (tunnel-billing.ts books the rest).
+    if (config.CREDITS_PER_TUNNEL_HOUR > 0) await applyCredit(tx, { userId: ownerId, amount: -config.CREDITS_PER_TUNNEL_HOUR, reason: 'tunnel hour', reference: tunnelHourRef(id, 0) });
+    return tx.tunnel.create({ data: { id, ownerId, ...t } });
   });
 }
 

@@ -5,6 +5,7 @@ import { createHttpFront } from './http-front.js';
 import { stopLive } from './tunnel-live.js';
 import { createTunnelGateway } from './tunnel-gateway.js';
 import { expireReservations } from './tunnels.service.js';
+import { meterTunnels } from './tunnel-billing.js';
 
 /** The gateway (TUNNEL_GATEWAY_PORT), the HTTP front (APPS_PORT) and the reservation sweep; the result stops them. */
 export async function startTunnels(): Promise<() => Promise<void>> {
@@ -16,8 +17,10 @@ export async function startTunnels(): Promise<() => Promise<void>> {
   const front = config.APPS_PORT ? createHttpFront() : undefined;
   front?.listen(config.APPS_PORT, config.HOST, () => logger.info({ port: config.APPS_PORT, domain: config.APPS_DOMAIN }, 'HTTP front for tunnels listening'));
   const sweep = schedule('tunnel-reservations', '20 */1 * * * *', async () => { await expireReservations(); });
+  const billing = schedule('tunnel-metering', '40 */1 * * * *', async () => { await meterTunnels(); });
   return async () => {
     sweep.stop();
+    billing.stop();
     await stopLive();
     front?.closeAllConnections();
     front?.close();

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { config } from '../../../config.js';
 import { db } from '../../../platform/db.js';
-import { adminClient, Client, resetState, startServer, type TestServer } from '../../../test/harness.js';
+import { adminClient, Client, resetState, setConfig, startServer, type TestServer } from '../../../test/harness.js';
+import { meterTunnels } from '../tunnel-billing.js';
 import { tunnelToken } from '../frp-plugin.js';
 import { addKey, sshKey, tempDir, tunnelTestConfig } from './tunnel-support.js';
 
@@ -101,6 +102,34 @@ describe('reservations, quota and the port pool', () => {
     expect([...one, ...two].filter((r) => r.error).every((r) => r.error === 'CONFLICT')).toBe(true);
     expect(await db.tunnel.count({ where: { ownerId: id } })).toBe(config.TUNNEL_PORTS_PER_USER);
   }, 60_000);
+});
+
+describe('billing, when the admin sets a price', () => {
+  it('pays hour 0 at once, books each later hour once, and closes a tunnel whose owner cannot pay', async () => {
+    const undo = setConfig({ CREDITS_PER_TUNNEL_HOUR: 2 });
+    try {
+      const { user, id } = await signedUp();
+      const before = (await db.user.findUniqueOrThrow({ where: { id } })).creditBalance;
+      const made = await user.post('/api/tunnels', { kind: 'reverse' });
+      expect(made.status).toBe(201);
+      expect((await db.user.findUniqueOrThrow({ where: { id } })).creditBalance).toBe(before - 2);
+      await db.tunnel.update({ where: { id: made.body.id }, data: { createdAt: new Date(Date.now() - 61 * 60_000) } });
+      expect(await meterTunnels()).toEqual({ charged: 1, closed: 0 });
+      expect(await meterTunnels()).toEqual({ charged: 0, closed: 0 });
+      expect((await db.user.findUniqueOrThrow({ where: { id } })).creditBalance).toBe(before - 4);
+      expect(await db.creditEntry.count({ where: { userId: id, reference: { startsWith: `tunnel:${made.body.id}:` } } })).toBe(2);
+
+      await db.user.update({ where: { id }, data: { creditBalance: 1 } });
+      await db.tunnel.update({ where: { id: made.body.id }, data: { createdAt: new Date(Date.now() - 121 * 60_000) } });
+      expect(await meterTunnels()).toEqual({ charged: 0, closed: 1 });
+      expect((await user.get('/api/tunnels')).body.items).toEqual([]);
+      const refused = await user.post('/api/tunnels', { kind: 'reverse' });
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.code).toBe('INSUFFICIENT_CREDITS');
+    } finally {
+      undo();
+    }
+  });
 });
 
 describe('hostile input', () => {
