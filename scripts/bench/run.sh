@@ -6,4 +6,5 @@ ensure_deps; ensure_mariadb; ensure_redis
 [ "${1:-api}" = api ] && { have wrk || apt_install wrk; }
 what="${1:-api}"; shift || true
 [ "$what" = monitoring ] && ensure_monitoring_packages
+[ "$what" = tunnels ] && ensure_ssh_client
 exec pnpm exec tsx "scripts/bench/$what.ts" "$@"
