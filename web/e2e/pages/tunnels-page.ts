@@ -16,7 +16,7 @@ export class TunnelKeysPanel {
     this.rows = byTest(this.root, 'tunnel-key-row');
     this.add = byTest(page, 'tunnel-key-add');
     this.name = byTest(page, 'tunnel-key-name');
-    this.text = byTest(page, 'tunnel-key-text').locator('textarea');
+    this.text = byTest(page, 'tunnel-key-text');
     this.save = byTest(page, 'tunnel-key-save');
   }
 
@@ -27,7 +27,7 @@ export class TunnelKeysPanel {
 
   async addKey(name: string, publicKey: string): Promise<void> {
     await this.add.click();
-    await this.name.locator('input').fill(name);
+    await this.name.fill(name);
     await this.text.fill(publicKey);
     await this.save.click();
     await this.rows.filter({ hasText: name }).waitFor();
@@ -54,7 +54,7 @@ export class TunnelsPage extends AppShell {
 
   async reserveName(name: string): Promise<void> {
     await this.page.locator('[data-test="tunnels-reserve"] .el-radio-button').filter({ hasText: 'HTTP name' }).click();
-    await byTest(this.page, 'tunnels-name').locator('input').fill(name);
+    await byTest(this.page, 'tunnels-name').fill(name);
     await byTest(this.page, 'tunnels-reserve-submit').click();
   }
 
