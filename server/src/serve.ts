@@ -25,6 +25,7 @@ import { scheduleTrialTasks } from './modules/trials/trials.tasks.js';
 import { scheduleMonitoringTasks, stopMonitoringTasks } from './modules/monitoring/monitoring.tasks.js';
 import { setPlatformTarget } from './modules/monitoring/scrape-targets.js';
 import { closeNotificationStreams } from './modules/notifications/notifications.stream.js';
+import { startTunnels } from './modules/tunnels/tunnels.tasks.js';
 
 const app = createApp({ idempotency: process.env.BENCH_DISABLE_IDEMPOTENCY !== '1' });
 const server: Server = app.listen(config.PORT, config.HOST, () => {
@@ -52,6 +53,8 @@ schedule('retention', config.RETENTION_CRON, async () => { await pruneHistory();
 schedule('oss-usage', config.OSS_USAGE_CRON, async () => { await scanUsage(); });
 schedule('oss-billing', config.OSS_BILLING_CRON, async () => { await billStorage(); });
 scheduleTrialTasks();
+// Reverse tunnels (ssh -R) through the gateway, apps by name through the HTTP front.
+const tunnels = startTunnels().catch((err: unknown) => { logger.error({ err }, 'tunnels did not start'); return async () => undefined; });
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -62,6 +65,7 @@ async function shutdown(signal: string) {
   server.close();
   gateway?.close();
   consoles.close();
+  await (await tunnels)();
   stopMonitoringTasks();
   await closeNotificationStreams();
   await stopSchedules();

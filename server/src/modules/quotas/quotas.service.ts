@@ -18,6 +18,7 @@ export const trialQuota = () => ({
   maxMemoryMiB: config.TRIAL_QUOTA_MEMORY_MIB,
   maxDiskGiB: config.TRIAL_QUOTA_DISK_GIB,
   maxVms: config.TRIAL_QUOTA_VMS,
+  maxTunnels: config.TRIAL_QUOTA_TUNNELS,
 });
 
 export async function createTrialQuota(tx: Tx, userId: string): Promise<void> {

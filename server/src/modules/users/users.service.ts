@@ -10,6 +10,7 @@ import type { Role, UserStatus } from '../../generated/prisma/enums.js';
 import { createTrialQuota, quotaView, setQuotaLimits, type QuotaRow, type Resources } from '../quotas/quotas.service.js';
 import { applyCredit } from '../credits/credits.service.js';
 import { restoreAfterExtension } from '../trials/trial-ladder.js';
+import { dropLiveTunnelsOf } from '../tunnels/tunnels.service.js';
 import type { AdminUserDto, MeDto } from './users.schemas.js';
 
 const DAY_MS = 86_400_000;
@@ -149,6 +150,7 @@ export async function updateUser(actorId: string, id: string, change: { role?: R
   // are also dropped so nothing lingers if the account is enabled again later.
   if (sets.length) await bumpAuthVersion(id);
   if (change.status === 'disabled') await destroyUserSessions(id);
+  if (change.status === 'disabled') await dropLiveTunnelsOf(id, 'closed: the account was disabled');
   return toAdminUser(u);
 }
 

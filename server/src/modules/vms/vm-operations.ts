@@ -6,6 +6,7 @@ import { buildDomainXml } from '../../drivers/libvirt/domain-xml.js';
 import { applyCredit } from '../credits/credits.service.js';
 import { releaseQuota } from '../quotas/quotas.service.js';
 import { driversFor } from '../hosts/host-connections.js';
+import { closeForwardsOf } from '../tunnels/tunnel-forwards.js';
 import type { VmState } from '../../generated/prisma/enums.js';
 
 // The VM sagas. Every step checks before it acts (the drivers treat "already there" and
@@ -173,6 +174,8 @@ defineOperation<VmOpParams>({
 defineOperation<VmOpParams>({
   kind: 'vm.delete',
   steps: [
+    // Port forwards and HTTP names to the VM go first (idempotent: none left is done).
+    { name: 'close-tunnels', run: async (ctx) => { await closeForwardsOf(ctx.params.vmId); } },
     { name: 'undefine', run: undefine },
     {
       name: 'remove-disks',
