@@ -11,7 +11,7 @@ import { createApp } from './app.js';
 import { scheduleHostTasks } from './modules/hosts/hosts.tasks.js';
 import { stopSchedules } from './platform/schedules.js';
 import { closeHostConnections } from './modules/hosts/host-connections.js';
-import { requeueStranded, startOperationWorker, stopOperations } from './platform/operations/operations.js';
+import { closeOperationEnds, requeueStranded, startOperationWorker, stopOperations } from './platform/operations/operations.js';
 import { schedule } from './platform/schedules.js';
 import './modules/vms/vm-operations.js';
 import './modules/images/image-import.js';
@@ -64,6 +64,7 @@ async function shutdown(signal: string) {
   consoles.close();
   stopMonitoringTasks();
   await closeNotificationStreams();
+  await closeOperationEnds();
   await stopSchedules();
   await stopOperations();
   await stopMail();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { config } from '../../config.js';
 import { db, type Tx } from '../../platform/db.js';
 import { AppError, errors } from '../../platform/errors.js';
-import { createOperation, enqueueOperation } from '../../platform/operations/operations.js';
+import { createOperation, enqueueOperation, waitForOperationEnd } from '../../platform/operations/operations.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import type { Host, Operation as OperationRow, Vm as VmRow } from '../../generated/prisma/client.js';
 import type { VmState } from '../../generated/prisma/enums.js';
@@ -204,9 +204,20 @@ export async function listVms(ownerId: string) {
 
 export const getVm = async (ownerId: string, id: string) => toVmDto(await ownVm(ownerId, id));
 
-export async function getOperation(principal: { userId: string; role: string }, id: string): Promise<OperationDto> {
-  const op = await db.operation.findUnique({ where: { id } });
-  if (!op || (principal.role !== 'admin' && op.ownerId !== principal.userId)) throw errors.notFound('Operation');
+const ENDED = ['succeeded', 'failed', 'compensated'];
+
+/** The operation; with `waitMs`, answered when it ends or the time is up, whichever is first. */
+export async function getOperation(principal: { userId: string; role: string }, id: string, waitMs = 0): Promise<OperationDto> {
+  const read = async () => {
+    const op = await db.operation.findUnique({ where: { id } });
+    if (!op || (principal.role !== 'admin' && op.ownerId !== principal.userId)) throw errors.notFound('Operation');
+    return op;
+  };
+  let op = await read();
+  if (waitMs > 0 && !ENDED.includes(op.state)) {
+    await waitForOperationEnd(id, waitMs, async () => ENDED.includes((op = await read()).state));
+    if (!ENDED.includes(op.state)) op = await read();
+  }
   return toOperationDto(op);
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { db } from '../../db.js';
 import { resetState } from '../../../test/harness.js';
-import { createOperation, defineOperation, enqueueOperation, PermanentStepError, startOperationWorker, stopOperations, type StepRecord } from '../operations.js';
+import { closeOperationEnds, createOperation, defineOperation, enqueueOperation, PermanentStepError, startOperationWorker, stopOperations, waitForOperationEnd, type StepRecord } from '../operations.js';
 
 // Real BullMQ on the real Redis; the journal in the real database.
 const log: string[] = [];
@@ -41,7 +41,7 @@ const finished = async (id: string) => {
 };
 
 beforeAll(() => { startOperationWorker({ concurrency: 4 }); });
-afterAll(async () => { await stopOperations(); });
+afterAll(async () => { await stopOperations(); await closeOperationEnds(); });
 beforeEach(async () => { await resetState(); log.length = 0; flaky = 0; });
 
 describe('durable operations', () => {
@@ -87,5 +87,44 @@ describe('durable operations', () => {
     expect(op.state).toBe('succeeded');
     expect(log.filter((l) => l === 'one')).toHaveLength(1);
     expect(log.slice(-2)).toEqual(['two', 'three']);
+  });
+
+  it('records each step as it starts and ends, one journal write per transition', async () => {
+    gate = { open: () => {}, entered: false };
+    const id = await start({ block: true });
+    await expect.poll(() => gate!.entered, { timeout: 10_000 }).toBe(true);
+    const mid = await db.operation.findUniqueOrThrow({ where: { id } });
+    expect(mid.state).toBe('running');
+    expect((mid.steps as unknown as StepRecord[]).map((s) => s.state)).toEqual(['done', 'running', 'pending']);
+    gate.open();
+    gate = undefined;
+    const op = await finished(id);
+    const steps = op.steps as unknown as StepRecord[];
+    expect(steps.map((s) => s.state)).toEqual(['done', 'done', 'done']);
+    for (const s of steps) expect(Date.parse(s.finishedAt!)).toBeGreaterThanOrEqual(Date.parse(s.startedAt!));
+  });
+
+  it('a waiter hears the end at once, and gives up after its time when there is none', async () => {
+    gate = { open: () => {}, entered: false };
+    const id = await start({ block: true });
+    await expect.poll(() => gate!.entered, { timeout: 10_000 }).toBe(true);
+    const over = async () => ['succeeded', 'failed', 'compensated'].includes((await db.operation.findUniqueOrThrow({ where: { id } })).state);
+
+    let t = Date.now();
+    await waitForOperationEnd(id, 300, over);
+    expect(Date.now() - t).toBeGreaterThanOrEqual(290);
+    expect(await over()).toBe(false);
+
+    t = Date.now();
+    const waiting = waitForOperationEnd(id, 20_000, over);
+    setTimeout(() => { gate!.open(); }, 200);
+    await waiting;
+    expect(Date.now() - t).toBeLessThan(10_000);
+    expect(await over()).toBe(true);
+    gate = undefined;
+    // Already over: answered without waiting.
+    t = Date.now();
+    await waitForOperationEnd(id, 20_000, over);
+    expect(Date.now() - t).toBeLessThan(2_000);
   });
 });
