@@ -58,6 +58,9 @@ const schema = z.object({
   OPERATION_BACKOFF_MS: z.coerce.number().int().min(0).default(2000),
   OPERATION_CONCURRENCY: z.coerce.number().int().min(1).default(8),
   OPERATION_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** How often unfinished operations without a live job are queued again, and from what age. */
+  OPERATION_REQUEUE_CRON: z.string().default('*/1 * * * *'),
+  OPERATION_REQUEUE_AFTER_MS: z.coerce.number().int().min(1000).default(30_000),
   VM_OVERCOMMIT_CPU: z.coerce.number().positive().default(4),
   VM_OVERCOMMIT_MEMORY: z.coerce.number().positive().default(1.5),
   VM_PLACEMENT: z.enum(['spread', 'pack']).default('spread'),

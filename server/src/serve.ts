@@ -44,8 +44,9 @@ const consoles = attachConsole(server, { trustProxy: app.get('trust proxy fn') a
 scheduleHostTasks();
 startOperationWorker();
 if (mailEnabled()) startMailWorker();
-// An operation whose enqueue was lost with a crashed process is queued again.
-schedule('operations-requeue', '*/1 * * * *', async () => { await requeueStranded(); });
+// An operation whose job was lost (a crashed process, Redis restarted empty) or failed while the
+// database was away is queued again.
+schedule('operations-requeue', config.OPERATION_REQUEUE_CRON, async () => { await requeueStranded(config.OPERATION_REQUEUE_AFTER_MS); });
 schedule('vm-reconcile', config.VM_RECONCILE_CRON, async () => { await reconcileHosts(); });
 schedule('vm-metering', config.VM_METERING_CRON, async () => { await meterVms(); });
 schedule('retention', config.RETENTION_CRON, async () => { await pruneHistory(); });

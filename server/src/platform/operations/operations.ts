@@ -230,15 +230,28 @@ export async function stopOperations(force = false): Promise<void> {
   queue = undefined;
 }
 
-/** Operations whose enqueue was lost (the process died right after the commit) are queued again. */
+/**
+ * Operations left without a worker are queued again: their enqueue was lost (the process died
+ * right after the commit, or Redis restarted empty), or every attempt failed while the
+ * database was away, so not even the failure could be written and the row still says
+ * running. A failed job is retried as it is: done steps are skipped and the last attempt
+ * compensates. Rows that have already had many tries are left to an admin.
+ */
 export async function requeueStranded(olderThanMs = 30_000): Promise<number> {
   const stranded = await db.operation.findMany({
     where: { state: { in: ['pending', 'running'] }, createdAt: { lt: new Date(Date.now() - olderThanMs) } },
-    select: { id: true, kind: true },
+    select: { id: true, kind: true, attempts: true },
   });
+  let requeued = 0;
   for (const op of stranded) {
     const job = await getQueue().getJob(op.id);
-    if (!job) await enqueueOperation(op.id, op.kind);
+    if (!job) {
+      await enqueueOperation(op.id, op.kind);
+      requeued++;
+    } else if (op.attempts < 3 * config.OPERATION_ATTEMPTS && (await job.getState()) === 'failed') {
+      await job.retry('failed');
+      requeued++;
+    }
   }
-  return stranded.length;
+  return requeued;
 }
