@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { db } from '../../db.js';
 import { resetState } from '../../../test/harness.js';
-import { closeOperationEnds, createOperation, defineOperation, enqueueOperation, PermanentStepError, startOperationWorker, stopOperations, waitForOperationEnd, type StepRecord } from '../operations.js';
+import { closeOperationEnds, createOperation, defineOperation, enqueueOperation, PermanentStepError, requeueStranded, startOperationWorker, stopOperations, waitForOperationEnd, type StepRecord } from '../operations.js';
 
 // Real BullMQ on the real Redis; the journal in the real database.
 const log: string[] = [];
@@ -28,6 +28,18 @@ defineOperation<{ failUntil?: number; permanent?: boolean; always?: boolean; blo
     { name: 'three', run: async () => { log.push('three'); } },
   ],
   onGaveUp: async () => { log.push('gave-up'); },
+});
+
+// Its end cannot be written the first time (as when the database is away for every attempt):
+// the job fails, the row still says running.
+let endUnwritable = false;
+defineOperation<Record<string, never>>({
+  kind: 'test.unwritable-end',
+  attempts: 1,
+  steps: [{ name: 'fail', run: async () => { throw new Error('host unreachable'); } }],
+  onGaveUp: async () => {
+    if (endUnwritable) { endUnwritable = false; throw new Error('database unavailable'); }
+  },
 });
 
 async function start(params: Record<string, unknown>) {
@@ -126,5 +138,18 @@ describe('durable operations', () => {
     t = Date.now();
     await waitForOperationEnd(id, 20_000, over);
     expect(Date.now() - t).toBeLessThan(2_000);
+  });
+
+  it('an operation whose job failed without its end written is retried by the requeue and ends', async () => {
+    endUnwritable = true;
+    const id = await db.$transaction((tx) => createOperation(tx, { kind: 'test.unwritable-end', targetType: 'test', targetId: randomUUID(), params: {} }));
+    await enqueueOperation(id, 'test.unwritable-end');
+    await expect.poll(() => endUnwritable, { timeout: 10_000 }).toBe(false);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await db.operation.findUniqueOrThrow({ where: { id } })).state).toBe('running');
+    expect(await requeueStranded(0)).toBe(1);
+    const op = await finished(id);
+    expect(op.state).toBe('compensated');
+    expect(op.error).toBe('host unreachable');
   });
 });
