@@ -66,6 +66,8 @@ const schema = z.object({
   VM_PLACEMENT: z.enum(['spread', 'pack']).default('spread'),
   VM_BRIDGE: z.string().regex(/^[a-z][a-z0-9-]{0,14}$/).default('br-int'),
   VM_RECONCILE_CRON: z.string().default('15 */1 * * * *'),
+  /** Hosts a reconcile sweep talks to at once. */
+  VM_RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   VM_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   /** How often the meter books VM hours and stops VMs whose owner ran out of credits or trial. */
   VM_METERING_CRON: z.string().default('30 */1 * * * *'),

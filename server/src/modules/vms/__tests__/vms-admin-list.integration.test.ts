@@ -35,7 +35,7 @@ describe('GET /api/admin/vms', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const r = await admin.get(`/api/admin/vms?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      const r: { status: number; body: { items: typeof seen; nextCursor: string | null } } = await admin.get(`/api/admin/vms?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
       expect(r.status, JSON.stringify(r.body)).toBe(200);
       expect(r.body.items.length).toBeLessThanOrEqual(3);
       seen.push(...r.body.items);
