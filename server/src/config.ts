@@ -58,11 +58,16 @@ const schema = z.object({
   OPERATION_BACKOFF_MS: z.coerce.number().int().min(0).default(2000),
   OPERATION_CONCURRENCY: z.coerce.number().int().min(1).default(8),
   OPERATION_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** How often unfinished operations without a live job are queued again, and from what age. */
+  OPERATION_REQUEUE_CRON: z.string().default('*/1 * * * *'),
+  OPERATION_REQUEUE_AFTER_MS: z.coerce.number().int().min(1000).default(30_000),
   VM_OVERCOMMIT_CPU: z.coerce.number().positive().default(4),
   VM_OVERCOMMIT_MEMORY: z.coerce.number().positive().default(1.5),
   VM_PLACEMENT: z.enum(['spread', 'pack']).default('spread'),
   VM_BRIDGE: z.string().regex(/^[a-z][a-z0-9-]{0,14}$/).default('br-int'),
   VM_RECONCILE_CRON: z.string().default('15 */1 * * * *'),
+  /** Hosts a reconcile sweep talks to at once. */
+  VM_RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   VM_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   /** How often the meter books VM hours and stops VMs whose owner ran out of credits or trial. */
   VM_METERING_CRON: z.string().default('30 */1 * * * *'),

@@ -11,7 +11,7 @@ import { createApp } from './app.js';
 import { scheduleHostTasks } from './modules/hosts/hosts.tasks.js';
 import { stopSchedules } from './platform/schedules.js';
 import { closeHostConnections } from './modules/hosts/host-connections.js';
-import { requeueStranded, startOperationWorker, stopOperations } from './platform/operations/operations.js';
+import { closeOperationEnds, requeueStranded, startOperationWorker, stopOperations } from './platform/operations/operations.js';
 import { schedule } from './platform/schedules.js';
 import './modules/vms/vm-operations.js';
 import './modules/images/image-import.js';
@@ -45,8 +45,9 @@ const consoles = attachConsole(server, { trustProxy: app.get('trust proxy fn') a
 scheduleHostTasks();
 startOperationWorker();
 if (mailEnabled()) startMailWorker();
-// An operation whose enqueue was lost with a crashed process is queued again.
-schedule('operations-requeue', '*/1 * * * *', async () => { await requeueStranded(); });
+// An operation whose job was lost (a crashed process, Redis restarted empty) or failed while the
+// database was away is queued again.
+schedule('operations-requeue', config.OPERATION_REQUEUE_CRON, async () => { await requeueStranded(config.OPERATION_REQUEUE_AFTER_MS); });
 schedule('vm-reconcile', config.VM_RECONCILE_CRON, async () => { await reconcileHosts(); });
 schedule('vm-metering', config.VM_METERING_CRON, async () => { await meterVms(); });
 schedule('retention', config.RETENTION_CRON, async () => { await pruneHistory(); });
@@ -68,6 +69,7 @@ async function shutdown(signal: string) {
   await (await tunnels)();
   stopMonitoringTasks();
   await closeNotificationStreams();
+  await closeOperationEnds();
   await stopSchedules();
   await stopOperations();
   await stopMail();

@@ -59,10 +59,11 @@ export async function setUserQuota(id: string, patch: QuotaLimitsPatch, options?
   return quota;
 }
 
-/** Every user's VMs (not deleted), with the owner's email. */
-export async function listAllVms(): Promise<AdminVm[]> {
-  const { items } = await api.get<{ items: AdminVm[] }>('/api/admin/vms');
-  return items;
+/** A page of every user's VMs (not deleted), newest first, with the owner's email. */
+export function listAllVms(page: { limit: number; cursor?: string | null }): Promise<{ items: AdminVm[]; nextCursor: string | null }> {
+  return api.get<{ items: AdminVm[]; nextCursor: string | null }>('/api/admin/vms', {
+    limit: String(page.limit), ...(page.cursor ? { cursor: page.cursor } : {}),
+  });
 }
 
 /** Open findings, or all of them (resolved ones too) with `all`. */

@@ -514,6 +514,7 @@ const en = {
     empty: 'No virtual machines exist yet.',
     noMatch: 'No virtual machine matches “{q}”.',
     count: '{shown} of {total}',
+    loadMore: 'Show more (newest first; the filter covers the rows shown)',
   },
   findings: {
     title: 'Findings',

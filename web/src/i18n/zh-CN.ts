@@ -514,6 +514,7 @@ const zhCN: MessageSchema = {
     empty: '还没有任何虚拟机。',
     noMatch: '没有与“{q}”匹配的虚拟机。',
     count: '{shown} / {total}',
+    loadMore: '显示更多（按创建时间从新到旧；筛选仅作用于已显示的行）',
   },
   findings: {
     title: '巡检发现',

@@ -3,20 +3,20 @@ import { db } from '../../platform/db.js';
 import { errors } from '../../platform/errors.js';
 import { moduleRouter } from '../../platform/http/route.js';
 import { Vm } from './vms.schemas.js';
-import { toVmDto } from './vms.service.js';
+import { listAllVms } from './vms.service.js';
 import { listFindings, reconcileHosts, resolveFinding } from './vm-reconcile.js';
 
 export const adminVmsRoutes = moduleRouter('/api/admin/vms', 'admin');
 
 const AdminVm = Vm.extend({ ownerEmail: z.string() });
-adminVmsRoutes.get('/', { summary: 'Every live VM across users and hosts', access: 'admin', responses: { 200: z.object({ items: z.array(AdminVm) }) } },
-  async () => {
-    const rows = await db.vm.findMany({
-      where: { state: { not: 'deleted' } }, orderBy: { createdAt: 'desc' }, take: 500,
-      include: { host: { select: { name: true } }, owner: { select: { email: true } } },
-    });
-    return { status: 200, body: { items: rows.map((v) => ({ ...toVmDto(v), ownerEmail: v.owner.email })) } };
-  });
+const AdminVmsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(100),
+  cursor: z.string().max(200).optional().describe("The previous page's nextCursor"),
+});
+adminVmsRoutes.get('/', {
+  summary: 'Every live VM across users and hosts, newest first, a page at a time', access: 'admin', query: AdminVmsQuery,
+  responses: { 200: z.object({ items: z.array(AdminVm), nextCursor: z.string().nullable().describe('Absent (null) on the last page') }) },
+}, async ({ query }) => ({ status: 200, body: await listAllVms(query.limit, query.cursor) }));
 
 const Finding = z.object({
   id: z.string(), kind: z.string(), hostName: z.string().nullable(), vmId: z.string().nullable(), domainName: z.string(),

@@ -1,6 +1,6 @@
 import { moduleRouter } from '../../platform/http/route.js';
 import { quotaOverview } from '../quotas/quotas.service.js';
-import { OperationList, CreateSnapshotBody, ResizeVmBody, SnapshotList, SnapshotParams, CreateVmBody, OperationIdParams, OperationResponse, QuotaOverview, VmAccepted, VmActionBody, VmIdParams, VmList, VmResponse } from './vms.schemas.js';
+import { OperationList, CreateSnapshotBody, ResizeVmBody, SnapshotList, SnapshotParams, CreateVmBody, OperationIdParams, OperationWaitQuery, OperationResponse, QuotaOverview, VmAccepted, VmActionBody, VmIdParams, VmList, VmResponse } from './vms.schemas.js';
 import { createVm, getOperation, getVm, listVmOperations, listVms, runVmAction } from './vms.service.js';
 import { listVmSnapshots, resizeVm, snapshotAction } from './vm-changes.js';
 
@@ -63,8 +63,8 @@ vmsRoutes.delete('/:id/snapshots/:name', { summary: 'Delete a snapshot', access:
 
 export const operationsRoutes = moduleRouter('/api/operations', 'vms');
 
-operationsRoutes.get('/:id', { summary: "An operation's steps and outcome", access: 'user', params: OperationIdParams, responses: { 200: OperationResponse } },
-  async ({ params, user }) => ({ status: 200, body: { operation: await getOperation(user, params.id) } }));
+operationsRoutes.get('/:id', { summary: "An operation's steps and outcome", access: 'user', params: OperationIdParams, query: OperationWaitQuery, responses: { 200: OperationResponse } },
+  async ({ params, query, user }) => ({ status: 200, body: { operation: await getOperation(user, params.id, query.waitMs) } }));
 
 export const quotaRoutes = moduleRouter('/api/quota', 'vms');
 

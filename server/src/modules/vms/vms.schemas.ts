@@ -19,6 +19,10 @@ export const VmAction = z.enum(['start', 'shutdown', 'poweroff', 'reboot']);
 export const VmActionBody = z.object({ action: VmAction }).strict();
 export const VmIdParams = z.object({ id: z.uuid('not a VM id') });
 export const OperationIdParams = z.object({ id: z.uuid('not an operation id') });
+export const OperationWaitQuery = z.object({
+  waitMs: z.coerce.number().int().min(0).max(30_000).optional()
+    .describe('Hold the answer until the operation ends or this many milliseconds pass (a long poll instead of polling)'),
+});
 
 export const VmState = z.enum(['creating', 'starting', 'running', 'stopping', 'stopped', 'rebooting', 'deleting', 'error', 'deleted']);
 export const Vm = z.object({

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { config } from '../../config.js';
 import { db, type Tx } from '../../platform/db.js';
 import { AppError, errors } from '../../platform/errors.js';
-import { createOperation, enqueueOperation } from '../../platform/operations/operations.js';
+import { createOperation, enqueueOperation, waitForOperationEnd } from '../../platform/operations/operations.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import type { Host, Operation as OperationRow, Vm as VmRow } from '../../generated/prisma/client.js';
 import type { VmState } from '../../generated/prisma/enums.js';
@@ -45,7 +45,7 @@ async function ownVm(ownerId: string, id: string): Promise<VmWithNames> {
 }
 
 /** Hosts of the zone, locked for the rest of the transaction, with what their VMs use. */
-async function lockedHostLoads(tx: Tx, zone: string): Promise<HostLoad[]> {
+export async function lockedHostLoads(tx: Tx, zone: string): Promise<HostLoad[]> {
   const rows = await tx.$queryRaw<{ id: string; name: string; maintenance: number; cpus: number; memoryMiB: number; diskTotalBytes: bigint }[]>`
     SELECT id, name, maintenance, cpus, memoryMiB, diskTotalBytes FROM Host
     WHERE zone = ${zone} AND status = 'ready' AND cpus IS NOT NULL ORDER BY id FOR UPDATE`;
@@ -54,8 +54,9 @@ async function lockedHostLoads(tx: Tx, zone: string): Promise<HostLoad[]> {
     by: ['hostId'], where: { hostId: { in: rows.map((r) => r.id) }, quotaHeld: true },
     _sum: { vcpus: true, memoryMiB: true, diskGiB: true },
   });
+  const byHost = new Map(usage.map((x) => [x.hostId, x._sum]));
   return rows.map((r) => {
-    const u = usage.find((x) => x.hostId === r.id)?._sum;
+    const u = byHost.get(r.id);
     return {
       id: r.id, name: r.name, maintenance: Boolean(r.maintenance), cpus: r.cpus, memoryMiB: r.memoryMiB,
       diskTotalGiB: Math.floor(Number(r.diskTotalBytes ?? 0) / GiB),
@@ -202,11 +203,50 @@ export async function listVms(ownerId: string) {
   return { items: rows.map(toVmDto) };
 }
 
+// Keyset paging for the admin list: the cursor is the last row's (createdAt, id), so a page
+// costs an index walk however deep it is, and rows made meanwhile never shift the pages.
+const encodeCursor = (v: { createdAt: Date; id: string }) => Buffer.from(`${v.createdAt.toISOString()}|${v.id}`).toString('base64url');
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const createdAt = new Date(at ?? '');
+  if (!id || Number.isNaN(createdAt.getTime())) throw errors.validation([{ path: 'query.cursor', message: 'not a cursor from this list' }], 'query');
+  return { createdAt, id };
+}
+
+/** Every live VM with its owner, newest first, `limit` at a time. */
+export async function listAllVms(limit: number, cursor?: string) {
+  const after = cursor ? decodeCursor(cursor) : undefined;
+  const rows = await db.vm.findMany({
+    where: {
+      state: { not: 'deleted' },
+      ...(after ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] } : {}),
+    },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit + 1,
+    include: { ...withNames, owner: { select: { email: true } } },
+  });
+  const page = rows.slice(0, limit);
+  return {
+    items: page.map((v) => ({ ...toVmDto(v), ownerEmail: v.owner.email })),
+    nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null,
+  };
+}
+
 export const getVm = async (ownerId: string, id: string) => toVmDto(await ownVm(ownerId, id));
 
-export async function getOperation(principal: { userId: string; role: string }, id: string): Promise<OperationDto> {
-  const op = await db.operation.findUnique({ where: { id } });
-  if (!op || (principal.role !== 'admin' && op.ownerId !== principal.userId)) throw errors.notFound('Operation');
+const ENDED = ['succeeded', 'failed', 'compensated'];
+
+/** The operation; with `waitMs`, answered when it ends or the time is up, whichever is first. */
+export async function getOperation(principal: { userId: string; role: string }, id: string, waitMs = 0): Promise<OperationDto> {
+  const read = async () => {
+    const op = await db.operation.findUnique({ where: { id } });
+    if (!op || (principal.role !== 'admin' && op.ownerId !== principal.userId)) throw errors.notFound('Operation');
+    return op;
+  };
+  let op = await read();
+  if (waitMs > 0 && !ENDED.includes(op.state)) {
+    await waitForOperationEnd(id, waitMs, async () => ENDED.includes((op = await read()).state));
+    if (!ENDED.includes(op.state)) op = await read();
+  }
   return toOperationDto(op);
 }
 
