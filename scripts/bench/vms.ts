@@ -47,7 +47,7 @@ try {
   const { buildDomainXml } = await import('../../server/src/drivers/libvirt/domain-xml.js');
   const key = readFileSync(path.join(ROOT, '.data/ssh/id_ed25519'));
   const pool = new SshPool({ privateKey: key });
-  const { hypervisor } = createDriverFactory({ runner: pool, privateKey: key }).driversFor({ kind: 'libvirt', address: hosts[0]!.address, port: 22, user: 'root', imageDir: '/var/lib/libvirt/images' });
+  const { hypervisor } = createDriverFactory({ runner: pool, streams: pool, privateKey: key }).driversFor({ kind: 'libvirt', address: hosts[0]!.address, port: 22, user: 'root', imageDir: '/var/lib/libvirt/images' });
   const directTimes: number[] = [];
   for (let i = 0; i < 3; i++) {
     const name = `bench-direct-${i}`;

@@ -17,7 +17,7 @@ export function hostRuntime(): Promise<Runtime> {
   runtime ??= (async () => {
     const identity = await ensureIdentity(config.SSH_KEY_FILE);
     const pool = new SshPool({ privateKey: identity.privateKey, readyTimeoutMs: config.SSH_CONNECT_TIMEOUT_MS, logger });
-    const factory = createDriverFactory({ runner: pool, privateKey: identity.privateKey });
+    const factory = createDriverFactory({ runner: pool, streams: pool, privateKey: identity.privateKey });
     return { identity, pool, factory };
   })();
   return runtime;
