@@ -12,6 +12,7 @@ import { registerHostResourceCounter } from '../hosts/hosts.service.js';
 import { lockedHostLoads } from '../compute/host-loads.js';
 import { placeVm } from './vm-placement.js';
 import type { CreateVmInput, OperationDto, VmActionName, VmDto } from './vms.schemas.js';
+import { assertOwnerMayRun } from '../compute/may-run.js';
 import { claimInstance, type ClaimTable, type InstanceClaim } from '../compute/claim.js';
 import './vm-operations.js';
 import './vm-changes.js';
@@ -140,24 +141,8 @@ export async function claimVm(ownerId: string, vmId: string, claim: VmClaim) {
 
 export async function runVmAction(ownerId: string, vmId: string, action: VmActionName | 'delete') {
   const rule = ACTIONS[action];
-  if (action === 'start') await assertMayRun(ownerId, vmId);
+  if (action === 'start') await assertOwnerMayRun(ownerId, await ownVm(ownerId, vmId), 'VMs');
   return claimVm(ownerId, vmId, { ...rule, action, params: { vmId } });
-}
-
-/** Starting a VM needs a live trial (or none) and credits for its next hour (vm-metering.ts stops the rest). */
-async function assertMayRun(ownerId: string, vmId: string): Promise<void> {
-  const [owner, vm] = await Promise.all([
-    db.user.findUniqueOrThrow({ where: { id: ownerId }, select: { trialEndsAt: true, creditBalance: true } }),
-    ownVm(ownerId, vmId),
-  ]);
-  if (owner.trialEndsAt && owner.trialEndsAt.getTime() <= Date.now()) {
-    throw new AppError('TRIAL_EXPIRED', 'Your free trial has ended, so your VMs cannot run; ask an administrator to extend it.');
-  }
-  if (owner.creditBalance < vm.creditsPerHour) {
-    throw new AppError('INSUFFICIENT_CREDITS', `Running ${vm.name} costs ${vm.creditsPerHour} credits an hour; your balance is ${owner.creditBalance}.`, {
-      needed: vm.creditsPerHour, balance: owner.creditBalance,
-    });
-  }
 }
 
 export async function listVms(ownerId: string) {
