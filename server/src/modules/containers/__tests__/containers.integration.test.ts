@@ -228,3 +228,43 @@ describe('reconciliation', () => {
     }
   }, 60_000);
 });
+
+describe('credits and streams', () => {
+  it('books container hours on the one meter; out of credits it stops, says why, and may not start', async () => {
+    const user = new Client(srv.url);
+    const u = await user.signup();
+    const id = await running(user, containerBody(busybox));
+    const cost = (await user.get(`/api/containers/${id}`)).body.container.creditsPerHour as number;
+    await db.container.update({ where: { id }, data: { createdAt: new Date(Date.now() - 2.5 * 3_600_000) } });
+    const { meterCompute } = await import('../../vms/vm-metering.js');
+    expect(await meterCompute()).toMatchObject({ unpaid: 0 });
+    expect((await db.creditEntry.findMany({ where: { userId: u.id, reason: 'container-hour' } })).map((e) => e.reference).sort()).toEqual([`ct:${id}:h0`, `ct:${id}:h1`, `ct:${id}:h2`]);
+    expect((await meterCompute()).charged).toBe(0);
+
+    await db.user.update({ where: { id: u.id }, data: { creditBalance: 0 } });
+    await db.container.update({ where: { id }, data: { createdAt: new Date(Date.now() - 3.5 * 3_600_000) } });
+    expect(await meterCompute()).toMatchObject({ unpaid: 1, stopping: 1 });
+    await expect.poll(async () => (await user.get(`/api/containers/${id}`)).body.container.state, { timeout: 20_000 }).toBe('stopped');
+    expect((await user.get(`/api/containers/${id}`)).body.container.stoppedBy).toMatchObject({ reason: 'credits' });
+    const start = await user.post(`/api/containers/${id}/actions`, { action: 'start' });
+    expect(start.status).toBe(409);
+    expect(start.body.error).toMatchObject({ code: 'INSUFFICIENT_CREDITS', details: { needed: cost, balance: 0 } });
+  }, 60_000);
+
+  it('caps live streams per host with a 503 in words, and frees the slot when one closes', async () => {
+    const user = new Client(srv.url);
+    await user.signup();
+    const id = await running(user, containerBody(busybox));
+    const open: { close(): void }[] = [];
+    let refused: { status: number; body: unknown } | undefined;
+    for (let i = 0; i < 10 && !refused; i++) {
+      const s = await openStream(user, id, 'logs');
+      if ('ws' in s) open.push(s.ws);
+      else refused = s;
+    }
+    expect(open.length).toBeGreaterThan(0);
+    expect(refused).toMatchObject({ status: 503, body: { error: { code: 'SERVICE_UNAVAILABLE', message: expect.stringMatching(/Too many terminals and live logs are open on lab\d/) } } });
+    for (const ws of open) ws.close();
+    await expect.poll(async () => 'ws' in (await openStream(user, id, 'logs').then((s) => { if ('ws' in s) s.ws.close(); return s; })), { timeout: 10_000 }).toBe(true);
+  }, 60_000);
+});
