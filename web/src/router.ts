@@ -151,6 +151,12 @@ export const router = createRouter({
           meta: { requiresAdmin: true, title: 'adminVms.title' },
         },
         {
+          path: 'admin/containers',
+          name: 'admin-containers',
+          component: () => import('@/views/AdminContainersView.vue'),
+          meta: { requiresAdmin: true, title: 'adminContainers.title' },
+        },
+        {
           path: 'admin/findings',
           name: 'admin-findings',
           component: () => import('@/views/AdminFindingsView.vue'),

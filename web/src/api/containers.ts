@@ -94,3 +94,29 @@ export function containerStats(id: string): Promise<ContainerStats> {
 export function createStreamTicket(id: string, kind: 'terminal' | 'logs'): Promise<ConsoleTicket> {
   return api.post<ConsoleTicket>(`${url(id)}/${kind === 'terminal' ? 'terminal' : 'logs/follow'}`, {});
 }
+
+// Admins.
+
+export interface AdminContainer extends Container { ownerEmail: string }
+export interface CreateContainerTemplateBody { name: string; image: string; description?: string; command?: string[]; minMemoryMiB?: number; ports?: number[]; zone?: string }
+
+export async function listAllContainers(hostName?: string): Promise<AdminContainer[]> {
+  return (await api.get<{ items: AdminContainer[] }>('/api/admin/containers', hostName ? { hostName } : undefined)).items;
+}
+
+export async function listAllContainerTemplates(): Promise<ContainerTemplate[]> {
+  return (await api.get<{ items: ContainerTemplate[] }>('/api/admin/container-templates')).items;
+}
+
+/** 201 with where the image is: `hosts` lists each ready host of the zone and whether it holds the image. */
+export function createContainerTemplate(body: CreateContainerTemplateBody): Promise<{ template: ContainerTemplate; hosts: { name: string; present: boolean }[] }> {
+  return api.post('/api/admin/container-templates', body);
+}
+
+export function updateContainerTemplate(id: string, patch: { enabled?: boolean; description?: string; minMemoryMiB?: number }): Promise<{ template: ContainerTemplate }> {
+  return api.patch(`/api/admin/container-templates/${encodeURIComponent(id)}`, patch);
+}
+
+export function deleteContainerTemplate(id: string): Promise<void> {
+  return api.delete(`/api/admin/container-templates/${encodeURIComponent(id)}`);
+}
