@@ -59,7 +59,7 @@ try {
   const { buildDomainXml } = await import('../../server/src/drivers/libvirt/domain-xml.js');
   const key = readFileSync(path.join(ROOT, '.data/ssh/id_ed25519'));
   const pool = new SshPool({ privateKey: key });
-  const { hypervisor } = createDriverFactory({ runner: pool, privateKey: key }).driversFor({ kind: 'libvirt', address: hosts[0]!.address, port: 22, user: 'root', imageDir: '/var/lib/libvirt/images' });
+  const { hypervisor } = createDriverFactory({ runner: pool, streams: pool, privateKey: key }).driversFor({ kind: 'libvirt', address: hosts[0]!.address, port: 22, user: 'root', imageDir: '/var/lib/libvirt/images' });
   await hypervisor.listDomains(); // connected, like the server's pool
 
   const apiTimes: number[] = [];

@@ -40,6 +40,7 @@ const schema = z.object({
   TRIAL_QUOTA_MEMORY_MIB: z.coerce.number().int().nonnegative().default(4096),
   TRIAL_QUOTA_DISK_GIB: z.coerce.number().int().nonnegative().default(40),
   TRIAL_QUOTA_VMS: z.coerce.number().int().nonnegative().default(3),
+  TRIAL_QUOTA_CONTAINERS: z.coerce.number().int().nonnegative().default(3),
   RATE_LIMIT_LOGIN_PER_IP: z.coerce.number().int().positive().default(30),
   RATE_LIMIT_LOGIN_PER_EMAIL: z.coerce.number().int().positive().default(10),
   RATE_LIMIT_SIGNUP_PER_IP: z.coerce.number().int().positive().default(10),
@@ -71,6 +72,12 @@ const schema = z.object({
   VM_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   /** How often the meter books VM hours and stops VMs whose owner ran out of credits or trial. */
   VM_METERING_CRON: z.string().default('30 */1 * * * *'),
+  /** Containers: processes each may run, its data volume's share of the disk quota, the grace before a stop kills. */
+  CONTAINER_PIDS_LIMIT: z.coerce.number().int().min(16).max(32768).default(256),
+  CONTAINER_VOLUME_GIB: z.coerce.number().int().min(0).default(1),
+  CONTAINER_STOP_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
+  /** Bytes one live log view may carry before the server closes it (the page can reopen it). */
+  CONTAINER_LOG_FOLLOW_MAX_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
   CREDITS_PER_VCPU_HOUR: z.coerce.number().int().nonnegative().default(1),
   CREDITS_PER_GIB_MEMORY_HOUR: z.coerce.number().int().nonnegative().default(1),
   CREDITS_PER_10_GIB_DISK_HOUR: z.coerce.number().int().nonnegative().default(1),

@@ -88,6 +88,19 @@ export const router = createRouter({
           meta: { title: 'vms.detailTitle', menu: '/vms' },
         },
         {
+          path: 'containers',
+          name: 'containers',
+          component: () => import('@/views/ContainersView.vue'),
+          meta: { title: 'containers.title' },
+        },
+        {
+          path: 'containers/:id',
+          name: 'container',
+          component: () => import('@/views/ContainerDetailView.vue'),
+          props: true,
+          meta: { title: 'containers.detail.title', menu: '/containers' },
+        },
+        {
           path: 'storage',
           name: 'storage',
           component: () => import('@/views/StorageView.vue'),
@@ -148,6 +161,12 @@ export const router = createRouter({
           name: 'admin-vms',
           component: () => import('@/views/AdminVmsView.vue'),
           meta: { requiresAdmin: true, title: 'adminVms.title' },
+        },
+        {
+          path: 'admin/containers',
+          name: 'admin-containers',
+          component: () => import('@/views/AdminContainersView.vue'),
+          meta: { requiresAdmin: true, title: 'adminContainers.title' },
         },
         {
           path: 'admin/findings',

@@ -10,6 +10,8 @@ export interface QuotaFigures {
   memoryMiB: number;
   diskGiB: number;
   vms: number;
+  /** Absent from older servers. */
+  containers?: number;
 }
 
 export interface Me {

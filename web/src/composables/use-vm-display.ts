@@ -101,7 +101,7 @@ export function sizeBounds(template: Pick<Template, 'minMemoryMiB' | 'defaultDis
   const memoryMax = Math.floor(Math.min(headroom.memoryMiB, VM_MAX.memoryMiB) / MEMORY_STEP_MIB) * MEMORY_STEP_MIB;
   const diskMin = Math.max(1, template.defaultDiskGiB);
   const bounds = {
-    vcpus: range(1, Math.min(headroom.vcpus, VM_MAX.vcpus)),
+    vcpus: range(1, Math.min(Math.floor(headroom.vcpus), VM_MAX.vcpus)), // containers may leave a fraction of a vCPU
     memoryMiB: range(memoryMin, memoryMax),
     diskGiB: range(diskMin, Math.min(template.maxDiskGiB, headroom.diskGiB, VM_MAX.diskGiB)),
   };
@@ -150,7 +150,7 @@ export function resizeBounds(
 ): ResizeBounds {
   const step = RESIZE_MEMORY_STEP_MIB;
   const roomFor = (left: number, own: number, cap: number, keep: number) => Math.max(keep, Math.min(Math.max(0, left) + own, cap));
-  const vcpusMax = roomFor(headroom.vcpus, current.vcpus, VM_MAX.vcpus, current.vcpus);
+  const vcpusMax = roomFor(Math.floor(headroom.vcpus), current.vcpus, VM_MAX.vcpus, current.vcpus);
   const memoryMin = Math.min(current.memoryMiB, Math.max(step, Math.ceil((template?.minMemoryMiB ?? 0) / step) * step));
   const memoryMax = Math.max(
     current.memoryMiB,

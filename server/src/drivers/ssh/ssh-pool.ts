@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ClientChannel } from 'ssh2';
+import type { Client, ClientChannel } from 'ssh2';
 import type { Logger } from '../../platform/logger.js';
 import { ChannelOpenError, runCommand, type RawExecResult } from './ssh-exec.js';
 import { HostConnection, targetKey, type SshTarget } from './ssh-connection.js';
@@ -152,6 +152,23 @@ export class SshPool {
    */
   async forwardOut(target: SshTarget, host: string, port: number, options: ForwardOptions = {}): Promise<ClientChannel> {
     this.started.forwards++;
+    return this.openChannel(target, `${host}:${port}`, options, (client, cb) => client.forwardOut('127.0.0.1', 0, host, port, cb));
+  }
+
+  /**
+   * A stream to a Unix socket on the target (e.g. /var/run/docker.sock), over the host's one
+   * connection (sshd's stream-local forwarding). It holds one channel slot until it closes.
+   */
+  async openStreamLocal(target: SshTarget, socketPath: string, options: ForwardOptions = {}): Promise<ClientChannel> {
+    this.started.forwards++;
+    return this.openChannel(target, `unix:${socketPath}`, options, (client, cb) => client.openssh_forwardOutStreamLocal(socketPath, cb));
+  }
+
+  /** Opens one channel under the host's slot budget and a deadline; the slot frees when it closes. */
+  private async openChannel(
+    target: SshTarget, what: string, options: ForwardOptions,
+    open: (client: Client, cb: (err: Error | undefined, stream: ClientChannel) => void) => void,
+  ): Promise<ClientChannel> {
     const conn = this.connection(target);
     const release = await conn.slots.acquire();
     try {
@@ -161,18 +178,18 @@ export class SshPool {
         let timedOut = false;
         const timer = setTimeout(() => {
           timedOut = true;
-          reject(new SshTimeoutError(hostOf(target), ['forward', `${host}:${port}`], timeoutMs));
+          reject(new SshTimeoutError(hostOf(target), ['forward', what], timeoutMs));
         }, timeoutMs);
         try {
-          client.forwardOut('127.0.0.1', 0, host, port, (err, stream) => {
+          open(client, (err, stream) => {
             clearTimeout(timer);
             if (timedOut) stream?.close();
-            else if (err) reject(new HostUnreachableError(hostOf(target), `could not forward to ${host}:${port} (${err.message})`, err));
+            else if (err) reject(new HostUnreachableError(hostOf(target), `could not open ${what} (${err.message})`, err));
             else resolve(stream);
           });
         } catch (e) {
           clearTimeout(timer);
-          reject(new HostUnreachableError(hostOf(target), `could not forward to ${host}:${port} (${String(e)})`, e));
+          reject(new HostUnreachableError(hostOf(target), `could not open ${what} (${String(e)})`, e));
         }
       });
       channel.once('close', release);

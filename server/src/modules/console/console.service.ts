@@ -3,8 +3,8 @@ import type { ClientChannel } from 'ssh2';
 import { db } from '../../platform/db.js';
 import { redis, rkey } from '../../platform/redis.js';
 import { sha256 } from '../../platform/auth.js';
-import { AppError, errors } from '../../platform/errors.js';
-import { driversFor, hostRuntime, targetOf } from '../hosts/host-connections.js';
+import { errors } from '../../platform/errors.js';
+import { assertStreamRoom, driversFor, hostRuntime, targetOf } from '../hosts/host-connections.js';
 import type { ConsoleTicketDto } from './console.schemas.js';
 
 // The VM console: a short-lived, single-use ticket (bound to the user and the VM) lets the
@@ -12,8 +12,6 @@ import type { ConsoleTicketDto } from './console.schemas.js';
 // loopback through the host's existing SSH connection. The VNC port is never exposed.
 
 export const TICKET_TTL_SECONDS = 30;
-/** Channel slots on a host that consoles leave free for commands (operations, probes). */
-const SLOTS_KEPT_FOR_COMMANDS = 2;
 
 // Redis holds only the ticket's hash: a dump of Redis cannot be replayed as a ticket.
 const ticketKey = (ticket: string) => rkey('console', sha256(ticket));
@@ -65,14 +63,9 @@ export async function openConsoleTunnel(userId: string, vmId: string): Promise<C
   const { hypervisor } = await driversFor(vm.host);
   const vnc = await hypervisor.vncDisplay(vm.domainName);
   if (!vnc) throw notRunning(vm.name, 'not running on its host');
+  await assertStreamRoom(vm.host, 'consoles and terminals');
   const { pool } = await hostRuntime();
   const target = targetOf(vm.host);
-  // A console holds a channel for as long as it is open; never let consoles take the
-  // slots that operations and health checks need.
-  const slots = pool.channelStats(target);
-  if (slots.active + slots.queued >= slots.limit - SLOTS_KEPT_FOR_COMMANDS) {
-    throw new AppError('SERVICE_UNAVAILABLE', `Too many consoles are open on ${vm.host.name}; close one and try again.`);
-  }
   // libvirt listens on the host's loopback only (domain XML: listen='127.0.0.1').
   const channel = await pool.forwardOut(target, '127.0.0.1', vnc.port);
   return { channel, vmName: vm.name, hostName: vm.host.name };

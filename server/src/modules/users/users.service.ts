@@ -95,15 +95,16 @@ export async function createUser(input: NewUser): Promise<MeDto> {
 }
 
 interface MeRow extends UserRow {
-  maxVcpus: number | null; maxMemoryMiB: number | null; maxDiskGiB: number | null; maxVms: number | null;
-  usedVcpus: number | null; usedMemoryMiB: number | null; usedDiskGiB: number | null; usedVms: number | null;
+  maxVcpus: number | null; maxMemoryMiB: number | null; maxDiskGiB: number | null; maxVms: number | null; maxContainers: number | null;
+  usedVcpus: number | null; usedMemoryMiB: number | null; usedDiskGiB: number | null; usedVms: number | null; usedContainers: number | null; usedCpuMillis: number | null;
 }
 
 /** GET /api/me runs on every page view: one fixed join on the driver pool (see platform/sql.ts). */
 export async function getMe(userId: string): Promise<MeDto> {
   const r = await queryOne<MeRow>(
     `SELECT u.id, u.email, u.displayName, u.role, u.status, u.trialEndsAt, u.creditBalance, u.createdAt, u.emailVerifiedAt, u.totpEnabledAt,
-            q.maxVcpus, q.maxMemoryMiB, q.maxDiskGiB, q.maxVms, q.usedVcpus, q.usedMemoryMiB, q.usedDiskGiB, q.usedVms
+            q.maxVcpus, q.maxMemoryMiB, q.maxDiskGiB, q.maxVms, q.maxContainers, q.usedVcpus, q.usedMemoryMiB, q.usedDiskGiB, q.usedVms,
+            q.usedContainers, q.usedCpuMillis
      FROM \`User\` u LEFT JOIN Quota q ON q.userId = u.id WHERE u.id = ?`, [userId]);
   if (!r) throw errors.notFound('User');
   const quota = r.maxVcpus === null ? null : (r as QuotaRow & UserRow);

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { config } from '../../config.js';
 import { db } from '../../platform/db.js';
 import { forEachLimit } from '../../platform/concurrency.js';
-import type { Host } from '../../generated/prisma/client.js';
 import { logger } from '../../platform/logger.js';
 import type { DomainState } from '../../drivers/hypervisor.js';
 import { driversFor } from '../hosts/host-connections.js';
 import type { VmState } from '../../generated/prisma/enums.js';
+import type { Host } from '../../generated/prisma/client.js';
 
 // Reconciliation: each ready host's domains against the database. It corrects VM states
 // that changed behind the platform's back and records findings for admins; it never
@@ -16,7 +16,15 @@ export interface ReconcileReport { hosts: number; corrected: number; findings: n
 
 const settled = (s: DomainState): VmState | null => (s === 'running' ? 'running' : s === 'shutoff' || s === 'crashed' ? 'stopped' : null);
 
-async function record(kind: string, hostId: string, domainName: string, message: string, vmId: string | null) {
+/** Other kinds of compute on the same hosts (containers) reconcile in the same pass. */
+export type HostReconciler = (host: Host) => Promise<{ corrected: number; findings: number }>;
+const hostReconcilers: HostReconciler[] = [];
+export function registerHostReconciler(r: HostReconciler): void {
+  hostReconcilers.push(r);
+}
+
+/** Records a finding unless the same one is open; `domainName` names the thing on the host (a domain, a container). */
+export async function recordFinding(kind: string, hostId: string, domainName: string, message: string, vmId: string | null = null) {
   // One open finding per (host, domain, kind): a problem seen every minute is one line.
   const open = await db.finding.findFirst({ where: { hostId, domainName, kind, resolvedAt: null } });
   if (open) return false;
@@ -48,6 +56,15 @@ export async function reconcileHost(host: Host): Promise<Omit<ReconcileReport, '
     logger.warn({ err, host: host.name }, 'reconcile: could not list domains');
     return null;
   }
+  for (const r of hostReconcilers) {
+    try {
+      const x = await r(host);
+      report.corrected += x.corrected;
+      report.findings += x.findings;
+    } catch (err) {
+      logger.warn({ err, host: host.name }, 'reconcile: a host reconciler failed');
+    }
+  }
   const byName = new Map(domains.map((d) => [d.name, d.state]));
   const vms = await db.vm.findMany({ where: { hostId: host.id, state: { notIn: ['deleted', 'error'] } } });
   const known = new Set(vms.map((v) => v.domainName));
@@ -58,14 +75,14 @@ export async function reconcileHost(host: Host): Promise<Omit<ReconcileReport, '
       const msg = `The domain of VM ${vm.name} is gone from ${host.name}; the VM is marked as failed.`;
       const changed = await db.vm.updateMany({ where: { id: vm.id, currentOperationId: null, state: vm.state }, data: { state: 'error', lastError: msg } });
       report.corrected += changed.count;
-      if (await record('domain-missing', host.id, vm.domainName, msg, vm.id)) report.findings++;
+      if (await recordFinding('domain-missing', host.id, vm.domainName, msg, vm.id)) report.findings++;
       continue;
     }
     const next = settled(actual);
     if (next && next !== vm.state) {
       const changed = await db.vm.updateMany({ where: { id: vm.id, currentOperationId: null, state: vm.state }, data: { state: next } });
       report.corrected += changed.count;
-      if (await record('state-changed', host.id, vm.domainName, `VM ${vm.name} was ${vm.state} in the platform but ${actual} on ${host.name}; corrected to ${next}.`, vm.id)) report.findings++;
+      if (await recordFinding('state-changed', host.id, vm.domainName, `VM ${vm.name} was ${vm.state} in the platform but ${actual} on ${host.name}; corrected to ${next}.`, vm.id)) report.findings++;
     }
   }
   // Domains the host's live VMs do not explain, looked up in one query: being created or
@@ -76,7 +93,7 @@ export async function reconcileHost(host: Host): Promise<Omit<ReconcileReport, '
   const explained = new Set(rows.filter((r) => r.currentOperationId || r.state !== 'deleted').map((r) => r.domainName));
   for (const d of others) {
     if (explained.has(d.name)) continue;
-    if (await record('unknown-domain', host.id, d.name, `Domain ${d.name} (${d.state}) on ${host.name} is not a VM the platform knows. It was left untouched.`, null)) report.findings++;
+    if (await recordFinding('unknown-domain', host.id, d.name, `Domain ${d.name} (${d.state}) on ${host.name} is not a VM the platform knows. It was left untouched.`, null)) report.findings++;
   }
   return report;
 }

@@ -49,11 +49,12 @@ export const VmAccepted = z.object({ vm: Vm, operation: Operation });
 export const OperationResponse = z.object({ operation: Operation });
 export const OperationList = z.object({ items: z.array(Operation) });
 
-export const QuotaNumbers = z.object({ vcpus: z.number().int(), memoryMiB: z.number().int(), diskGiB: z.number().int(), vms: z.number().int() });
+// vcpus may be fractional: containers take quarters of a CPU from the same quota.
+export const QuotaNumbers = z.object({ vcpus: z.number(), memoryMiB: z.number().int(), diskGiB: z.number().int(), vms: z.number().int(), containers: z.number().int() });
 export const QuotaOverview = z.object({
   limits: QuotaNumbers, used: QuotaNumbers, headroom: QuotaNumbers,
   pricing: z.object({ creditsPerVcpuHour: z.number(), creditsPerGiBMemoryHour: z.number(), creditsPerTenGiBDiskHour: z.number() }),
-  credits: z.object({ balance: z.number().int(), perHour: z.number().int().describe('What the VMs cost each hour now') }),
+  credits: z.object({ balance: z.number().int(), perHour: z.number().int().describe('What the VMs and containers cost each hour now') }),
 });
 
 export type VmDto = z.infer<typeof Vm>;

@@ -9,15 +9,16 @@ import type { VmState } from '../../generated/prisma/enums.js';
 import { applyCredit } from '../credits/credits.service.js';
 import { creditsPerHour, reserveQuota } from '../quotas/quotas.service.js';
 import { registerHostResourceCounter } from '../hosts/hosts.service.js';
-import { placeVm, type HostLoad } from './vm-placement.js';
+import { lockedHostLoads } from '../compute/host-loads.js';
+import { placeVm } from './vm-placement.js';
 import type { CreateVmInput, OperationDto, VmActionName, VmDto } from './vms.schemas.js';
+import { assertOwnerMayRun } from '../compute/may-run.js';
+import { claimInstance, type ClaimTable, type InstanceClaim } from '../compute/claim.js';
 import './vm-operations.js';
 import './vm-changes.js';
 
 // A VM request is one short transaction (quota, credits, placement, the VM row and its
 // operation), then the operation runs on a worker. Users only ever see their own VMs.
-
-const GiB = 1024 ** 3;
 
 registerHostResourceCounter('vms', (hostId) => db.vm.count({ where: { hostId, state: { not: 'deleted' } } }));
 
@@ -42,27 +43,6 @@ async function ownVm(ownerId: string, id: string): Promise<VmWithNames> {
   const vm = await db.vm.findFirst({ where: { id, ownerId, state: { not: 'deleted' } }, include: withNames });
   if (!vm) throw errors.notFound('VM');
   return vm;
-}
-
-/** Hosts of the zone, locked for the rest of the transaction, with what their VMs use. */
-export async function lockedHostLoads(tx: Tx, zone: string): Promise<HostLoad[]> {
-  const rows = await tx.$queryRaw<{ id: string; name: string; maintenance: number; cpus: number; memoryMiB: number; diskTotalBytes: bigint }[]>`
-    SELECT id, name, maintenance, cpus, memoryMiB, diskTotalBytes FROM Host
-    WHERE zone = ${zone} AND status = 'ready' AND cpus IS NOT NULL ORDER BY id FOR UPDATE`;
-  if (!rows.length) return [];
-  const usage = await tx.vm.groupBy({
-    by: ['hostId'], where: { hostId: { in: rows.map((r) => r.id) }, quotaHeld: true },
-    _sum: { vcpus: true, memoryMiB: true, diskGiB: true },
-  });
-  const byHost = new Map(usage.map((x) => [x.hostId, x._sum]));
-  return rows.map((r) => {
-    const u = byHost.get(r.id);
-    return {
-      id: r.id, name: r.name, maintenance: Boolean(r.maintenance), cpus: r.cpus, memoryMiB: r.memoryMiB,
-      diskTotalGiB: Math.floor(Number(r.diskTotalBytes ?? 0) / GiB),
-      usedVcpus: u?.vcpus ?? 0, usedMemoryMiB: u?.memoryMiB ?? 0, usedDiskGiB: u?.diskGiB ?? 0,
-    };
-  });
 }
 
 export async function createVm(ownerId: string, input: CreateVmInput) {
@@ -135,67 +115,34 @@ const ACTIONS: Record<VmActionName | 'delete', { from: VmState[]; to: VmState; k
   delete: { from: ['running', 'stopped', 'error'], to: 'deleting', kind: 'vm.delete' },
 };
 
-export interface VmClaim {
-  from: VmState[];
-  /** The state while the operation runs; absent: unchanged (the operation id marks it busy). */
-  to?: VmState;
-  kind: string;
+export interface VmClaim extends InstanceClaim<VmState> {
   params: { vmId: string } & Record<string, unknown>;
-  /** What the refusal says when the VM is in another state. */
-  action: string;
-  /** More work in the same transaction (a quota reservation). */
-  inTx?: (tx: Tx) => Promise<void>;
 }
 
-const busy = (name: string, operationId: string | null) =>
-  new AppError('VM_BUSY', `Another operation is running on ${name}; wait for it to finish.`, { operationId });
+const vmTable: ClaimTable<VmState> = {
+  targetType: 'vm', noun: 'VM', busyCode: 'VM_BUSY',
+  claim: async (tx, id, claim, opId) => (await tx.vm.updateMany({
+    where: { id, currentOperationId: null, state: { in: claim.from } },
+    data: {
+      currentOperationId: opId, lastError: null, ...(claim.to ? { state: claim.to } : {}),
+      // Started again (by its owner or after an extension): no longer "stopped by the platform".
+      ...(claim.kind === 'vm.start' ? { stoppedReason: null, stoppedAt: null } : {}),
+    },
+  })).count,
+  holder: async (tx, id) => (await tx.vm.findUniqueOrThrow({ where: { id }, select: { currentOperationId: true } })).currentOperationId,
+};
 
 /** Claims the VM for one operation: a conditional UPDATE, so two requests cannot both win. */
 export async function claimVm(ownerId: string, vmId: string, claim: VmClaim) {
   const vm = await ownVm(ownerId, vmId);
-  if (vm.currentOperationId) throw busy(vm.name, vm.currentOperationId);
-  if (!claim.from.includes(vm.state)) throw errors.conflict(`Cannot ${claim.action} a VM that is ${vm.state}.`, { state: vm.state });
-  const operationId = await db.$transaction(async (tx) => {
-    await claim.inTx?.(tx);
-    const opId = await createOperation(tx, { kind: claim.kind, targetType: 'vm', targetId: vm.id, ownerId, params: claim.params });
-    const claimed = await tx.vm.updateMany({
-      where: { id: vm.id, currentOperationId: null, state: { in: claim.from } },
-      data: {
-        currentOperationId: opId, lastError: null, ...(claim.to ? { state: claim.to } : {}),
-        // Started again (by its owner or after an extension): no longer "stopped by the platform".
-        ...(claim.kind === 'vm.start' ? { stoppedReason: null, stoppedAt: null } : {}),
-      },
-    });
-    if (claimed.count !== 1) {
-      const now = await tx.vm.findUniqueOrThrow({ where: { id: vm.id }, select: { currentOperationId: true } });
-      throw busy(vm.name, now.currentOperationId);
-    }
-    return opId;
-  });
-  await enqueueOperation(operationId, claim.kind);
+  const operationId = await claimInstance(vmTable, ownerId, vm, claim);
   return accepted(vm.id, operationId);
 }
 
 export async function runVmAction(ownerId: string, vmId: string, action: VmActionName | 'delete') {
   const rule = ACTIONS[action];
-  if (action === 'start') await assertMayRun(ownerId, vmId);
+  if (action === 'start') await assertOwnerMayRun(ownerId, await ownVm(ownerId, vmId), 'VMs');
   return claimVm(ownerId, vmId, { ...rule, action, params: { vmId } });
-}
-
-/** Starting a VM needs a live trial (or none) and credits for its next hour (vm-metering.ts stops the rest). */
-async function assertMayRun(ownerId: string, vmId: string): Promise<void> {
-  const [owner, vm] = await Promise.all([
-    db.user.findUniqueOrThrow({ where: { id: ownerId }, select: { trialEndsAt: true, creditBalance: true } }),
-    ownVm(ownerId, vmId),
-  ]);
-  if (owner.trialEndsAt && owner.trialEndsAt.getTime() <= Date.now()) {
-    throw new AppError('TRIAL_EXPIRED', 'Your free trial has ended, so your VMs cannot run; ask an administrator to extend it.');
-  }
-  if (owner.creditBalance < vm.creditsPerHour) {
-    throw new AppError('INSUFFICIENT_CREDITS', `Running ${vm.name} costs ${vm.creditsPerHour} credits an hour; your balance is ${owner.creditBalance}.`, {
-      needed: vm.creditsPerHour, balance: owner.creditBalance,
-    });
-  }
 }
 
 export async function listVms(ownerId: string) {
