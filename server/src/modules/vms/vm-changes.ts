@@ -3,7 +3,9 @@ import { AppError, errors } from '../../platform/errors.js';
 import { defineOperation } from '../../platform/operations/operations.js';
 import { creditsPerHour, releaseQuota, reserveQuota } from '../quotas/quotas.service.js';
 import { actualState, loadVm, release } from './vm-operations.js';
-import { claimVm } from './vms.service.js';
+import { config } from '../../config.js';
+import { claimVm, lockedHostLoads } from './vms.service.js';
+import { hostShortOf } from './vm-placement.js';
 import { HostResourceMissingError } from '../../drivers/driver-errors.js';
 
 // Changes to an existing VM that hold it like any other operation: resize (when shut off,
@@ -53,17 +55,28 @@ snapshotOp('vm.snapshot-delete', 'delete-snapshot', (d, n, hv) => hv.deleteSnaps
 export async function resizeVm(ownerId: string, vmId: string, want: { vcpus?: number; memoryMiB?: number; diskGiB?: number }) {
   const vm = await db.vm.findFirst({ where: { id: vmId, ownerId, state: { not: 'deleted' } }, include: { template: true } });
   if (!vm) throw errors.notFound('VM');
-  if (!vm.template) throw errors.conflict('The template of this VM was removed; it cannot be resized.');
-  const to = { vcpus: want.vcpus ?? vm.vcpus, memoryMiB: want.memoryMiB ?? vm.memoryMiB, diskGiB: want.diskGiB ?? vm.diskGiB };
-  const bad: { path: string; message: string }[] = [];
-  if (to.memoryMiB < vm.template.minMemoryMiB) bad.push({ path: 'body.memoryMiB', message: `at least ${vm.template.minMemoryMiB} MiB` });
-  if (to.diskGiB < vm.diskGiB) bad.push({ path: 'body.diskGiB', message: 'disks can only grow' });
-  if (to.diskGiB > vm.template.maxDiskGiB) bad.push({ path: 'body.diskGiB', message: `at most ${vm.template.maxDiskGiB} GiB` });
-  if (bad.length) throw errors.validation(bad, 'body');
-  const grow = { vcpus: positive(to.vcpus - vm.vcpus), memoryMiB: positive(to.memoryMiB - vm.memoryMiB), diskGiB: positive(to.diskGiB - vm.diskGiB) };
+  const template = vm.template;
+  if (!template) throw errors.conflict('The template of this VM was removed; it cannot be resized.');
   return claimVm(ownerId, vmId, {
-    from: ['stopped'], kind: 'vm.resize', action: 'resize', params: { vmId, to, grow },
-    inTx: (tx) => reserveQuota(tx, ownerId, { ...grow, vms: 0 }),
+    from: ['stopped'], kind: 'vm.resize', action: 'resize', params: { vmId },
+    // The change is measured against the VM as it is when claimed (row locked), never an
+    // earlier read: a grow racing a shrink that just finished pays for what it adds.
+    inTx: async (tx, now) => {
+      const to = { vcpus: want.vcpus ?? now.vcpus, memoryMiB: want.memoryMiB ?? now.memoryMiB, diskGiB: want.diskGiB ?? now.diskGiB };
+      const bad: { path: string; message: string }[] = [];
+      if (to.memoryMiB < template.minMemoryMiB) bad.push({ path: 'body.memoryMiB', message: `at least ${template.minMemoryMiB} MiB` });
+      if (to.diskGiB < now.diskGiB) bad.push({ path: 'body.diskGiB', message: `disks can only grow (it has ${now.diskGiB} GiB)` });
+      if (to.diskGiB > template.maxDiskGiB) bad.push({ path: 'body.diskGiB', message: `at most ${template.maxDiskGiB} GiB` });
+      if (bad.length) throw errors.validation(bad, 'body');
+      const grow = { vcpus: positive(to.vcpus - now.vcpus), memoryMiB: positive(to.memoryMiB - now.memoryMiB), diskGiB: positive(to.diskGiB - now.diskGiB) };
+      await reserveQuota(tx, ownerId, { ...grow, vms: 0 });
+      if (now.hostId && (grow.vcpus || grow.memoryMiB || grow.diskGiB)) {
+        const [host] = await lockedHostLoads(tx, { hostId: now.hostId });
+        const short = host ? hostShortOf(host, grow, { cpuOvercommit: config.VM_OVERCOMMIT_CPU, memoryOvercommit: config.VM_OVERCOMMIT_MEMORY }) : [];
+        if (host && short.length) throw new AppError('NO_CAPACITY', `${host.name}, the host of ${now.name}, has no room for ${short.join(', ')}; resize to less, or ask an administrator.`);
+      }
+      return { to, grow };
+    },
   });
 }
 

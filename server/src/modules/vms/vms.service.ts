@@ -44,11 +44,15 @@ async function ownVm(ownerId: string, id: string): Promise<VmWithNames> {
   return vm;
 }
 
-/** Hosts of the zone, locked for the rest of the transaction, with what their VMs use. */
-async function lockedHostLoads(tx: Tx, zone: string): Promise<HostLoad[]> {
-  const rows = await tx.$queryRaw<{ id: string; name: string; maintenance: number; cpus: number; memoryMiB: number; diskTotalBytes: bigint }[]>`
+/** Ready hosts of a zone (or one host), locked for the rest of the transaction, with what their VMs use. */
+export async function lockedHostLoads(tx: Tx, which: { zone: string } | { hostId: string }): Promise<HostLoad[]> {
+  type Row = { id: string; name: string; maintenance: number; cpus: number; memoryMiB: number; diskTotalBytes: bigint };
+  const rows = 'zone' in which
+    ? await tx.$queryRaw<Row[]>`
     SELECT id, name, maintenance, cpus, memoryMiB, diskTotalBytes FROM Host
-    WHERE zone = ${zone} AND status = 'ready' AND cpus IS NOT NULL ORDER BY id FOR UPDATE`;
+    WHERE zone = ${which.zone} AND status = 'ready' AND cpus IS NOT NULL ORDER BY id FOR UPDATE`
+    : await tx.$queryRaw<Row[]>`
+    SELECT id, name, maintenance, cpus, memoryMiB, diskTotalBytes FROM Host WHERE id = ${which.hostId} AND cpus IS NOT NULL FOR UPDATE`;
   if (!rows.length) return [];
   const usage = await tx.vm.groupBy({
     by: ['hostId'], where: { hostId: { in: rows.map((r) => r.id) }, quotaHeld: true },
@@ -86,7 +90,7 @@ export async function createVm(ownerId: string, input: CreateVmInput) {
     operationId = await db.$transaction(async (tx) => {
       await reserveQuota(tx, ownerId, { vcpus: input.vcpus, memoryMiB: input.memoryMiB, diskGiB: input.diskGiB, vms: 1 });
       await applyCredit(tx, { userId: ownerId, amount: -cost, reason: 'vm-hour', reference: `vm:${id}:h0` });
-      const hosts = (await lockedHostLoads(tx, template.zone)).filter((h) => !imageHosts || imageHosts.has(h.id));
+      const hosts = (await lockedHostLoads(tx, { zone: template.zone })).filter((h) => !imageHosts || imageHosts.has(h.id));
       const placed = placeVm(hosts, input, {
         cpuOvercommit: config.VM_OVERCOMMIT_CPU, memoryOvercommit: config.VM_OVERCOMMIT_MEMORY, strategy: config.VM_PLACEMENT,
       }, template.zone);
@@ -142,8 +146,11 @@ export interface VmClaim {
   params: { vmId: string } & Record<string, unknown>;
   /** What the refusal says when the VM is in another state. */
   action: string;
-  /** More work in the same transaction (a quota reservation). */
-  inTx?: (tx: Tx) => Promise<void>;
+  /**
+   * More work in the same transaction (a quota reservation), after the VM's row is locked: what
+   * it computes from the row is what the claim commits. May add to the operation's params.
+   */
+  inTx?: (tx: Tx, vm: VmRow) => Promise<Record<string, unknown> | void>;
 }
 
 const busy = (name: string, operationId: string | null) =>
@@ -155,8 +162,16 @@ export async function claimVm(ownerId: string, vmId: string, claim: VmClaim) {
   if (vm.currentOperationId) throw busy(vm.name, vm.currentOperationId);
   if (!claim.from.includes(vm.state)) throw errors.conflict(`Cannot ${claim.action} a VM that is ${vm.state}.`, { state: vm.state });
   const operationId = await db.$transaction(async (tx) => {
-    await claim.inTx?.(tx);
-    const opId = await createOperation(tx, { kind: claim.kind, targetType: 'vm', targetId: vm.id, ownerId, params: claim.params });
+    let params = claim.params;
+    if (claim.inTx) {
+      // The row as it is now, held until the commit: a change that finished since the read
+      // above (a resize, a revert) cannot slip between what inTx computes and the claim.
+      const locked = (await tx.$queryRaw<VmRow[]>`SELECT * FROM Vm WHERE id = ${vm.id} FOR UPDATE`)[0];
+      if (!locked || locked.currentOperationId) throw busy(vm.name, locked?.currentOperationId ?? null);
+      if (!claim.from.includes(locked.state)) throw errors.conflict(`Cannot ${claim.action} a VM that is ${locked.state}.`, { state: locked.state });
+      params = { ...params, ...(await claim.inTx(tx, locked)) };
+    }
+    const opId = await createOperation(tx, { kind: claim.kind, targetType: 'vm', targetId: vm.id, ownerId, params });
     const claimed = await tx.vm.updateMany({
       where: { id: vm.id, currentOperationId: null, state: { in: claim.from } },
       data: {
