@@ -6,13 +6,11 @@ import { actualState, loadVm, release } from './vm-operations.js';
 import { config } from '../../config.js';
 import { claimVm, lockedHostLoads } from './vms.service.js';
 import { hostShortOf } from './vm-placement.js';
-import { HostResourceMissingError } from '../../drivers/driver-errors.js';
 
 // Changes to an existing VM that hold it like any other operation: resize (when shut off,
-// within quota) and snapshots (create, revert, delete). Listing snapshots reads the host.
+// within quota, with room on its host). Snapshots are in vm-snapshots.ts.
 
 interface ResizeParams { vmId: string; to: { vcpus: number; memoryMiB: number; diskGiB: number }; grow: { vcpus: number; memoryMiB: number; diskGiB: number } }
-interface SnapshotParams { vmId: string; snapshot: string }
 
 const positive = (n: number) => Math.max(0, n);
 
@@ -39,18 +37,6 @@ defineOperation<ResizeParams>({
     await release(ctx.params.vmId, await actualState(ctx.params.vmId), `Resize failed: ${error}`);
   },
 });
-
-const endSnapshotOp = async (vmId: string) => release(vmId, await actualState(vmId));
-const snapshotOp = (kind: string, step: string, act: (domain: string, name: string, hv: Awaited<ReturnType<typeof loadVm>>['hypervisor']) => Promise<void>) =>
-  defineOperation<SnapshotParams>({
-    kind,
-    steps: [{ name: step, run: async (ctx) => { const { vm, hypervisor } = await loadVm(ctx.params.vmId); await act(vm.domainName, ctx.params.snapshot, hypervisor); } }],
-    onSucceeded: async (ctx) => endSnapshotOp(ctx.params.vmId),
-    onGaveUp: async (ctx, error) => release(ctx.params.vmId, await actualState(ctx.params.vmId), error),
-  });
-snapshotOp('vm.snapshot-create', 'snapshot', (d, n, hv) => hv.createSnapshot(d, n));
-snapshotOp('vm.snapshot-revert', 'revert', (d, n, hv) => hv.revertSnapshot(d, n));
-snapshotOp('vm.snapshot-delete', 'delete-snapshot', (d, n, hv) => hv.deleteSnapshot(d, n));
 
 export async function resizeVm(ownerId: string, vmId: string, want: { vcpus?: number; memoryMiB?: number; diskGiB?: number }) {
   const vm = await db.vm.findFirst({ where: { id: vmId, ownerId, state: { not: 'deleted' } }, include: { template: true } });
@@ -80,17 +66,3 @@ export async function resizeVm(ownerId: string, vmId: string, want: { vcpus?: nu
   });
 }
 
-export const snapshotAction = (ownerId: string, vmId: string, kind: 'create' | 'revert' | 'delete', snapshot: string) =>
-  claimVm(ownerId, vmId, { from: ['stopped', 'running'], kind: `vm.snapshot-${kind}`, action: `${kind} a snapshot of`, params: { vmId, snapshot } });
-
-export async function listVmSnapshots(ownerId: string, vmId: string) {
-  const vm = await db.vm.findFirst({ where: { id: vmId, ownerId, state: { notIn: ['deleted', 'creating', 'error'] } } });
-  if (!vm) throw errors.notFound('VM');
-  const { hypervisor } = await loadVm(vmId);
-  const items = await hypervisor.listSnapshots(vm.domainName).catch((e: unknown) => {
-    // The host answered that the domain is not there: a state to resolve, not an outage.
-    if (e instanceof HostResourceMissingError) throw errors.conflict(`${vm.name} is missing on its host; an administrator has to look at it.`);
-    throw new AppError('SERVICE_UNAVAILABLE', `The VM's host did not answer: ${e instanceof Error ? e.message : String(e)}`);
-  });
-  return { items: items.map((s) => ({ name: s.name, createdAt: s.createdAt.toISOString(), state: s.state })) };
-}

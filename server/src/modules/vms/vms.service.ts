@@ -8,11 +8,13 @@ import type { Host, Operation as OperationRow, Vm as VmRow } from '../../generat
 import type { VmState } from '../../generated/prisma/enums.js';
 import { applyCredit } from '../credits/credits.service.js';
 import { creditsPerHour, reserveQuota } from '../quotas/quotas.service.js';
+import { storageChargedByHost } from '../quotas/storage-accounting.js';
 import { registerHostResourceCounter } from '../hosts/hosts.service.js';
 import { placeVm, type HostLoad } from './vm-placement.js';
 import type { CreateVmInput, OperationDto, VmActionName, VmDto } from './vms.schemas.js';
 import './vm-operations.js';
 import './vm-changes.js';
+import './vm-snapshots.js';
 
 // A VM request is one short transaction (quota, credits, placement, the VM row and its
 // operation), then the operation runs on a worker. Users only ever see their own VMs.
@@ -58,12 +60,13 @@ export async function lockedHostLoads(tx: Tx, which: { zone: string } | { hostId
     by: ['hostId'], where: { hostId: { in: rows.map((r) => r.id) }, quotaHeld: true },
     _sum: { vcpus: true, memoryMiB: true, diskGiB: true },
   });
+  const stored = await storageChargedByHost(tx, rows.map((r) => r.id));
   return rows.map((r) => {
     const u = usage.find((x) => x.hostId === r.id)?._sum;
     return {
       id: r.id, name: r.name, maintenance: Boolean(r.maintenance), cpus: r.cpus, memoryMiB: r.memoryMiB,
       diskTotalGiB: Math.floor(Number(r.diskTotalBytes ?? 0) / GiB),
-      usedVcpus: u?.vcpus ?? 0, usedMemoryMiB: u?.memoryMiB ?? 0, usedDiskGiB: u?.diskGiB ?? 0,
+      usedVcpus: u?.vcpus ?? 0, usedMemoryMiB: u?.memoryMiB ?? 0, usedDiskGiB: (u?.diskGiB ?? 0) + (stored.get(r.id) ?? 0),
     };
   });
 }
@@ -197,7 +200,7 @@ export async function runVmAction(ownerId: string, vmId: string, action: VmActio
 }
 
 /** Starting a VM needs a live trial (or none) and credits for its next hour (vm-metering.ts stops the rest). */
-async function assertMayRun(ownerId: string, vmId: string): Promise<void> {
+export async function assertMayRun(ownerId: string, vmId: string): Promise<void> {
   const [owner, vm] = await Promise.all([
     db.user.findUniqueOrThrow({ where: { id: ownerId }, select: { trialEndsAt: true, creditBalance: true } }),
     ownVm(ownerId, vmId),
