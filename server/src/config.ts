@@ -67,6 +67,9 @@ const schema = z.object({
   VM_SNAPSHOTS_PER_VM: z.coerce.number().int().min(0).default(5),
   VM_SNAPSHOTS_PER_USER: z.coerce.number().int().min(0).default(15),
   HOST_DISK_RESERVE_GIB: z.coerce.number().int().min(0).default(5),
+  CONSOLE_MAX_PER_USER: z.coerce.number().int().min(1).default(4),
+  CONSOLE_MAX_PER_VM: z.coerce.number().int().min(1).default(2),
+  CONSOLE_MAX_MINUTES: z.coerce.number().positive().default(240),
   /** How often the meter books VM hours and stops VMs whose owner ran out of credits or trial. */
   VM_METERING_CRON: z.string().default('30 */1 * * * *'),
   CREDITS_PER_VCPU_HOUR: z.coerce.number().int().nonnegative().default(1),

@@ -804,6 +804,8 @@ const en = {
         creditsHint: 'It starts again once an administrator adds credits; your disk and data are kept.',
         trial: 'The platform shut this VM down on {at}: your trial ended.',
         trialHint: 'An administrator can extend your trial; the VM then starts again by itself. Without an extension it is deleted after the grace period.',
+        disabled: 'The platform shut this VM down on {at}: your account was disabled.',
+        disabledHint: 'Your disk and data were kept; start the VM when you need it.',
       },
       perHour: 'Per hour',
       perDay: 'Per day (24 h)',

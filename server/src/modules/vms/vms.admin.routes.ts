@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { db } from '../../platform/db.js';
 import { errors } from '../../platform/errors.js';
 import { moduleRouter } from '../../platform/http/route.js';
-import { Vm } from './vms.schemas.js';
-import { toVmDto } from './vms.service.js';
+import { Vm, VmAccepted, VmActionBody, VmIdParams } from './vms.schemas.js';
+import { adminVmAction, toVmDto } from './vms.service.js';
 import { listFindings, reconcileHosts, resolveFinding } from './vm-reconcile.js';
 
 export const adminVmsRoutes = moduleRouter('/api/admin/vms', 'admin');
@@ -16,6 +16,20 @@ adminVmsRoutes.get('/', { summary: 'Every live VM across users and hosts', acces
       include: { host: { select: { name: true } }, owner: { select: { email: true } } },
     });
     return { status: 200, body: { items: rows.map((v) => ({ ...toVmDto(v), ownerEmail: v.owner.email })) } };
+  });
+
+adminVmsRoutes.post('/:id/actions', { summary: "Start, shut down, power off or reboot anyone's VM (the owner is told)", access: 'admin', params: VmIdParams, body: VmActionBody, responses: { 202: VmAccepted }, audit: 'admin.vm.action' },
+  async ({ params, body, req }) => {
+    const { ownerId, name, ...accepted } = await adminVmAction(params.id, body.action);
+    Object.assign(req.audit, { targetType: 'vm', targetId: params.id, details: { action: body.action, ownerId, name, operationId: accepted.operation.id } });
+    return { status: 202, body: accepted };
+  });
+
+adminVmsRoutes.delete('/:id', { summary: "Delete anyone's VM and its disks", access: 'admin', params: VmIdParams, responses: { 202: VmAccepted }, audit: 'admin.vm.delete' },
+  async ({ params, req }) => {
+    const { ownerId, name, ...accepted } = await adminVmAction(params.id, 'delete');
+    Object.assign(req.audit, { targetType: 'vm', targetId: params.id, details: { ownerId, name, operationId: accepted.operation.id } });
+    return { status: 202, body: accepted };
   });
 
 const Finding = z.object({

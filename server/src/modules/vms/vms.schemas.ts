@@ -26,7 +26,7 @@ export const Vm = z.object({
   vcpus: z.number().int(), memoryMiB: z.number().int(), diskGiB: z.number().int(),
   hostName: z.string().nullable(), creditsPerHour: z.number().int(), createdAt: z.string(),
   currentOperationId: z.string().nullable(), lastError: z.string().nullable(),
-  stoppedBy: z.object({ reason: z.enum(['credits', 'trial']), at: z.string() }).nullable()
+  stoppedBy: z.object({ reason: z.enum(['credits', 'trial', 'disabled']), at: z.string() }).nullable()
     .describe('Set when the platform, not the owner, shut the VM down, and why'),
 });
 export const Step = z.object({

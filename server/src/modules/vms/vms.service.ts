@@ -7,6 +7,7 @@ import { Prisma } from '../../generated/prisma/client.js';
 import type { Host, Operation as OperationRow, Vm as VmRow } from '../../generated/prisma/client.js';
 import type { VmState } from '../../generated/prisma/enums.js';
 import { applyCredit } from '../credits/credits.service.js';
+import { notify } from '../notifications/notifications.service.js';
 import { creditsPerHour, reserveQuota } from '../quotas/quotas.service.js';
 import { storageChargedByHost } from '../quotas/storage-accounting.js';
 import { registerHostResourceCounter } from '../hosts/hosts.service.js';
@@ -30,13 +31,16 @@ export const toVmDto = (v: VmWithNames): VmDto => ({
   vcpus: v.vcpus, memoryMiB: v.memoryMiB, diskGiB: v.diskGiB, hostName: v.host?.name ?? null,
   creditsPerHour: v.creditsPerHour, createdAt: v.createdAt.toISOString(),
   currentOperationId: v.currentOperationId, lastError: v.lastError,
-  stoppedBy: v.stoppedReason === 'credits' || v.stoppedReason === 'trial' ? { reason: v.stoppedReason, at: (v.stoppedAt ?? v.updatedAt).toISOString() } : null,
+  stoppedBy: isStopReason(v.stoppedReason) ? { reason: v.stoppedReason, at: (v.stoppedAt ?? v.updatedAt).toISOString() } : null,
 });
 
 export const toOperationDto = (o: OperationRow): OperationDto => ({
   id: o.id, kind: o.kind, targetId: o.targetId, state: o.state, steps: o.steps as OperationDto['steps'],
   error: o.error, createdAt: o.createdAt.toISOString(), finishedAt: o.finishedAt?.toISOString() ?? null,
 });
+
+const STOP_REASONS = ['credits', 'trial', 'disabled'] as const;
+const isStopReason = (r: string | null): r is (typeof STOP_REASONS)[number] => (STOP_REASONS as readonly (string | null)[]).includes(r);
 
 const withNames = { host: { select: { name: true } } } as const;
 
@@ -202,9 +206,11 @@ export async function runVmAction(ownerId: string, vmId: string, action: VmActio
 /** Starting a VM needs a live trial (or none) and credits for its next hour (vm-metering.ts stops the rest). */
 export async function assertMayRun(ownerId: string, vmId: string): Promise<void> {
   const [owner, vm] = await Promise.all([
-    db.user.findUniqueOrThrow({ where: { id: ownerId }, select: { trialEndsAt: true, creditBalance: true } }),
+    db.user.findUniqueOrThrow({ where: { id: ownerId }, select: { trialEndsAt: true, creditBalance: true, status: true } }),
     ownVm(ownerId, vmId),
   ]);
+  // (Only an administrator can ask for this: the owner cannot sign in.)
+  if (owner.status === 'disabled') throw new AppError('ACCOUNT_DISABLED', `The owner of ${vm.name} is disabled, so it stays stopped; enable the account first.`);
   if (owner.trialEndsAt && owner.trialEndsAt.getTime() <= Date.now()) {
     throw new AppError('TRIAL_EXPIRED', 'Your free trial has ended, so your VMs cannot run; ask an administrator to extend it.');
   }
@@ -233,4 +239,18 @@ export async function listVmOperations(ownerId: string, vmId: string) {
   await ownVm(ownerId, vmId);
   const rows = await db.operation.findMany({ where: { targetType: 'vm', targetId: vmId }, orderBy: { createdAt: 'desc' }, take: 50 });
   return { items: rows.map(toOperationDto) };
+}
+
+const ADMIN_VERBS: Record<VmActionName, string> = { start: 'start', shutdown: 'shut down', poweroff: 'power off', reboot: 'reboot' };
+
+/** An administrator's action on anyone's VM: the owner's own rules apply (states, start checks), audited by the route. */
+export async function adminVmAction(vmId: string, action: VmActionName | 'delete') {
+  const vm = await db.vm.findFirst({ where: { id: vmId, state: { not: 'deleted' } }, select: { ownerId: true, name: true } });
+  if (!vm) throw errors.notFound('VM');
+  const accepted = await runVmAction(vm.ownerId, vmId, action);
+  await notify(vm.ownerId, {
+    kind: 'vm.admin-action', severity: 'warning', link: `/vms/${vmId}`, params: { name: vm.name, action },
+    text: `An administrator asked to ${action === 'delete' ? 'delete' : ADMIN_VERBS[action]} ${vm.name}.`,
+  });
+  return { ...accepted, ownerId: vm.ownerId, name: vm.name };
 }
