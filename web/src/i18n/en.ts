@@ -512,6 +512,14 @@ const en = {
     empty: 'No virtual machines exist yet.',
     noMatch: 'No virtual machine matches “{q}”.',
     count: '{shown} of {total}',
+    actionsColumn: 'Actions',
+    actions: { start: 'Start', shutdown: 'Shut down', poweroff: 'Power off', delete: 'Delete' },
+    confirm: {
+      shutdown: 'Shut down {name} of {owner}? The guest is asked to power off; {owner} is told.',
+      poweroff: 'Power off {name} of {owner} at once? Unsaved work in the guest is lost; {owner} is told.',
+      delete: 'Delete {name} of {owner} with its disks and snapshots? This cannot be undone; {owner} is told.',
+    },
+    sent: '{action}: {name} ({owner}) is on its way.',
   },
   findings: {
     title: 'Findings',

@@ -512,6 +512,14 @@ const zhCN: MessageSchema = {
     empty: '还没有任何虚拟机。',
     noMatch: '没有与“{q}”匹配的虚拟机。',
     count: '{shown} / {total}',
+    actionsColumn: '操作',
+    actions: { start: '启动', shutdown: '关机', poweroff: '强制断电', delete: '删除' },
+    confirm: {
+      shutdown: '关闭 {owner} 的 {name}？将请求客户机关机，并通知 {owner}。',
+      poweroff: '立即强制断电 {owner} 的 {name}？客户机中未保存的工作将丢失，并通知 {owner}。',
+      delete: '删除 {owner} 的 {name} 及其磁盘和快照？此操作无法撤销，并通知 {owner}。',
+    },
+    sent: '{action}：{name}（{owner}）正在进行。',
   },
   findings: {
     title: '巡检发现',
