@@ -70,6 +70,15 @@ const schema = z.object({
   /** Hosts a reconcile sweep talks to at once. */
   VM_RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   VM_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  VM_SNAPSHOTS_PER_VM: z.coerce.number().int().min(0).default(5),
+  VM_SNAPSHOTS_PER_USER: z.coerce.number().int().min(0).default(15),
+  HOST_DISK_RESERVE_GIB: z.coerce.number().int().min(0).default(5),
+  SSH_QUEUE_MAX_PER_HOST: z.coerce.number().int().min(0).default(64),
+  SSH_QUEUE_WAIT_MS: z.coerce.number().int().positive().default(30_000),
+  RATE_LIMIT_HOST_ACTIONS_PER_USER: z.coerce.number().int().min(1).default(60),
+  CONSOLE_MAX_PER_USER: z.coerce.number().int().min(1).default(4),
+  CONSOLE_MAX_PER_VM: z.coerce.number().int().min(1).default(2),
+  CONSOLE_MAX_MINUTES: z.coerce.number().positive().default(240),
   /** How often the meter books VM hours and stops VMs whose owner ran out of credits or trial. */
   VM_METERING_CRON: z.string().default('30 */1 * * * *'),
   /** Containers: processes each may run, its data volume's share of the disk quota, the grace before a stop kills. */

@@ -1,5 +1,7 @@
 import { api, type RequestOptions } from './client';
 import type {
+  VmOperationResult,
+  VmPowerAction,
   AdminUser,
   AdminUserPatch,
   AdminUserQuery,
@@ -64,6 +66,16 @@ export function listAllVms(page: { limit: number; cursor?: string | null }): Pro
   return api.get<{ items: AdminVm[]; nextCursor: string | null }>('/api/admin/vms', {
     limit: String(page.limit), ...(page.cursor ? { cursor: page.cursor } : {}),
   });
+}
+
+/** An administrator's power action on anyone's VM (audited; the owner is told). 409 when its state does not allow it. */
+export function adminVmAction(id: string, action: VmPowerAction, options?: RequestOptions): Promise<VmOperationResult> {
+  return api.post<VmOperationResult>(`/api/admin/vms/${encodeURIComponent(id)}/actions`, { action }, options);
+}
+
+/** Deletes anyone's VM and its disks (202: the VM goes to "deleting"). */
+export function adminDeleteVm(id: string, options?: RequestOptions): Promise<VmOperationResult> {
+  return api.deleteWithBody<VmOperationResult>(`/api/admin/vms/${encodeURIComponent(id)}`, options);
 }
 
 /** Open findings, or all of them (resolved ones too) with `all`. */

@@ -518,6 +518,14 @@ const en = {
     noMatch: 'No virtual machine matches “{q}”.',
     count: '{shown} of {total}',
     loadMore: 'Show more (newest first; the filter covers the rows shown)',
+    actionsColumn: 'Actions',
+    actions: { start: 'Start', shutdown: 'Shut down', poweroff: 'Power off', delete: 'Delete' },
+    confirm: {
+      shutdown: 'Shut down {name} of {owner}? The guest is asked to power off; {owner} is told.',
+      poweroff: 'Power off {name} of {owner} at once? Unsaved work in the guest is lost; {owner} is told.',
+      delete: 'Delete {name} of {owner} with its disks and snapshots? This cannot be undone; {owner} is told.',
+    },
+    sent: '{action}: {name} ({owner}) is on its way.',
   },
   findings: {
     title: 'Findings',
@@ -810,6 +818,8 @@ const en = {
         creditsHint: 'It starts again once an administrator adds credits; your disk and data are kept.',
         trial: 'The platform shut this VM down on {at}: your trial ended.',
         trialHint: 'An administrator can extend your trial; the VM then starts again by itself. Without an extension it is deleted after the grace period.',
+        disabled: 'The platform shut this VM down on {at}: your account was disabled.',
+        disabledHint: 'Your disk and data were kept; start the VM when you need it.',
       },
       perHour: 'Per hour',
       perDay: 'Per day (24 h)',

@@ -518,6 +518,14 @@ const zhCN: MessageSchema = {
     noMatch: '没有与“{q}”匹配的虚拟机。',
     count: '{shown} / {total}',
     loadMore: '显示更多（按创建时间从新到旧；筛选仅作用于已显示的行）',
+    actionsColumn: '操作',
+    actions: { start: '启动', shutdown: '关机', poweroff: '强制断电', delete: '删除' },
+    confirm: {
+      shutdown: '关闭 {owner} 的 {name}？将请求客户机关机，并通知 {owner}。',
+      poweroff: '立即强制断电 {owner} 的 {name}？客户机中未保存的工作将丢失，并通知 {owner}。',
+      delete: '删除 {owner} 的 {name} 及其磁盘和快照？此操作无法撤销，并通知 {owner}。',
+    },
+    sent: '{action}：{name}（{owner}）正在进行。',
   },
   findings: {
     title: '巡检发现',
@@ -809,6 +817,8 @@ const zhCN: MessageSchema = {
         creditsHint: '管理员为您添加积分后即可再次启动；磁盘和数据都会保留。',
         trial: '平台已于 {at} 关闭此虚拟机：您的试用期已结束。',
         trialHint: '管理员可以延长您的试用期，虚拟机随后会自动启动。如不延长，宽限期结束后将被删除。',
+        disabled: '平台已于 {at} 关闭此虚拟机：您的账户已被停用。',
+        disabledHint: '磁盘和数据都已保留；需要时可再次启动虚拟机。',
       },
       perHour: '每小时',
       perDay: '每天（24 小时）',

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import argon2 from 'argon2';
 import { config } from '../../config.js';
 import { db } from '../../platform/db.js';
+import { accountDisabled } from '../../platform/account-events.js';
 import { AppError, errors } from '../../platform/errors.js';
 import { bumpAuthVersion, destroyUserSessions } from '../../platform/auth.js';
 import { execute, queryOne } from '../../platform/sql.js';
@@ -150,8 +151,12 @@ export async function updateUser(actorId: string, id: string, change: { role?: R
   // The auth layer re-reads status on every request, so tokens stop at once too; sessions
   // are also dropped so nothing lingers if the account is enabled again later.
   if (sets.length) await bumpAuthVersion(id);
-  if (change.status === 'disabled') await destroyUserSessions(id);
-  if (change.status === 'disabled') await dropLiveTunnelsOf(id, 'closed: the account was disabled');
+  if (change.status === 'disabled') {
+    await destroyUserSessions(id);
+    // Their running things stop now (data kept), their consoles close.
+    await accountDisabled(id);
+    await dropLiveTunnelsOf(id, 'closed: the account was disabled');
+  }
   return toAdminUser(u);
 }
 
