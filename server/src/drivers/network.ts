@@ -24,6 +24,8 @@ export interface OvnChassisInfo {
   encapType: string | null;
   /** external_ids:ovn-bridge (ovn-controller's default: br-int). */
   bridge: string;
+  /** external_ids:ovn-bridge-datapath-type: 'netdev' (userspace) or 'system' (kernel, the default). */
+  datapathType: string;
   /** Whether ovn-controller answers on its control socket. */
   controller: boolean;
 }

@@ -3,6 +3,8 @@ import { UnsafeValueError } from '../driver-errors.js';
 // Every OVN object the platform writes is named after a database id, so reconciling is a set
 // comparison and nothing a user types ever reaches ovn-nbctl. Port groups use "_" (OVN's match
 // language does not allow "-" in the @name of a port group, so pg-<id> could not be referenced).
+// A VM's logical switch port is named by the bare NIC id: libvirt's openvswitch virtualport
+// takes only a UUID as interfaceid, and ovn-controller binds the port whose name equals it.
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -13,7 +15,7 @@ export function assertId(kind: string, id: string): string {
 
 export const ovnNames = {
   switch: (networkId: string) => `net-${assertId('network', networkId)}`,
-  port: (nicId: string) => `lsp-${assertId('NIC', nicId)}`,
+  port: (nicId: string) => assertId('NIC', nicId),
   router: (userId: string) => `lr-${assertId('user', userId)}`,
   portGroup: (networkId: string) => `pg_${assertId('network', networkId).replaceAll('-', '_')}`,
   /** The router's port on a network (its gateway address) and the switch's peer of it. */
@@ -29,10 +31,11 @@ export const ovnNames = {
 
 /** What a name says about its owner: `{kind, id}`, or null for a name the platform did not make. */
 export function parseOvnName(name: string): { kind: 'switch' | 'port' | 'router' | 'portGroup' | 'loadBalancer'; id: string } | null {
-  const m = /^(net|lsp|lr|lb)-([0-9a-f-]{36})$/.exec(name) ?? /^(pg)_([0-9a-f_]{36})$/.exec(name);
+  if (UUID.test(name)) return { kind: 'port', id: name };
+  const m = /^(net|lr|lb)-([0-9a-f-]{36})$/.exec(name) ?? /^(pg)_([0-9a-f_]{36})$/.exec(name);
   if (!m) return null;
   const id = m[2]!.replaceAll('_', '-');
   if (!UUID.test(id)) return null;
-  const kind = ({ net: 'switch', lsp: 'port', lr: 'router', pg: 'portGroup', lb: 'loadBalancer' } as const)[m[1] as 'net' | 'lsp' | 'lr' | 'pg' | 'lb'];
+  const kind = ({ net: 'switch', lr: 'router', pg: 'portGroup', lb: 'loadBalancer' } as const)[m[1] as 'net' | 'lr' | 'pg' | 'lb'];
   return { kind, id };
 }

@@ -81,7 +81,7 @@ export class OvsDriver implements NetworkDriver {
       .then((r) => r.exitCode === 0, () => false);
     return {
       chassis: ids['system-id'] ?? null, encapIp: ids['ovn-encap-ip'] ?? null, encapType: ids['ovn-encap-type'] ?? null,
-      bridge: ids['ovn-bridge'] ?? 'br-int', controller,
+      bridge: ids['ovn-bridge'] ?? 'br-int', datapathType: ids['ovn-bridge-datapath-type'] ?? 'system', controller,
     };
   }
 }

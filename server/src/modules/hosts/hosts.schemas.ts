@@ -37,7 +37,7 @@ export const Host = z.object({
   versions: z.object({ libvirt: z.string().nullable(), qemu: z.string().nullable(), ovs: z.string().nullable(), docker: z.string().nullable() }),
   services: z.object({ libvirt: z.boolean(), ovs: z.boolean(), docker: z.boolean() }).nullable(),
   ovn: z.object({
-    chassis: z.string().nullable(), encapIp: z.string().nullable(), encapType: z.string().nullable(), bridge: z.string(), controller: z.boolean(),
+    chassis: z.string().nullable(), encapIp: z.string().nullable(), encapType: z.string().nullable(), bridge: z.string(), datapathType: z.string(), controller: z.boolean(),
   }).nullable().describe('OVN chassis set-up and whether ovn-controller answers'),
   ovnCentral: z.boolean().describe("Holds OVN's northbound database"),
   lastProbeAt: z.string().nullable(), lastSeenAt: z.string().nullable(), createdAt: z.string(),

@@ -7,6 +7,7 @@ import { applyCredit } from '../credits/credits.service.js';
 import { releaseQuota } from '../quotas/quotas.service.js';
 import { driversFor } from '../hosts/host-connections.js';
 import type { VmState } from '../../generated/prisma/enums.js';
+import { realizeNics, removeNicPorts } from '../networks/network-ovn.js';
 
 // The VM sagas. Every step checks before it acts (the drivers treat "already there" and
 // "already gone" as success), so a retried job or a restarted worker resumes safely.
@@ -23,6 +24,16 @@ export async function loadVm(vmId: string) {
 }
 
 type Ctx = StepContext<VmOpParams>;
+
+const nicIdsOf = async (vmId: string) => (await db.nic.findMany({ where: { vmId }, select: { id: true } })).map((n) => n.id);
+
+/** The domain's NICs: one per private network, bound to its OVN port; without any, the plain bridge of old. */
+export async function domainNics(vmId: string, host: { ovnBridge: string | null; probe: unknown }) {
+  const nics = await db.nic.findMany({ where: { vmId }, orderBy: { createdAt: 'asc' } });
+  if (!nics.length) return [{ bridge: config.VM_BRIDGE }];
+  const userspace = (host.probe as { ovn?: { datapathType?: string } } | null)?.ovn?.datapathType === 'netdev';
+  return nics.map((n) => ({ bridge: host.ovnBridge ?? 'br-int', mac: n.mac, interfaceId: n.id, mtu: config.NETWORK_MTU, ...(userspace ? { offloads: false } : {}) }));
+}
 
 /** Where the template's image is on the VM's host: its imported copy there, or the template's path. */
 async function templateImageOn(template: { id: string; imagePath: string; sourceKey: string | null }, hostId: string | null): Promise<string> {
@@ -82,14 +93,24 @@ defineOperation<VmOpParams>({
       compensate: async (ctx) => { const { hypervisor, paths } = await loadVm(ctx.params.vmId); await hypervisor.removeFile(paths.seed); },
     },
     {
+      // The NICs' logical switch ports (and their networks, router, security group) in OVN.
+      name: 'ports',
+      run: async (ctx) => {
+        await realizeNics(ctx.params.vmId);
+        const nics = await db.nic.findMany({ where: { vmId: ctx.params.vmId }, select: { networkId: true } });
+        await db.network.updateMany({ where: { id: { in: nics.map((n) => n.networkId) }, state: 'creating', currentOperationId: null }, data: { state: 'ready' } });
+      },
+      compensate: async (ctx) => { await removeNicPorts(await nicIdsOf(ctx.params.vmId)); },
+    },
+    {
       name: 'define',
       run: async (ctx) => {
-        const { vm, template, hypervisor, paths } = await loadVm(ctx.params.vmId);
+        const { vm, host, template, hypervisor, paths } = await loadVm(ctx.params.vmId);
         const installIso = template?.format === 'iso' ? await templateImageOn(template, vm.hostId) : undefined;
         const xml = buildDomainXml({
           name: vm.domainName, uuid: vm.id, memoryMiB: vm.memoryMiB, vcpus: vm.vcpus,
           disk: { path: paths.disk, format: 'qcow2' }, seedIso: paths.seed, ...(installIso ? { installIso } : {}),
-          nics: [{ bridge: config.VM_BRIDGE }], description: `campus-cloud vm ${vm.id} (${vm.name})`,
+          nics: await domainNics(vm.id, host), description: `campus-cloud vm ${vm.id} (${vm.name})`, guestAgent: true,
         });
         await hypervisor.defineDomain(xml);
       },
@@ -116,6 +137,8 @@ defineOperation<VmOpParams>({
         await releaseQuota(tx, vm.ownerId, { vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, diskGiB: vm.diskGiB, vms: 1 });
         await applyCredit(tx, { userId: vm.ownerId, amount: vm.creditsPerHour, reason: 'vm-create-refund', reference: `vm:${vm.id}:refund` });
       }
+      // The addresses go back to their networks (the ports were compensated).
+      await tx.nic.deleteMany({ where: { vmId: vm.id } });
       await tx.vm.update({ where: { id: vm.id }, data: { quotaHeld: false, state: 'error', currentOperationId: null, lastError: `Creation failed and was rolled back: ${error}`.slice(0, 1000) } });
     });
   },
@@ -174,6 +197,7 @@ defineOperation<VmOpParams>({
   kind: 'vm.delete',
   steps: [
     { name: 'undefine', run: undefine },
+    { name: 'ports', run: async (ctx) => { await removeNicPorts(await nicIdsOf(ctx.params.vmId)); } },
     {
       name: 'remove-disks',
       run: async (ctx) => {
@@ -188,6 +212,7 @@ defineOperation<VmOpParams>({
         await db.$transaction(async (tx) => {
           const vm = await tx.vm.findUniqueOrThrow({ where: { id: ctx.params.vmId } });
           if (vm.quotaHeld) await releaseQuota(tx, vm.ownerId, { vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, diskGiB: vm.diskGiB, vms: 1 });
+          await tx.nic.deleteMany({ where: { vmId: vm.id } });
           await tx.vm.update({ where: { id: vm.id }, data: { quotaHeld: false, state: 'deleted', activeName: null, deletedAt: new Date(), currentOperationId: null } });
         });
       },
