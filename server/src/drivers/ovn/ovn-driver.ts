@@ -228,20 +228,32 @@ export class OvnDriver {
     return up === true || (typeof up === 'object' && up !== null && 'set' in up && up.set[0] === true);
   }
 
-  /** A TCP port forward: a load balancer `lb-<tunnelId>` on the user's router, EXT_IP:PORT -> VM_IP:PORT. */
-  async ensurePortForward(f: { tunnelId: string; ownerId: string; externalIp: string; publicPort: number; vmIp: string; vmPort: number }): Promise<void> {
+  /**
+   * A TCP port forward: a load balancer `lb-<tunnelId>` on the user's router (EXT_IP:PORT ->
+   * VM_IP:PORT) and an ACL on the VM's switch, named like the balancer, that lets exactly that
+   * VM port in from anywhere (the security group drops it otherwise). Replaces an older one.
+   */
+  async ensurePortForward(f: { tunnelId: string; ownerId: string; networkId: string; nicId: string; externalIp: string; publicPort: number; vmIp: string; vmPort: number }): Promise<void> {
     const lb = ovnNames.loadBalancer(f.tunnelId);
     const vip = `${ip('external address', f.externalIp)}:${assertIntInRange('public port', f.publicPort, 1, 65535)}`;
     const backend = `${ip('VM address', f.vmIp)}:${assertIntInRange('VM port', f.vmPort, 1, 65535)}`;
-    // lb-add --may-exist keeps an existing VIP's old backend: drop and re-add in one transaction.
+    await this.deletePortForward(f.tunnelId);
     await this.nbctl([
-      '--if-exists', 'lb-del', lb,
-      '--', 'lb-add', lb, vip, backend, 'tcp',
+      'lb-add', lb, vip, backend, 'tcp',
       '--', 'lr-lb-add', ovnNames.router(f.ownerId), lb,
+      '--', `--name=${lb}`, 'acl-add', ovnNames.switch(f.networkId), 'to-lport', '1002',
+      `outport == "${ovnNames.port(f.nicId)}" && ip4 && ip4.dst == ${f.vmIp} && tcp.dst == ${f.vmPort}`, 'allow-related',
     ]);
   }
 
+  /** Removes the forward's balancer and its ACL; a missing one is success. */
   async deletePortForward(tunnelId: string): Promise<void> {
-    await this.nbctl(['--if-exists', 'lb-del', ovnNames.loadBalancer(tunnelId)]);
+    const lb = ovnNames.loadBalancer(tunnelId);
+    const acl = await this.findUuid('ACL', `name=${lb}`);
+    const sw = acl ? parseOvsTable(await this.nbctl(['--format=json', '--columns=name', 'find', 'Logical_Switch', `acls{>=}${acl}`]))[0] : undefined;
+    await this.nbctl([
+      '--if-exists', 'lb-del', lb,
+      ...(acl && sw ? ['--', 'remove', 'Logical_Switch', stringColumn(sw, 'name'), 'acls', acl] : []),
+    ]);
   }
 }

@@ -1,9 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../../../platform/db.js';
 import { Client, startServer, type TestServer } from '../../../test/harness.js';
 import { startOperationWorker, stopOperations } from '../../../platform/operations/operations.js';
 import { closeHostConnections } from '../../hosts/host-connections.js';
 import { finished, vmBody } from '../../vms/__tests__/vm-lab.js';
+import { addPortForward, removePortForward } from '../port-forwards.js';
 import { agentReady, cleanLeftovers, guestIp, inGuest, OUTSIDE_URL, ownedOvnNames, prepareNetworkLab, vmHosts } from './network-lab.js';
 
 // Real guests on real OVN (lab: central and gateway on lab1, Geneve over the lab's underlay).
@@ -101,5 +103,50 @@ describe('private networks with real guests', () => {
       expect((await finished(c, d.body.operation.id)).state).toBe('succeeded');
     }
     expect(await ownedOvnNames(ids)).toEqual([]);
+  }, 600_000);
+
+  it('security group: inbound TCP 8080 from another network is dropped until a rule allows it, replies always get back; a port forward reaches the VM from outside', async () => {
+    const carol = new Client(srv.url);
+    const me = await carol.signup();
+    // A VM on her default network (made with it), then a second network "web" and a VM there.
+    const c1 = await createVm(carol);
+    const web = await carol.post('/api/networks', { name: 'web', cidr: '10.201.0.0/24' });
+    expect(web.status, JSON.stringify(web.body)).toBe(202);
+    expect(web.body.network.isDefault).toBe(false);
+    expect((await finished(carol, web.body.operation.id)).state).toBe('succeeded');
+    const c2 = await createVm(carol, { networkIds: [web.body.network.id] });
+    const [n1, n2] = await Promise.all([running(carol, c1), running(carol, c2)]);
+    expect(n2.ip).toBe('10.201.0.2');
+    const served = await inGuest(c2.vm.id, 'httpd -p 8080 -h /www && echo started');
+    expect(served.out).toContain('started');
+    const fetch8080 = async () => (await inGuest(c1.vm.id, `timeout 8 wget -q -O - http://${n2.ip}:8080/ >/dev/null 2>&1; echo rc=$?`)).out.trim();
+
+    expect(await fetch8080()).not.toBe('rc=0');
+    const rule = await carol.post(`/api/networks/${web.body.network.id}/rules`, { protocol: 'tcp', portFrom: 8080, sourceCidr: '10.200.0.0/24' });
+    expect(rule.status, JSON.stringify(rule.body)).toBe(201);
+    expect((await finished(carol, rule.body.operationId)).state).toBe('succeeded');
+    await expect.poll(fetch8080, { timeout: 30_000, interval: 1000 }).toBe('rc=0');
+    // The default network's group still drops what "web" starts towards it, yet the replies to
+    // what it started itself came back above (stateful).
+    expect((await inGuest(c2.vm.id, `timeout 8 wget -q -O - http://${n1.ip}/ >/dev/null 2>&1; echo rc=$?`)).out.trim()).not.toBe('rc=0');
+    const detail = (await carol.get(`/api/networks/${web.body.network.id}`)).body.network;
+    expect(detail.rules).toMatchObject([{ protocol: 'tcp', portFrom: 8080, portTo: 8080, sourceCidr: '10.200.0.0/24' }]);
+    expect(detail.ports).toMatchObject([{ vmId: c2.vm.id, ip: n2.ip, mac: n2.mac }]);
+    // Removing the rule closes the port again.
+    const del = await carol.delete(`/api/networks/${web.body.network.id}/rules/${rule.body.rule.id}`);
+    expect((await finished(carol, del.body.operationId)).state).toBe('succeeded');
+    await expect.poll(fetch8080, { timeout: 30_000, interval: 1000 }).not.toBe('rc=0');
+
+    // The tunnels module's port forward: the router's external address, from this machine.
+    const tunnelId = '00000000-0000-4000-8000-00000000f0f0';
+    const fwd = await addPortForward({ tunnelId, ownerId: me.id, vmId: c2.vm.id, vmPort: 8080, publicPort: 18080 });
+    expect(fwd.address).toBe(`${detail.externalIp}:18080`);
+    const curl = () => { try { return execFileSync('curl', ['-fsS', '--max-time', '5', `http://${fwd.address}/`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }); } catch { return ''; } };
+    await expect.poll(curl, { timeout: 30_000, interval: 1000 }).toContain(`<h1>${c2.vm.name}</h1>`);
+    await removePortForward(tunnelId);
+    await removePortForward(tunnelId); // idempotent
+    await expect.poll(curl, { timeout: 20_000, interval: 1000 }).toBe('');
+
+    for (const vm of [c1, c2]) await deleteVm(carol, vm.vm.id);
   }, 600_000);
 });
