@@ -36,7 +36,7 @@ import { imagesRoutes } from './modules/images/images.routes.js';
 import { notificationsRoutes } from './modules/notifications/notifications.routes.js';
 import { adminTrialRoutes, trialRoutes } from './modules/trials/trials.routes.js';
 import { adminMonitoringRoutes, alertWebhookRoutes, monitoringRoutes, rumRoutes } from './modules/monitoring/monitoring.routes.js';
-import { adminNetworksRoutes, networksRoutes } from './modules/networks/networks.routes.js';
+import { adminNetworksRoutes, networksRoutes, vmNicsRoutes } from './modules/networks/networks.routes.js';
 import './modules/vms/vm-lifecycle.js';
 
 // More specific prefixes first: /api/me/tokens before /api/me. The account routes share
@@ -44,7 +44,7 @@ import './modules/vms/vm-lifecycle.js';
 const modules: ModuleRouter[] = [authRoutes, tokensRoutes, accessKeysRoutes, creditsRoutes, meRoutes, accountRoutes, adminUsersRoutes, auditRoutes, hostsRoutes, sshKeyRoutes,
   templatesRoutes, adminTemplatesRoutes, vmsRoutes, consoleRoutes, operationsRoutes, quotaRoutes,
   adminVmsRoutes, findingsRoutes, reconcileRoutes, bucketsRoutes, storageQuotaRoutes, adminStorageRoutes, imagesRoutes,
-  notificationsRoutes, trialRoutes, adminTrialRoutes, monitoringRoutes, adminMonitoringRoutes, networksRoutes, adminNetworksRoutes];
+  notificationsRoutes, trialRoutes, adminTrialRoutes, monitoringRoutes, adminMonitoringRoutes, networksRoutes, adminNetworksRoutes, vmNicsRoutes];
 // Machine-to-machine ingest (browser beacons, Alertmanager): before audit, JSON and idempotency.
 const ingest: ModuleRouter[] = [rumRoutes, alertWebhookRoutes];
 

@@ -1,6 +1,6 @@
 import { moduleRouter } from '../../platform/http/route.js';
-import { AdminNetworkList, CreateNetworkBody, CreateRuleBody, NetworkAccepted, NetworkIdParams, NetworkList, NetworkResponse, Rule, RuleParams, UpdateNetworkBody } from './networks.schemas.js';
-import { addRule, createNetwork, deleteNetwork, deleteRule, getNetwork, listAllNetworks, listNetworks, renameNetwork } from './networks.service.js';
+import { VmNicList, AdminNetworkList, CreateNetworkBody, CreateRuleBody, NetworkAccepted, NetworkIdParams, NetworkList, NetworkResponse, Rule, RuleParams, UpdateNetworkBody } from './networks.schemas.js';
+import { nicsOfVm, addRule, createNetwork, deleteNetwork, deleteRule, getNetwork, listAllNetworks, listNetworks, renameNetwork } from './networks.service.js';
 import { z } from 'zod';
 
 export const networksRoutes = moduleRouter('/api/networks', 'networks');
@@ -47,3 +47,8 @@ export const adminNetworksRoutes = moduleRouter('/api/admin/networks', 'networks
 
 adminNetworksRoutes.get('/', { summary: 'Every network with owner, ports and host placement; the external network settings', access: 'admin', responses: { 200: AdminNetworkList } },
   async () => ({ status: 200, body: await listAllNetworks() }));
+
+export const vmNicsRoutes = moduleRouter('/api/vms', 'networks');
+
+vmNicsRoutes.get('/:id/nics', { summary: "The VM's NICs: network, MAC, IP, gateway, what the guest reports, how to reach it", access: 'user', params: NetworkIdParams, responses: { 200: VmNicList } },
+  async ({ params, user }) => ({ status: 200, body: await nicsOfVm(user.userId, params.id) }));

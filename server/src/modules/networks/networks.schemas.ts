@@ -52,3 +52,10 @@ export const AdminNetworkList = z.object({
 export type CreateNetworkInput = z.infer<typeof CreateNetworkBody>;
 export type CreateRuleInput = z.infer<typeof CreateRuleBody>;
 export type NetworkDto = z.infer<typeof Network>;
+
+export const VmNic = z.object({
+  id: z.string(), networkId: z.string(), networkName: z.string(), cidr: z.string(), gateway: z.string(), mac: z.string(), ip: z.string(),
+  guestIps: z.array(z.string()).nullable().describe('What the guest itself reports through the QEMU guest agent; null without an answering agent'),
+  reach: z.string().describe('How to reach it, in words a user can copy'),
+});
+export const VmNicList = z.object({ items: z.array(VmNic), externalIp: z.string().nullable() });

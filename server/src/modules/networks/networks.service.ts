@@ -7,6 +7,7 @@ import { Prisma } from '../../generated/prisma/client.js';
 import type { Network as NetworkRow, Nic, SecurityRule } from '../../generated/prisma/client.js';
 import { cidrProblem, gatewayOf, nextFreeIp, parseCidr, randomMac, suggestCidr, type Cidr } from './ipam.js';
 import { networkingEnabled } from './network-ovn.js';
+import { driversFor } from '../hosts/host-connections.js';
 import type { CreateNetworkInput, CreateRuleInput, NetworkDto } from './networks.schemas.js';
 import './network-operations.js';
 
@@ -225,10 +226,24 @@ export async function allocateNic(tx: Tx, ownerId: string, vmId: string, network
   return tx.nic.create({ data: { id: randomUUID(), vmId, networkId, mac: randomMac(), ip } });
 }
 
-/** The VM's NICs with their network, for the VM page. */
-export async function nicsOfVm(vmId: string) {
+/** The VM's NICs with their network and what the guest reports (agent), for the VM page. */
+export async function nicsOfVm(ownerId: string, vmId: string) {
+  const vm = await db.vm.findFirst({ where: { id: vmId, ownerId, state: { not: 'deleted' } }, include: { host: true } });
+  if (!vm) throw errors.notFound('VM');
   const rows = await db.nic.findMany({ where: { vmId }, include: { network: { select: { id: true, name: true, cidr: true, gateway: true } } }, orderBy: { createdAt: 'asc' } });
-  return rows.map((n) => ({ id: n.id, networkId: n.network.id, networkName: n.network.name, cidr: n.network.cidr, gateway: n.network.gateway, mac: n.mac, ip: n.ip }));
+  let reported: Record<string, string[]> | null = null;
+  if (rows.length && vm.host && vm.state === 'running') {
+    reported = await (await driversFor(vm.host)).hypervisor.guestAddresses(vm.domainName).catch(() => null);
+  }
+  const router = await db.networkRouter.findUnique({ where: { userId: ownerId } });
+  return {
+    externalIp: router?.externalIp ?? null,
+    items: rows.map((n) => ({
+      id: n.id, networkId: n.network.id, networkName: n.network.name, cidr: n.network.cidr, gateway: n.network.gateway, mac: n.mac, ip: n.ip,
+      guestIps: reported ? (reported[n.mac] ?? []) : null,
+      reach: `ssh root@${n.ip}   # from another VM on ${n.network.name} (${n.network.cidr}); from outside, open a tunnel to port 22`,
+    })),
+  };
 }
 
 /** Every network with owner and ports, and the external network settings (admins). */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cidrProblem, gatewayOf, nextFreeIp, parseCidr, randomMac, suggestCidr } from '../ipam.js';
 import { inboundRuleMatch } from '../../../drivers/ovn/ovn-driver.js';
 import { ovnNames, parseOvnName } from '../../../drivers/ovn/ovn-names.js';
+import { parseDomIfAddr } from '../../../drivers/libvirt/virsh-parse.js';
 
 describe('CIDRs', () => {
   it('parses network addresses and refuses host addresses when strict', () => {
@@ -67,5 +68,19 @@ describe('OVN names and matches', () => {
     expect(inboundRuleMatch(pg, { protocol: 'icmp', portFrom: null, portTo: null, sourceCidr: '10.0.0.0/8' })).toMatch(/icmp4$/);
     expect(() => inboundRuleMatch(pg, { protocol: 'tcp', portFrom: 1, portTo: 2, sourceCidr: '10.0.0.0/8 || 1' })).toThrow();
     expect(() => inboundRuleMatch(pg, { protocol: 'tcp', portFrom: 90, portTo: 80, sourceCidr: '10.0.0.0/8' })).toThrow();
+  });
+});
+
+describe('guest addresses', () => {
+  it('reads `virsh domifaddr --source agent` (captured from a lab guest)', () => {
+    const text = ` Name       MAC address          Protocol     Address
+-------------------------------------------------------------------------------
+ lo         00:00:00:00:00:00    ipv4         127.0.0.1/8
+ -          -                    ipv6         ::1/128
+ eth0       52:54:00:39:cf:f5    ipv4         10.200.0.2/24
+ -          -                    ipv4         10.200.0.9/24
+`;
+    expect(parseDomIfAddr(text)).toEqual({ '52:54:00:39:cf:f5': ['10.200.0.2', '10.200.0.9'] });
+    expect(parseDomIfAddr('')).toEqual({});
   });
 });

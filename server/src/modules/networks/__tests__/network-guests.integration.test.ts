@@ -64,6 +64,10 @@ describe('private networks with real guests', () => {
     expect(nets.items).toHaveLength(1);
     expect(nets.items[0]).toMatchObject({ name: 'default', isDefault: true, state: 'ready', cidr: '10.200.0.0/24', gateway: '10.200.0.1', portCount: 2 });
     expect(n1.ip).not.toBe(n2.ip);
+    // The VM page's view: the allocated address, and the one the guest reports through its agent.
+    const nics = (await alice.get(`/api/vms/${a1.vm.id}/nics`)).body;
+    expect(nics.items).toMatchObject([{ ip: n1.ip, mac: n1.mac, guestIps: [n1.ip], networkName: 'default', gateway: '10.200.0.1' }]);
+    expect(nics.externalIp).toMatch(/^10\.78\.0\.\d+$/);
 
     const ping = await inGuest(a1.vm.id, `ping -c 2 -W 5 ${n2.ip}`);
     expect(ping.exitCode, ping.out).toBe(0);
