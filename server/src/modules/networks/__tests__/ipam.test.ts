@@ -72,7 +72,7 @@ describe('OVN names and matches', () => {
 });
 
 describe('guest addresses', () => {
-  it('reads `virsh domifaddr --source agent` (captured from a lab guest)', () => {
+  it('reads `virsh domifaddr --source agent` (the table virsh prints)', () => {
     const text = ` Name       MAC address          Protocol     Address
 -------------------------------------------------------------------------------
  lo         00:00:00:00:00:00    ipv4         127.0.0.1/8
