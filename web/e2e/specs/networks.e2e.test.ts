@@ -1,62 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedInAsNewUser } from '../flows/auth-flow';
+import { labHostsFile, labZone, removeLabZone, type LabZone } from '../flows/lab-flow';
 import { NetworkDetailPage, NetworksPage } from '../pages/networks-page';
 import { VmCreatePage } from '../pages/vms-page';
-import { deleteHostViaApi, logInViaApi, registerHostViaApi } from '../support/api';
 import { useBrowser } from '../support/browser';
-import { adminCredentials, newIdempotencyKey } from '../support/env';
+import { newIdempotencyKey } from '../support/env';
 
 // A student creates a private network, a VM on it in the wizard, sees the VM's address on its
 // page (allocated, then reported by the guest's agent), and adds an inbound rule. Real OVN on
 // the lab: lab1 holds the OVN central (scripts/lab/ovn) and runs the VM.
-const LAB_HOSTS_FILE = fileURLToPath(new URL('../../../.data/lab/hosts.json', import.meta.url));
 const suffix = randomUUID().slice(0, 6);
-const zone = `e2e-net-${suffix}`;
 const templateName = `tiny-net-${suffix}`;
-let hostId = '';
-let templateId = '';
-
-async function asAdmin<T>(fn: (api: Awaited<ReturnType<typeof request.newContext>>) => Promise<T>): Promise<T> {
-  const admin = adminCredentials();
-  const api = await request.newContext({ baseURL: process.env.E2E_BASE_URL });
-  try {
-    await logInViaApi(api, admin.email, admin.password);
-    return await fn(api);
-  } finally {
-    await api.dispose();
-  }
-}
+let zone: Partial<LabZone> = {};
 
 describe('private networks in the browser', () => {
   const fx = useBrowser();
 
   beforeAll(async () => {
-    const labs = JSON.parse(readFileSync(LAB_HOSTS_FILE, 'utf8')) as Array<{ name: string; address: string; port: number; user: string; baseImage: string }>;
-    const lab = labs.find((l) => l.name === 'lab1');
-    if (!lab) throw new Error(`${LAB_HOSTS_FILE} lists no lab1: run scripts/lab/lab up 2`);
-    await asAdmin(async (api) => {
-      hostId = (await registerHostViaApi(api, { name: `e2e-ovn-${suffix}`, address: lab.address, port: lab.port, sshUser: lab.user, zone })).id;
-      const central = await api.patch(`/api/admin/hosts/${hostId}`, { data: { ovnCentral: true }, headers: { 'Idempotency-Key': newIdempotencyKey() } });
-      if (central.status() !== 200) throw new Error(`ovnCentral: ${central.status()} ${await central.text()}`);
-      const res = await api.post('/api/admin/templates', {
-        data: { name: templateName, osLabel: 'Tiny Linux', zone, imagePath: lab.baseImage, defaultDiskGiB: 1, maxDiskGiB: 2, minMemoryMiB: 64 },
-        headers: { 'Idempotency-Key': newIdempotencyKey() },
-      });
-      if (res.status() !== 201) throw new Error(`template: ${res.status()} ${await res.text()}`);
-      templateId = ((await res.json()) as { template: { id: string } }).template.id;
-    });
+    const lab = labHostsFile().find((l) => l.name === 'lab1');
+    if (!lab) throw new Error('the lab has no lab1: run scripts/lab/lab up 2');
+    zone = await labZone(lab, { hostName: `e2e-ovn-${suffix}`, zone: `e2e-net-${suffix}`, templateName, ovnCentral: true });
   });
 
-  afterAll(async () => {
-    await asAdmin(async (api) => {
-      if (templateId) await api.delete(`/api/admin/templates/${templateId}`, { headers: { 'Idempotency-Key': newIdempotencyKey() } });
-      if (hostId) await deleteHostViaApi(api, hostId).catch(() => {});
-    });
-  });
+  afterAll(async () => { await removeLabZone(zone); });
 
   it('creates a network, a VM on it, sees its IP, adds an inbound rule, and cleans up', async () => {
     const page = fx.page;
