@@ -8,7 +8,7 @@ import { REPO_ROOT } from '../server/src/config.js';
 import { db } from '../server/src/platform/db.js';
 import { redis } from '../server/src/platform/redis.js';
 import { closeSql } from '../server/src/platform/sql.js';
-import { probeHostNow, registerHost } from '../server/src/modules/hosts/hosts.service.js';
+import { probeHostNow, registerHost, updateHost } from '../server/src/modules/hosts/hosts.service.js';
 import { closeHostConnections } from '../server/src/modules/hosts/host-connections.js';
 import { createTemplate } from '../server/src/modules/templates/templates.service.js';
 
@@ -21,6 +21,8 @@ try {
       ? await probeHostNow(existing.id)
       : await registerHost({ name: h.name, address: h.address, port: h.port, sshUser: h.user, zone: 'lab' });
     console.log(`[lab] host ${dto.name} ${dto.address}: ${dto.status}${dto.statusReason ? ` (${dto.statusReason})` : ''}`);
+    // The lab's OVN central (scripts/lab/ovn) is lab1: naming it turns private networks on.
+    if (h.name === 'lab1' && !(await db.host.count({ where: { ovnCentral: true } }))) await updateHost(dto.id, { ovnCentral: true });
   }
   // Every lab host has the same image at the same path (scripts/lab/lab builds it once).
   const image = hosts[0]?.baseImage;

@@ -38,6 +38,7 @@ import { adminTrialRoutes, trialRoutes } from './modules/trials/trials.routes.js
 import { adminMonitoringRoutes, alertWebhookRoutes, monitoringRoutes, rumRoutes } from './modules/monitoring/monitoring.routes.js';
 import { adminTunnelsRoutes, tunnelKeysRoutes, tunnelsRoutes } from './modules/tunnels/tunnels.routes.js';
 import { frpPluginRoutes } from './modules/tunnels/frp.routes.js';
+import { adminNetworksRoutes, networksRoutes, vmNicsRoutes } from './modules/networks/networks.routes.js';
 import './modules/vms/vm-lifecycle.js';
 import './modules/tunnels/tunnel-lifecycle.js';
 import { containersRoutes, containerTemplatesRoutes } from './modules/containers/containers.routes.js';
@@ -50,7 +51,7 @@ const modules: ModuleRouter[] = [authRoutes, tokensRoutes, accessKeysRoutes, tun
   templatesRoutes, adminTemplatesRoutes, vmsRoutes, consoleRoutes, operationsRoutes, quotaRoutes,
   adminVmsRoutes, findingsRoutes, reconcileRoutes, bucketsRoutes, storageQuotaRoutes, adminStorageRoutes, imagesRoutes,
   notificationsRoutes, trialRoutes, adminTrialRoutes, monitoringRoutes, adminMonitoringRoutes, tunnelsRoutes, adminTunnelsRoutes,
-  containersRoutes, containerTemplatesRoutes, adminContainersRoutes, adminContainerTemplatesRoutes];
+  containersRoutes, containerTemplatesRoutes, adminContainersRoutes, adminContainerTemplatesRoutes, networksRoutes, adminNetworksRoutes, vmNicsRoutes];
 // Machine-to-machine ingest (browser beacons, Alertmanager): before audit, JSON and idempotency.
 const ingest: ModuleRouter[] = [rumRoutes, alertWebhookRoutes, frpPluginRoutes];
 

@@ -69,6 +69,18 @@ const schema = z.object({
   VM_RECONCILE_CRON: z.string().default('15 */1 * * * *'),
   /** Hosts a reconcile sweep talks to at once. */
   VM_RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  // Private networks (OVN): the pool users' networks are suggested from, the prefix of a
+  // suggested network, the external network routers SNAT to, and the gateway chassis.
+  NETWORK_POOL_CIDR: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be a CIDR like 10.200.0.0/16').default('10.200.0.0/16'),
+  NETWORK_DEFAULT_PREFIX: z.coerce.number().int().min(16).max(29).default(24),
+  NETWORK_MTU: z.coerce.number().int().min(576).max(9000).default(1442),
+  NETWORK_DNS_SERVERS: z.string().regex(/^(\d{1,3}(\.\d{1,3}){3})?(,\d{1,3}(\.\d{1,3}){3})*$/, 'comma-separated IPv4 addresses').default(''),
+  OVN_EXTERNAL_CIDR: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be a CIDR like 10.78.0.0/24').default('10.78.0.0/24'),
+  OVN_EXTERNAL_GATEWAY: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, 'must be an IPv4 address').default('10.78.0.1'),
+  /** First host number inside OVN_EXTERNAL_CIDR handed to routers (keeps the gateway and friends out). */
+  OVN_EXTERNAL_FIRST: z.coerce.number().int().min(1).default(10),
+  OVN_GATEWAY_CHASSIS: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/).default('lab1'),
+  OVN_PHYSNET: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/).default('physnet'),
   VM_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   VM_SNAPSHOTS_PER_VM: z.coerce.number().int().min(0).default(5),
   VM_SNAPSHOTS_PER_USER: z.coerce.number().int().min(0).default(15),

@@ -101,6 +101,19 @@ export const router = createRouter({
           meta: { title: 'containers.detail.title', menu: '/containers' },
         },
         {
+          path: 'networks',
+          name: 'networks',
+          component: () => import('@/views/NetworksView.vue'),
+          meta: { title: 'networks.title' },
+        },
+        {
+          path: 'networks/:id',
+          name: 'network',
+          component: () => import('@/views/NetworkDetailView.vue'),
+          props: true,
+          meta: { title: 'networks.detailTitle', menu: '/networks' },
+        },
+        {
           path: 'storage',
           name: 'storage',
           component: () => import('@/views/StorageView.vue'),

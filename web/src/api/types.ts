@@ -454,6 +454,8 @@ export interface CreateVmBody {
   memoryMiB: number;
   diskGiB: number;
   sshPublicKey?: string;
+  /** Private networks for the VM's NICs; absent: the user's default network. */
+  networkIds?: string[];
 }
 
 /** Only the figures to change; the disk can only grow; the VM must be stopped. */

@@ -41,6 +41,13 @@ export function fieldErrorsOf(error: unknown): FieldErrors {
   return fields;
 }
 
+/** The form's field errors of a refusal; a refusal that names no field is shown as a toast instead. */
+export function fieldErrorsOrNotify(error: unknown): FieldErrors {
+  const fields = fieldErrorsOf(error);
+  if (!Object.keys(fields).length) notifyError(error);
+  return fields;
+}
+
 /** Shows an error toast; with a request id for server faults so support can find it. */
 export function notifyError(error: unknown): void {
   const message = errorMessage(error);

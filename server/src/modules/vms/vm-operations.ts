@@ -9,6 +9,7 @@ import { releaseStorage } from '../quotas/storage-accounting.js';
 import { driversFor } from '../hosts/host-connections.js';
 import { closeForwardsOf } from '../tunnels/tunnel-forwards.js';
 import type { VmState } from '../../generated/prisma/enums.js';
+import { realizeNics, removeNicPorts } from '../networks/network-ovn.js';
 
 // The VM sagas. Every step checks before it acts (the drivers treat "already there" and
 // "already gone" as success), so a retried job or a restarted worker resumes safely.
@@ -38,6 +39,16 @@ function vmOf(ctx: Ctx): Promise<LoadedVm> {
     loaded.set(ctx, p);
   }
   return p;
+}
+
+const nicIdsOf = async (vmId: string) => (await db.nic.findMany({ where: { vmId }, select: { id: true } })).map((n) => n.id);
+
+/** The domain's NICs: one per private network, bound to its OVN port; without any, the plain bridge of old. */
+export async function domainNics(vmId: string, host: { ovnBridge: string | null; probe: unknown }) {
+  const nics = await db.nic.findMany({ where: { vmId }, orderBy: { createdAt: 'asc' } });
+  if (!nics.length) return [{ bridge: config.VM_BRIDGE }];
+  const userspace = (host.probe as { ovn?: { datapathType?: string } } | null)?.ovn?.datapathType === 'netdev';
+  return nics.map((n) => ({ bridge: host.ovnBridge ?? 'br-int', mac: n.mac, interfaceId: n.id, mtu: config.NETWORK_MTU, ...(userspace ? { offloads: false } : {}) }));
 }
 
 /** Where the template's image is on the VM's host: its imported copy there, or the template's path. */
@@ -98,14 +109,24 @@ defineOperation<VmOpParams>({
       compensate: async (ctx) => { const { hypervisor, paths } = await vmOf(ctx); await hypervisor.removeFile(paths.seed); },
     },
     {
+      // The NICs' logical switch ports (and their networks, router, security group) in OVN.
+      name: 'ports',
+      run: async (ctx) => {
+        await realizeNics(ctx.params.vmId);
+        const nics = await db.nic.findMany({ where: { vmId: ctx.params.vmId }, select: { networkId: true } });
+        await db.network.updateMany({ where: { id: { in: nics.map((n) => n.networkId) }, state: 'creating', currentOperationId: null }, data: { state: 'ready' } });
+      },
+      compensate: async (ctx) => { await removeNicPorts(await nicIdsOf(ctx.params.vmId)); },
+    },
+    {
       name: 'define',
       run: async (ctx) => {
-        const { vm, template, hypervisor, paths } = await vmOf(ctx);
+        const { vm, host, template, hypervisor, paths } = await vmOf(ctx);
         const installIso = template?.format === 'iso' ? await templateImageOn(template, vm.hostId) : undefined;
         const xml = buildDomainXml({
           name: vm.domainName, uuid: vm.id, memoryMiB: vm.memoryMiB, vcpus: vm.vcpus,
           disk: { path: paths.disk, format: 'qcow2' }, seedIso: paths.seed, ...(installIso ? { installIso } : {}),
-          nics: [{ bridge: config.VM_BRIDGE }], description: `campus-cloud vm ${vm.id} (${vm.name})`,
+          nics: await domainNics(vm.id, host), description: `campus-cloud vm ${vm.id} (${vm.name})`, guestAgent: true,
         });
         await hypervisor.defineDomain(xml);
       },
@@ -130,6 +151,8 @@ defineOperation<VmOpParams>({
         await releaseQuota(tx, vm.ownerId, { vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, diskGiB: vm.diskGiB, vms: 1 });
         await applyCredit(tx, { userId: vm.ownerId, amount: vm.creditsPerHour, reason: 'vm-create-refund', reference: `vm:${vm.id}:refund` });
       }
+      // The addresses go back to their networks (the ports were compensated).
+      await tx.nic.deleteMany({ where: { vmId: vm.id } });
       await tx.vm.update({ where: { id: vm.id }, data: { quotaHeld: false, state: 'error', currentOperationId: null, lastError: `Creation failed and was rolled back: ${error}`.slice(0, 1000) } });
     });
   },
@@ -190,6 +213,7 @@ defineOperation<VmOpParams>({
     // Port forwards and HTTP names to the VM go first (idempotent: none left is done).
     { name: 'close-tunnels', run: async (ctx) => { await closeForwardsOf(ctx.params.vmId); } },
     { name: 'undefine', run: undefine },
+    { name: 'ports', run: async (ctx) => { await removeNicPorts(await nicIdsOf(ctx.params.vmId)); } },
     {
       name: 'remove-disks',
       run: async (ctx) => {
@@ -208,6 +232,7 @@ defineOperation<VmOpParams>({
           const snaps = await tx.vmSnapshot.aggregate({ where: { vmId: vm.id }, _sum: { chargedGiB: true } });
           await releaseStorage(tx, vm.ownerId, snaps._sum.chargedGiB ?? 0);
           await tx.vmSnapshot.deleteMany({ where: { vmId: vm.id } });
+          await tx.nic.deleteMany({ where: { vmId: vm.id } });
           await tx.vm.update({ where: { id: vm.id }, data: { quotaHeld: false, state: 'deleted', activeName: null, deletedAt: new Date(), currentOperationId: null } });
         });
       },

@@ -13,6 +13,7 @@ export const CreateVmBody = z.object({
   memoryMiB: z.number().int().min(64).max(65_536).refine((m) => m % 64 === 0, 'a multiple of 64'),
   diskGiB: z.number().int().min(1).max(2048),
   sshPublicKey: SshPublicKey.optional(),
+  networkIds: z.array(z.uuid('not a network id')).min(1).max(4).optional().describe('Private networks for its NICs (default: my default network, made on first use)'),
 }).strict();
 
 export const VmAction = z.enum(['start', 'shutdown', 'poweroff', 'reboot']);

@@ -28,7 +28,7 @@ describe('a VM from create to delete', () => {
     const id = created.body.vm.id;
     const op = await finished(user, created.body.operation.id);
     expect(op.state, op.error ?? '').toBe('succeeded');
-    expect(op.steps.map((s) => s.name)).toEqual(['clone-disk', 'seed-iso', 'define', 'start', 'wait-running']);
+    expect(op.steps.map((s) => s.name)).toEqual(['clone-disk', 'seed-iso', 'ports', 'define', 'start', 'wait-running']);
     expect((await user.get(`/api/vms/${id}`)).body.vm).toMatchObject({ state: 'running', currentOperationId: null });
     expect(await onHost(id)).toEqual({ state: 'running', disk: true, seed: true });
 
