@@ -156,10 +156,15 @@ export async function dropLiveTunnelsOf(userId: string, reason: string): Promise
   return live.size;
 }
 
+export async function tunnelQuota(userId: string) {
+  const q = await db.quota.findUnique({ where: { userId }, select: { maxTunnels: true, usedTunnels: true } });
+  if (!q) throw errors.notFound('User');
+  return q;
+}
+
 export async function setTunnelQuota(userId: string, maxTunnels: number) {
-  const n = await execute('UPDATE Quota SET maxTunnels = ? WHERE userId = ?', [maxTunnels, userId]);
-  if (n === 0) throw errors.notFound('User');
-  return { maxTunnels };
+  await execute('UPDATE Quota SET maxTunnels = ? WHERE userId = ?', [maxTunnels, userId]);
+  return tunnelQuota(userId);
 }
 
 /** Disconnected reservations past their time are released; rows whose holder died become reservations. */

@@ -74,6 +74,8 @@ describe('reservations, quota and the port pool', () => {
       const replies = await Promise.all(Array.from({ length: 20 }, () => user.post('/api/tunnels', { kind: 'reverse' })));
       expect(replies.map((r) => r.status)).toEqual(Array(20).fill(201));
       expect(new Set(replies.map((r) => r.body.port)).size).toBe(20);
+      expect((await admin.get(`/api/admin/tunnels/quota/${id}`)).body).toEqual({ maxTunnels: 25, usedTunnels: 20 });
+      expect((await user.get(`/api/admin/tunnels/quota/${id}`)).status).toBe(403);
     } finally {
       undo();
     }
