@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedInAsNewUser } from '../flows/auth-flow';
 import { AdminTunnelsPage, TunnelKeysPanel, TunnelsPage } from '../pages/tunnels-page';
+import { AdminUsersPage } from '../pages/admin-users-page';
 import { logInViaApi } from '../support/api';
 import { useBrowser } from '../support/browser';
 import { adminCredentials } from '../support/env';
@@ -34,7 +35,7 @@ describe('tunnels', () => {
   });
 
   it('publishes a web app by name with one ssh -R line, shows it live, and an admin closes it', async () => {
-    await signedInAsNewUser(fx.page, 'tunnels');
+    const student = await signedInAsNewUser(fx.page, 'tunnels');
     const keys = new TunnelKeysPanel(fx.page);
     await keys.open();
     await keys.addKey('laptop', readFileSync(path.join(dir, 'id.pub'), 'utf8').trim());
@@ -72,6 +73,18 @@ describe('tunnels', () => {
       await all.closeNow(name);
       await all.row(name).waitFor({ state: 'detached' });
       await exited;
+
+      // The admin raises the user's tunnel limit from the users page's quota dialog.
+      const users = new AdminUsersPage(fx.page);
+      await users.open();
+      const userRow = await users.searchFor(student.email);
+      await users.rowAction(userRow, 'admin-user-quota');
+      const section = fx.page.locator('[data-test="tunnel-quota"]');
+      await section.getByText('0 held now').waitFor();
+      await fx.page.locator('[data-test="object-quota"]').getByText('0 objects', { exact: false }).waitFor();
+      await section.locator('[data-test="tunnel-quota-max"] input').fill('5');
+      await section.locator('[data-test="tunnel-quota-save"]').click();
+      await fx.page.getByText('Tunnel limit saved').waitFor();
     } finally {
       if (ssh.exitCode === null) ssh.kill('SIGTERM');
     }

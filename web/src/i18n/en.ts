@@ -1202,6 +1202,11 @@ const en = {
     cardEmpty: 'Publish a laptop or VM service with one ssh -R line.',
   },
   adminTunnels: {
+    quotaTitle: 'Tunnels',
+    quotaUsage: '{used} held now (ports, names, frp proxies, forwards)',
+    quotaMax: 'Limit',
+    quotaSave: 'Save tunnel limit',
+    quotaSaved: 'Tunnel limit saved',
     title: 'All tunnels',
     subtitle: 'Every published port and name, its owner and live traffic',
     search: 'Name or owner email',

@@ -1199,6 +1199,11 @@ const zhCN: MessageSchema = {
     cardEmpty: '用一行 ssh -R 发布笔记本或虚拟机上的服务。',
   },
   adminTunnels: {
+    quotaTitle: '隧道',
+    quotaUsage: '当前持有 {used} 个（端口、名称、frp 代理、转发）',
+    quotaMax: '上限',
+    quotaSave: '保存隧道上限',
+    quotaSaved: '隧道上限已保存',
     title: '全部隧道',
     subtitle: '所有已发布的端口和名称、所有者及实时流量',
     search: '名称或所有者邮箱',

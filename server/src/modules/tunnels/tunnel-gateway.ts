@@ -49,6 +49,8 @@ function handleClient(client: Connection, clientIp: string): void {
   const end = (why: string) => {
     if (ended) return;
     ended = true;
+    // The public side stops before the client hears of it: nothing reaches a tunnel being closed.
+    for (const b of bound.values()) b.relay.close();
     say(`Campus Cloud: ${why}; disconnecting.`);
     client.end();
   };

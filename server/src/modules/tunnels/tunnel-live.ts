@@ -134,10 +134,16 @@ export async function tick(): Promise<void> {
   for (const t of tunnels) {
     if (!allowed.has(t.id)) { t.close('closed'); continue; }
     if (now - t.relay.lastActive > config.TUNNEL_IDLE_TIMEOUT_SECONDS * 1000 && t.relay.connections === 0) { t.close('idle'); continue; }
+    // Only what moved since the last tick is written: an idle tunnel costs no statement.
+    const signature = `${t.relay.bytesIn}:${t.relay.bytesOut}:${t.relay.connections}:${t.relay.totalConnections}`;
+    if (flushed.get(t.relay) === signature) continue;
+    flushed.set(t.relay, signature);
     await execute('UPDATE Tunnel SET bytesIn = ?, bytesOut = ?, connections = ?, totalConnections = totalConnections + ?, lastActiveAt = ? WHERE id = ?', [
       t.relay.bytesIn, t.relay.bytesOut, t.relay.connections, takeNewConnections(t), new Date(t.relay.lastActive), t.id]);
   }
 }
+
+const flushed = new WeakMap<Relay, string>();
 
 const counted = new WeakMap<Relay, number>();
 function takeNewConnections(t: LiveTunnel): number {

@@ -1,9 +1,9 @@
 import { moduleRouter } from '../../platform/http/route.js';
 import {
   AdminTunnelList, AdminTunnelQuery, CreateTunnelBody, TunnelDto, TunnelIdParams, TunnelKeyBody, TunnelKeyDto, TunnelKeyList, TunnelList,
-  TunnelQuotaBody, UserIdParams,
+  TunnelQuota, TunnelQuotaBody, UserIdParams,
 } from './tunnels.schemas.js';
-import { adminCloseTunnel, closeOwnTunnel, createTunnel, getTunnel, listAllTunnels, listTunnels, setTunnelQuota, tunnelDto } from './tunnels.service.js';
+import { adminCloseTunnel, closeOwnTunnel, createTunnel, getTunnel, listAllTunnels, listTunnels, setTunnelQuota, tunnelDto, tunnelQuota } from './tunnels.service.js';
 import { addTunnelKey, gatewayInfo, listTunnelKeys, removeTunnelKey } from './tunnel-keys.service.js';
 import { TunnelIdParams as KeyIdParams } from './tunnels.schemas.js';
 import { frpcToml } from './frp-plugin.js';
@@ -68,7 +68,10 @@ adminTunnelsRoutes.delete('/:id', { summary: 'Close any tunnel now: its client i
     return { status: 204 };
   });
 
-adminTunnelsRoutes.put('/quota/:userId', { summary: "Set a user's tunnel limit", access: 'admin', params: UserIdParams, body: TunnelQuotaBody, responses: { 200: TunnelQuotaBody }, audit: 'tunnel.quota' },
+adminTunnelsRoutes.get('/quota/:userId', { summary: "A user's tunnel limit and how many they hold", access: 'admin', params: UserIdParams, responses: { 200: TunnelQuota } },
+  async ({ params }) => ({ status: 200, body: await tunnelQuota(params.userId) }));
+
+adminTunnelsRoutes.put('/quota/:userId', { summary: "Set a user's tunnel limit (lower than held: nothing new until some close)", access: 'admin', params: UserIdParams, body: TunnelQuotaBody, responses: { 200: TunnelQuota }, audit: 'tunnel.quota' },
   async ({ params, body, req }) => {
     Object.assign(req.audit, { targetType: 'user', targetId: params.userId, details: body });
     return { status: 200, body: await setTunnelQuota(params.userId, body.maxTunnels) };

@@ -44,6 +44,7 @@ export const TunnelList = z.object({
 export const AdminTunnelList = z.object({ items: z.array(TunnelDto) });
 export const AdminTunnelQuery = z.object({ q: z.string().max(254).optional() });
 export const TunnelQuotaBody = z.object({ maxTunnels: z.number().int().min(0).max(1000) }).strict();
+export const TunnelQuota = z.object({ maxTunnels: z.number(), usedTunnels: z.number() });
 export const UserIdParams = z.object({ userId: z.uuid('not a user id') });
 
 export const TunnelKeyBody = z.object({

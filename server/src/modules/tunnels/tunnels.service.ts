@@ -156,14 +156,26 @@ export async function dropLiveTunnelsOf(userId: string, reason: string): Promise
   return live.size;
 }
 
-export async function setTunnelQuota(userId: string, maxTunnels: number) {
-  const n = await execute('UPDATE Quota SET maxTunnels = ? WHERE userId = ?', [maxTunnels, userId]);
-  if (n === 0) throw errors.notFound('User');
-  return { maxTunnels };
+export async function tunnelQuota(userId: string) {
+  const q = await db.quota.findUnique({ where: { userId }, select: { maxTunnels: true, usedTunnels: true } });
+  if (!q) throw errors.notFound('User');
+  return q;
 }
 
-/** Disconnected reservations past their time, and rows whose holder died, are released. */
+export async function setTunnelQuota(userId: string, maxTunnels: number) {
+  await execute('UPDATE Quota SET maxTunnels = ? WHERE userId = ?', [maxTunnels, userId]);
+  return tunnelQuota(userId);
+}
+
+/** Disconnected reservations past their time are released; rows whose holder died become reservations. */
 export async function expireReservations(now = new Date()): Promise<number> {
+  // A process that died holding tunnels renewed no lease: its rows wait for a reconnect like any dropped client's.
+  const orphans = await query<{ id: string }>("SELECT id FROM Tunnel WHERE state = 'active' AND kind IN ('reverse', 'http') AND vmId IS NULL", []);
+  const held = await leased(orphans.map((r) => r.id));
+  const until = new Date(now.getTime() + config.TUNNEL_RESERVATION_SECONDS * 1000);
+  for (const r of orphans) {
+    if (!held.has(r.id)) await execute("UPDATE Tunnel SET state = 'reserved', holder = NULL, connections = 0, reservedUntil = IF(keyId IS NULL, NULL, ?) WHERE id = ? AND state = 'active'", [until, r.id]);
+  }
   const stale = await query<{ id: string; ownerId: string; kind: string; port: number | null; name: string | null }>(
     `SELECT id, ownerId, kind, port, name FROM Tunnel WHERE kind IN ('reverse', 'http') AND reservedUntil IS NOT NULL AND reservedUntil < ?`, [now]);
   const live = await leased(stale.map((r) => r.id));

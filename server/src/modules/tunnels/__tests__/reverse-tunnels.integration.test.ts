@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { db } from '../../../platform/db.js';
+import { redis, rkey } from '../../../platform/redis.js';
 import { adminClient, Client, resetState, startServer, type TestServer } from '../../../test/harness.js';
 import { createHttpFront } from '../http-front.js';
 import { createTunnelGateway, type TunnelGateway } from '../tunnel-gateway.js';
@@ -134,6 +135,16 @@ describe('reverse tunnels through the gateway', () => {
     expect((await user.get('/api/tunnels')).body.items).toEqual([]);
     const audit = await db.auditLog.findFirst({ where: { action: 'tunnel.admin-close' } });
     expect(audit?.targetId).toBe(mine.id);
+  });
+
+  it('a close announced by another server process reaches the one holding the tunnel', async () => {
+    const { user, key } = await userWithKey();
+    const t = open(key.file, [`0:127.0.0.1:${laptop.port}`]);
+    await t.allocated();
+    const [tunnel] = (await user.get('/api/tunnels')).body.items;
+    // What tunnels.service's announceClose publishes in the process that served the admin's request.
+    await redis.publish(rkey('tunnels', 'close'), JSON.stringify({ id: tunnel.id, reason: 'closed by an administrator' }));
+    expect(await t.exited).not.toBeNull();
   });
 
   it('a disabled account\'s tunnels close at once and its key is refused', async () => {

@@ -4,6 +4,7 @@ import { config } from '../../../config.js';
 import { db } from '../../../platform/db.js';
 import { adminClient, Client, resetState, setConfig, startServer, type TestServer } from '../../../test/harness.js';
 import { meterTunnels } from '../tunnel-billing.js';
+import { expireReservations } from '../tunnels.service.js';
 import { tunnelToken } from '../frp-plugin.js';
 import { addKey, sshKey, tempDir, tunnelTestConfig } from './tunnel-support.js';
 
@@ -73,6 +74,8 @@ describe('reservations, quota and the port pool', () => {
       const replies = await Promise.all(Array.from({ length: 20 }, () => user.post('/api/tunnels', { kind: 'reverse' })));
       expect(replies.map((r) => r.status)).toEqual(Array(20).fill(201));
       expect(new Set(replies.map((r) => r.body.port)).size).toBe(20);
+      expect((await admin.get(`/api/admin/tunnels/quota/${id}`)).body).toEqual({ maxTunnels: 25, usedTunnels: 20 });
+      expect((await user.get(`/api/admin/tunnels/quota/${id}`)).status).toBe(403);
     } finally {
       undo();
     }
@@ -102,6 +105,24 @@ describe('reservations, quota and the port pool', () => {
     expect([...one, ...two].filter((r) => r.error).every((r) => r.error === 'CONFLICT')).toBe(true);
     expect(await db.tunnel.count({ where: { ownerId: id } })).toBe(config.TUNNEL_PORTS_PER_USER);
   }, 60_000);
+});
+
+describe('reservations after a crash', () => {
+  it('turns a live row whose holder died into a reservation, and releases it when its time is up', async () => {
+    const { user, id } = await signedUp();
+    const key = await sshKey(tmp.dir, `crash-${Date.now()}`);
+    const { id: keyId } = await addKey(user, key.pub);
+    const made = await user.post('/api/tunnels', { kind: 'reverse' });
+    // As the gateway leaves a tunnel it made on the fly for a connected client, with no lease (the process died).
+    await db.tunnel.update({ where: { id: made.body.id }, data: { state: 'active', keyId, holder: 'gone:1' } });
+    expect(await expireReservations()).toBe(0);
+    const row = await db.tunnel.findUniqueOrThrow({ where: { id: made.body.id } });
+    expect(row.state).toBe('reserved');
+    expect(row.reservedUntil!.getTime()).toBeGreaterThan(Date.now());
+    expect(await expireReservations(new Date(Date.now() + (config.TUNNEL_RESERVATION_SECONDS + 1) * 1000))).toBe(1);
+    expect(await db.tunnel.count({ where: { ownerId: id } })).toBe(0);
+    expect((await db.quota.findUniqueOrThrow({ where: { userId: id } })).usedTunnels).toBe(0);
+  });
 });
 
 describe('billing, when the admin sets a price', () => {
