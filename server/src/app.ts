@@ -36,20 +36,23 @@ import { imagesRoutes } from './modules/images/images.routes.js';
 import { notificationsRoutes } from './modules/notifications/notifications.routes.js';
 import { adminTrialRoutes, trialRoutes } from './modules/trials/trials.routes.js';
 import { adminMonitoringRoutes, alertWebhookRoutes, monitoringRoutes, rumRoutes } from './modules/monitoring/monitoring.routes.js';
+import { adminTunnelsRoutes, tunnelKeysRoutes, tunnelsRoutes } from './modules/tunnels/tunnels.routes.js';
+import { frpPluginRoutes } from './modules/tunnels/frp.routes.js';
+import './modules/vms/vm-lifecycle.js';
+import './modules/tunnels/tunnel-lifecycle.js';
 import { containersRoutes, containerTemplatesRoutes } from './modules/containers/containers.routes.js';
 import { adminContainersRoutes, adminContainerTemplatesRoutes } from './modules/containers/containers.admin.routes.js';
-import './modules/vms/vm-lifecycle.js';
 import './modules/containers/container-lifecycle.js';
 
 // More specific prefixes first: /api/me/tokens before /api/me. The account routes share
 // /api/me's prefix and come after it, so GET /api/me (every page view) never walks them.
-const modules: ModuleRouter[] = [authRoutes, tokensRoutes, accessKeysRoutes, creditsRoutes, meRoutes, accountRoutes, adminUsersRoutes, auditRoutes, hostsRoutes, sshKeyRoutes,
+const modules: ModuleRouter[] = [authRoutes, tokensRoutes, accessKeysRoutes, tunnelKeysRoutes, creditsRoutes, meRoutes, accountRoutes, adminUsersRoutes, auditRoutes, hostsRoutes, sshKeyRoutes,
   templatesRoutes, adminTemplatesRoutes, vmsRoutes, consoleRoutes, operationsRoutes, quotaRoutes,
   adminVmsRoutes, findingsRoutes, reconcileRoutes, bucketsRoutes, storageQuotaRoutes, adminStorageRoutes, imagesRoutes,
-  notificationsRoutes, trialRoutes, adminTrialRoutes, monitoringRoutes, adminMonitoringRoutes,
+  notificationsRoutes, trialRoutes, adminTrialRoutes, monitoringRoutes, adminMonitoringRoutes, tunnelsRoutes, adminTunnelsRoutes,
   containersRoutes, containerTemplatesRoutes, adminContainersRoutes, adminContainerTemplatesRoutes];
 // Machine-to-machine ingest (browser beacons, Alertmanager): before audit, JSON and idempotency.
-const ingest: ModuleRouter[] = [rumRoutes, alertWebhookRoutes];
+const ingest: ModuleRouter[] = [rumRoutes, alertWebhookRoutes, frpPluginRoutes];
 
 // The operations endpoints live outside /api's module routers; they are documented here.
 documentRoute('get', '/healthz', 'ops', { summary: 'Liveness: the process answers', access: 'public', responses: { 200: z.object({ status: z.literal('ok') }) } });

@@ -11,7 +11,7 @@ import { createApp } from './app.js';
 import { scheduleHostTasks } from './modules/hosts/hosts.tasks.js';
 import { stopSchedules } from './platform/schedules.js';
 import { closeHostConnections } from './modules/hosts/host-connections.js';
-import { requeueStranded, startOperationWorker, stopOperations } from './platform/operations/operations.js';
+import { closeOperationEnds, requeueStranded, startOperationWorker, stopOperations } from './platform/operations/operations.js';
 import { schedule } from './platform/schedules.js';
 import './modules/vms/vm-operations.js';
 import './modules/images/image-import.js';
@@ -26,6 +26,7 @@ import { scheduleTrialTasks } from './modules/trials/trials.tasks.js';
 import { scheduleMonitoringTasks, stopMonitoringTasks } from './modules/monitoring/monitoring.tasks.js';
 import { setPlatformTarget } from './modules/monitoring/scrape-targets.js';
 import { closeNotificationStreams } from './modules/notifications/notifications.stream.js';
+import { startTunnels } from './modules/tunnels/tunnels.tasks.js';
 
 const app = createApp({ idempotency: process.env.BENCH_DISABLE_IDEMPOTENCY !== '1' });
 const server: Server = app.listen(config.PORT, config.HOST, () => {
@@ -46,14 +47,17 @@ const containerStreams = attachContainerStreams(server, { trustProxy: app.get('t
 scheduleHostTasks();
 startOperationWorker();
 if (mailEnabled()) startMailWorker();
-// An operation whose enqueue was lost with a crashed process is queued again.
-schedule('operations-requeue', '*/1 * * * *', async () => { await requeueStranded(); });
+// An operation whose job was lost (a crashed process, Redis restarted empty) or failed while the
+// database was away is queued again.
+schedule('operations-requeue', config.OPERATION_REQUEUE_CRON, async () => { await requeueStranded(config.OPERATION_REQUEUE_AFTER_MS); });
 schedule('vm-reconcile', config.VM_RECONCILE_CRON, async () => { await reconcileHosts(); });
 schedule('vm-metering', config.VM_METERING_CRON, async () => { await meterCompute(); });
 schedule('retention', config.RETENTION_CRON, async () => { await pruneHistory(); });
 schedule('oss-usage', config.OSS_USAGE_CRON, async () => { await scanUsage(); });
 schedule('oss-billing', config.OSS_BILLING_CRON, async () => { await billStorage(); });
 scheduleTrialTasks();
+// Reverse tunnels (ssh -R) through the gateway, apps by name through the HTTP front.
+const tunnels = startTunnels().catch((err: unknown) => { logger.error({ err }, 'tunnels did not start'); return async () => undefined; });
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -64,9 +68,11 @@ async function shutdown(signal: string) {
   server.close();
   gateway?.close();
   consoles.close();
+  await (await tunnels)();
   containerStreams.close();
   stopMonitoringTasks();
   await closeNotificationStreams();
+  await closeOperationEnds();
   await stopSchedules();
   await stopOperations();
   await stopMail();

@@ -120,6 +120,18 @@ export const router = createRouter({
           meta: { title: 'images.title' },
         },
         {
+          path: 'tunnels',
+          name: 'tunnels',
+          component: () => import('@/views/TunnelsView.vue'),
+          meta: { title: 'tunnels.title' },
+        },
+        {
+          path: 'admin/tunnels',
+          name: 'admin-tunnels',
+          component: () => import('@/views/AdminTunnelsView.vue'),
+          meta: { requiresAdmin: true, title: 'adminTunnels.title' },
+        },
+        {
           path: 'admin/users',
           name: 'admin-users',
           component: () => import('@/views/AdminUsersView.vue'),

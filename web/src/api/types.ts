@@ -226,7 +226,7 @@ export interface Vm {
   /** Why the VM is in "error", in words. */
   lastError: string | null;
   /** Set when the platform, not the owner, shut it down: credits ran out or the trial ended. */
-  stoppedBy: { reason: 'credits' | 'trial'; at: string } | null;
+  stoppedBy: { reason: 'credits' | 'trial' | 'disabled'; at: string } | null;
 }
 
 export type OperationKind =

@@ -1,9 +1,11 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Readable } from 'node:stream';
 import type { Client, ClientChannel } from 'ssh2';
 import type { Logger } from '../../platform/logger.js';
 import { ChannelOpenError, runCommand, type RawExecResult } from './ssh-exec.js';
 import { HostConnection, targetKey, type SshTarget } from './ssh-connection.js';
-import { CommandFailedError, HostUnreachableError, SshTimeoutError, type HostAddress } from './ssh-errors.js';
+import { CommandFailedError, HostBusyError, HostUnreachableError, SshTimeoutError, type HostAddress } from './ssh-errors.js';
+import { SlotRefusedError } from './semaphore.js';
 
 export type { SshTarget } from './ssh-connection.js';
 
@@ -18,6 +20,11 @@ export interface SshPoolOptions {
   keepaliveIntervalMs?: number;
   keepaliveCountMax?: number;
   maxChannelsPerHost?: number;
+  /** Channels per host only priority work (asPriority: health probes) may use. */
+  reservedChannelsPerHost?: number;
+  /** Ordinary requests that may wait for a channel per host, and how long each may wait. */
+  maxQueuedPerHost?: number;
+  queueWaitMs?: number;
   defaultTimeoutMs?: number;
   defaultMaxOutputBytes?: number;
   /** How long a stopped command's channel may take to close before its slot is reused anyway. */
@@ -45,12 +52,31 @@ const DEFAULTS = {
   keepaliveIntervalMs: 15_000,
   keepaliveCountMax: 3,
   maxChannelsPerHost: 8,
+  reservedChannelsPerHost: 1,
+  maxQueuedPerHost: 64,
+  queueWaitMs: 30_000,
   defaultTimeoutMs: 60_000,
   defaultMaxOutputBytes: 8 * 1024 * 1024,
   closeGraceMs: 5_000,
 };
 
 const hostOf = (t: SshTarget): HostAddress => ({ address: t.address, port: t.port });
+
+const priority = new AsyncLocalStorage<true>();
+
+/** Runs `work` with the right to the channels kept for priority work (a host's health probe). */
+export const asPriority = <T>(work: () => Promise<T>): Promise<T> => priority.run(true, work);
+
+/** A channel slot on the host, or HostBusyError when the queue is full or the wait runs out. */
+async function slotOn(conn: HostConnection, target: SshTarget) {
+  try {
+    return await conn.slots.acquire(priority.getStore() === true);
+  } catch (e) {
+    if (!(e instanceof SlotRefusedError)) throw e;
+    const { limit } = conn.slots.stats;
+    throw new HostBusyError(hostOf(target), e.reason === 'queue-full' ? `all ${limit} SSH channels are in use and ${e.queued} requests are waiting` : `no SSH channel of ${limit} became free in time`);
+  }
+}
 
 export class SshPool {
   private readonly connections = new Map<string, HostConnection>();
@@ -74,6 +100,9 @@ export class SshPool {
           keepaliveIntervalMs: this.settings.keepaliveIntervalMs,
           keepaliveCountMax: this.settings.keepaliveCountMax,
           maxChannels: this.settings.maxChannelsPerHost,
+          reservedChannels: this.settings.reservedChannelsPerHost,
+          maxQueued: this.settings.maxQueuedPerHost,
+          queueWaitMs: this.settings.queueWaitMs,
         },
       );
       this.connections.set(key, conn);
@@ -97,7 +126,7 @@ export class SshPool {
   async exec(target: SshTarget, argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     this.started.commands++;
     const conn = this.connection(target);
-    const release = await conn.slots.acquire();
+    const release = await slotOn(conn, target);
     let running: Awaited<ReturnType<typeof runCommand>>;
     try {
       running = await this.start(conn, target, argv, options);
@@ -170,7 +199,7 @@ export class SshPool {
     open: (client: Client, cb: (err: Error | undefined, stream: ClientChannel) => void) => void,
   ): Promise<ClientChannel> {
     const conn = this.connection(target);
-    const release = await conn.slots.acquire();
+    const release = await slotOn(conn, target);
     try {
       const client = await conn.open(target.hostKeySha256);
       const timeoutMs = options.timeoutMs ?? this.settings.readyTimeoutMs;

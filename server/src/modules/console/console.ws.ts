@@ -11,6 +11,7 @@ import type { TrustProxyFn } from '../../platform/http/csrf.js';
 import { authenticateUpgrade, isServedUpgradePath, keepAlive, refuseUpgrade as refuse, registerUpgradePath, safeDecode, toBuffer } from '../../platform/http/ws-upgrade.js';
 import { VmIdParams } from '../vms/vms.schemas.js';
 import { openConsoleTunnel, redeemConsoleTicket } from './console.service.js';
+import { consoleMaxMs, stopConsoleSessions, trackConsole, type ConsoleSlot } from './console-sessions.js';
 
 // GET /api/vms/:id/console/ws?ticket=... with Upgrade: websocket. Checked before the
 // handshake completes (so a refusal is a plain HTTP status): the caller's session cookie or
@@ -35,8 +36,12 @@ export interface ConsoleAttachment {
 }
 
 /** Pipes bytes both ways; whichever side closes first closes the other. */
-function bridge(ws: WebSocket, channel: ClientChannel, ctx: { userId: string; vmId: string; hostName: string }) {
+function bridge(ws: WebSocket, channel: ClientChannel, slot: ConsoleSlot, ctx: { userId: string; vmId: string; hostName: string }) {
   const started = Date.now();
+  // 4000-4999: the application's own close codes; the SPA shows the reason.
+  const untrack = trackConsole(slot, (reason) => ws.close(4001, reason));
+  const deadline = setTimeout(() => ws.close(4000, 'the maximum console time was reached; open it again'), consoleMaxMs());
+  deadline.unref();
   let toBrowser = 0;
   let toVm = 0;
   let finished = false;
@@ -48,6 +53,9 @@ function bridge(ws: WebSocket, channel: ClientChannel, ctx: { userId: string; vm
     if (finished) return;
     finished = true;
     stopHeartbeat();
+    clearTimeout(deadline);
+    untrack();
+    void slot.release();
     openConsoles.dec();
     log.info({ ...ctx, by, seconds: Math.round((Date.now() - started) / 1000), toBrowser, toVm }, 'console closed');
   };
@@ -119,6 +127,7 @@ export function attachConsole(server: Server, opts: ConsoleOptions = {}): Consol
     close: () => {
       for (const ws of wss.clients) ws.close(1001, 'server shutting down');
       wss.close();
+      void stopConsoleSessions();
     },
   };
 }
@@ -145,11 +154,12 @@ async function handleConsoleUpgrade(wss: WebSocketServer, req: IncomingMessage, 
     channel = tunnel.channel;
     if (gone) {
       channel.close();
+      await tunnel.slot.release();
       return;
     }
     socket.removeListener('close', onClose);
     const ch = channel;
-    wss.handleUpgrade(req, socket, head, (ws) => bridge(ws, ch, { userId: principal.userId, vmId, hostName: tunnel.hostName }));
+    wss.handleUpgrade(req, socket, head, (ws) => bridge(ws, ch, tunnel.slot, { userId: principal.userId, vmId, hostName: tunnel.hostName }));
   } catch (err) {
     channel?.close();
     if (err instanceof AppError) return refuse(socket, err.status, err.code, err.message);

@@ -106,7 +106,7 @@ export async function createContainer(ownerId: string, input: CreateContainerInp
     operationId = await db.$transaction(async (tx) => {
       await reserveQuota(tx, ownerId, { vcpus: 0, cpuMillis, memoryMiB: input.memoryMiB, diskGiB: volumeGiB, vms: 0, containers: 1 });
       await applyCredit(tx, { userId: ownerId, amount: -cost, reason: 'container-hour', reference: `ct:${id}:h0` });
-      const loads = await lockedHostLoads(tx, template.zone);
+      const loads = await lockedHostLoads(tx, { zone: template.zone });
       const withImage = loads.filter((h) => present.get(h.id));
       if (loads.length && !withImage.length) {
         throw new AppError('NO_CAPACITY', `No ready host in zone "${template.zone}" holds the image ${template.imageRef} (${loads.length} checked); ask an administrator.`);

@@ -17,7 +17,10 @@ let runtime: Promise<Runtime> | undefined;
 export function hostRuntime(): Promise<Runtime> {
   runtime ??= (async () => {
     const identity = await ensureIdentity(config.SSH_KEY_FILE);
-    const pool = new SshPool({ privateKey: identity.privateKey, readyTimeoutMs: config.SSH_CONNECT_TIMEOUT_MS, logger });
+    const pool = new SshPool({
+      privateKey: identity.privateKey, readyTimeoutMs: config.SSH_CONNECT_TIMEOUT_MS, logger,
+      maxQueuedPerHost: config.SSH_QUEUE_MAX_PER_HOST, queueWaitMs: config.SSH_QUEUE_WAIT_MS,
+    });
     const factory = createDriverFactory({ runner: pool, streams: pool, privateKey: identity.privateKey });
     return { identity, pool, factory };
   })();

@@ -1,6 +1,7 @@
 import { isDriverError } from '../../drivers/driver-errors.js';
 import { HostKeyMismatchError, HostUnreachableError, SshAuthError, SshTimeoutError } from '../../drivers/ssh/ssh-errors.js';
 import { driversFor, hostRuntime, targetOf, type HostRow } from './host-connections.js';
+import { asPriority } from '../../drivers/ssh/ssh-pool.js';
 
 // A probe connects (pinning the host key the first time), then asks libvirt, Open vSwitch and
 // Docker what they have, all at once, each within its own deadline. It never throws: every
@@ -66,10 +67,11 @@ async function probeOnce(host: HostRow): Promise<ProbeOutcome> {
     return classifyConnectError(e, host.sshUser);
   }
   const d = await driversFor({ ...host, hostKeySha256: pinned });
-  const [node, versions, disk, ovsPing, ovsVersion, docker] = await Promise.allSettled([
+  // The probe may use the channel the pool keeps for it: a host busy with users' work is not down.
+  const [node, versions, disk, ovsPing, ovsVersion, docker] = await asPriority(() => Promise.allSettled([
     d.hypervisor.nodeInfo(), d.hypervisor.versions(), d.hypervisor.diskUsage(host.imageDir),
     d.network.ping(), d.network.version(), d.containers.version(),
-  ]);
+  ]));
   const base = { seen: true, ...(firstPin ? { hostKeySha256: firstPin } : {}) };
   for (const r of [node, versions, disk]) {
     if (r.status === 'rejected') {

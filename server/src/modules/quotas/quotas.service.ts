@@ -19,6 +19,7 @@ export const trialQuota = () => ({
   maxMemoryMiB: config.TRIAL_QUOTA_MEMORY_MIB,
   maxDiskGiB: config.TRIAL_QUOTA_DISK_GIB,
   maxVms: config.TRIAL_QUOTA_VMS,
+  maxTunnels: config.TRIAL_QUOTA_TUNNELS,
   maxContainers: config.TRIAL_QUOTA_CONTAINERS,
 });
 

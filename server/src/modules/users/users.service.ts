@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import argon2 from 'argon2';
 import { config } from '../../config.js';
 import { db } from '../../platform/db.js';
+import { accountDisabled } from '../../platform/account-events.js';
 import { AppError, errors } from '../../platform/errors.js';
 import { bumpAuthVersion, destroyUserSessions } from '../../platform/auth.js';
 import { execute, queryOne } from '../../platform/sql.js';
@@ -10,6 +11,7 @@ import type { Role, UserStatus } from '../../generated/prisma/enums.js';
 import { createTrialQuota, quotaView, setQuotaLimits, type QuotaRow, type Resources } from '../quotas/quotas.service.js';
 import { applyCredit } from '../credits/credits.service.js';
 import { restoreAfterExtension } from '../trials/trial-ladder.js';
+import { dropLiveTunnelsOf } from '../tunnels/tunnels.service.js';
 import type { AdminUserDto, MeDto } from './users.schemas.js';
 
 const DAY_MS = 86_400_000;
@@ -149,7 +151,12 @@ export async function updateUser(actorId: string, id: string, change: { role?: R
   // The auth layer re-reads status on every request, so tokens stop at once too; sessions
   // are also dropped so nothing lingers if the account is enabled again later.
   if (sets.length) await bumpAuthVersion(id);
-  if (change.status === 'disabled') await destroyUserSessions(id);
+  if (change.status === 'disabled') {
+    await destroyUserSessions(id);
+    // Their running things stop now (data kept), their consoles close.
+    await accountDisabled(id);
+    await dropLiveTunnelsOf(id, 'closed: the account was disabled');
+  }
   return toAdminUser(u);
 }
 

@@ -2,6 +2,7 @@ import { db } from '../../platform/db.js';
 import { logger } from '../../platform/logger.js';
 import { auditSystemAction } from '../../platform/audit.js';
 import { onOperationEnd } from '../../platform/operations/operations.js';
+import { onAccountDisabled } from '../../platform/account-events.js';
 import { query } from '../../platform/sql.js';
 import { notify } from '../notifications/notifications.service.js';
 import { registerTrialResource } from '../trials/trial-resources.js';
@@ -12,12 +13,17 @@ import { runVmAction } from './vms.service.js';
 // them again after an extension, deleting them when a trial's grace period is over, and
 // saying when an operation on one failed.
 
-export type StopReason = 'credits' | 'trial';
+export type StopReason = 'credits' | 'trial' | 'disabled';
 
 const STOP_WORDS: Record<StopReason, { audit: string; text: string }> = {
   credits: { audit: 'vm.stop.out-of-credits', text: 'your credits ran out' },
   trial: { audit: 'vm.stop.trial-ended', text: 'your trial ended' },
+  disabled: { audit: 'vm.stop.account-disabled', text: 'your account was disabled' },
 };
+
+// A disabled account's VMs shut down at once; disks, snapshots and quota stay (an admin who
+// enables the account again leaves them stopped for the owner to start).
+onAccountDisabled('vms', (userId) => stopOwnerVms(userId, 'disabled'));
 
 /** Shuts the owner's running VMs down for `reason`; returns how many it started stopping. */
 export async function stopOwnerVms(ownerId: string, reason: StopReason): Promise<number> {

@@ -5,7 +5,9 @@ import { StateWaitTimeoutError } from '../../drivers/driver-errors.js';
 import { buildDomainXml } from '../../drivers/libvirt/domain-xml.js';
 import { applyCredit } from '../credits/credits.service.js';
 import { releaseQuota } from '../quotas/quotas.service.js';
+import { releaseStorage } from '../quotas/storage-accounting.js';
 import { driversFor } from '../hosts/host-connections.js';
+import { closeForwardsOf } from '../tunnels/tunnel-forwards.js';
 import type { VmState } from '../../generated/prisma/enums.js';
 
 // The VM sagas. Every step checks before it acts (the drivers treat "already there" and
@@ -23,6 +25,20 @@ export async function loadVm(vmId: string) {
 }
 
 type Ctx = StepContext<VmOpParams>;
+type LoadedVm = Awaited<ReturnType<typeof loadVm>>;
+
+// The VM an operation works on is claimed by it (currentOperationId), so its row, host and
+// paths stay what they were when the run began: one load per run (attempt), not per step.
+const loaded = new WeakMap<Ctx, Promise<LoadedVm>>();
+function vmOf(ctx: Ctx): Promise<LoadedVm> {
+  let p = loaded.get(ctx);
+  if (!p) {
+    p = loadVm(ctx.params.vmId);
+    p.catch(() => loaded.delete(ctx));
+    loaded.set(ctx, p);
+  }
+  return p;
+}
 
 /** Where the template's image is on the VM's host: its imported copy there, or the template's path. */
 async function templateImageOn(template: { id: string; imagePath: string; sourceKey: string | null }, hostId: string | null): Promise<string> {
@@ -34,7 +50,7 @@ async function templateImageOn(template: { id: string; imagePath: string; source
 
 /** Waits for the domain to run (the driver polls; a missing domain or the deadline throws). */
 async function waitRunning(ctx: Ctx): Promise<void> {
-  const { vm, hypervisor } = await loadVm(ctx.params.vmId);
+  const { vm, hypervisor } = await vmOf(ctx);
   await hypervisor.waitForState(vm.domainName, ['running'], 60_000);
 }
 
@@ -54,7 +70,7 @@ export async function actualState(vmId: string): Promise<VmState> {
 }
 
 const undefine = async (ctx: Ctx) => {
-  const { vm, hypervisor } = await loadVm(ctx.params.vmId);
+  const { vm, hypervisor } = await vmOf(ctx);
   await hypervisor.destroy(vm.domainName);
   await hypervisor.undefine(vm.domainName);
 };
@@ -65,26 +81,26 @@ defineOperation<VmOpParams>({
     {
       name: 'clone-disk',
       run: async (ctx) => {
-        const { vm, template, hypervisor, paths } = await loadVm(ctx.params.vmId);
+        const { vm, template, hypervisor, paths } = await vmOf(ctx);
         if (!template) throw new PermanentStepError('The template was removed.');
         // An ISO installs onto an empty disk; any other image is the base of a linked clone.
         if (template.format === 'iso') await hypervisor.createBlankDisk(paths.disk, vm.diskGiB);
         else await hypervisor.createLinkedClone({ base: await templateImageOn(template, vm.hostId), target: paths.disk, sizeGiB: vm.diskGiB });
       },
-      compensate: async (ctx) => { const { hypervisor, paths } = await loadVm(ctx.params.vmId); await hypervisor.removeFile(paths.disk); },
+      compensate: async (ctx) => { const { hypervisor, paths } = await vmOf(ctx); await hypervisor.removeFile(paths.disk); },
     },
     {
       name: 'seed-iso',
       run: async (ctx) => {
-        const { vm, hypervisor, paths } = await loadVm(ctx.params.vmId);
+        const { vm, hypervisor, paths } = await vmOf(ctx);
         await hypervisor.createSeedIso({ path: paths.seed, hostname: vm.name, instanceId: vm.id, sshAuthorizedKeys: vm.sshPublicKey ? [vm.sshPublicKey] : [] });
       },
-      compensate: async (ctx) => { const { hypervisor, paths } = await loadVm(ctx.params.vmId); await hypervisor.removeFile(paths.seed); },
+      compensate: async (ctx) => { const { hypervisor, paths } = await vmOf(ctx); await hypervisor.removeFile(paths.seed); },
     },
     {
       name: 'define',
       run: async (ctx) => {
-        const { vm, template, hypervisor, paths } = await loadVm(ctx.params.vmId);
+        const { vm, template, hypervisor, paths } = await vmOf(ctx);
         const installIso = template?.format === 'iso' ? await templateImageOn(template, vm.hostId) : undefined;
         const xml = buildDomainXml({
           name: vm.domainName, uuid: vm.id, memoryMiB: vm.memoryMiB, vcpus: vm.vcpus,
@@ -97,10 +113,8 @@ defineOperation<VmOpParams>({
     },
     {
       name: 'start',
-      run: async (ctx) => {
-        const { vm, hypervisor } = await loadVm(ctx.params.vmId);
-        if ((await hypervisor.domainState(vm.domainName)) !== 'running') await hypervisor.start(vm.domainName);
-      },
+      // The driver's start checks the domain's state before it acts.
+      run: async (ctx) => { const { vm, hypervisor } = await vmOf(ctx); await hypervisor.start(vm.domainName); },
     },
     {
       name: 'wait-running',
@@ -124,7 +138,7 @@ defineOperation<VmOpParams>({
 defineOperation<VmOpParams>({
   kind: 'vm.start',
   steps: [
-    { name: 'start', run: async (ctx) => { const { vm, hypervisor } = await loadVm(ctx.params.vmId); if ((await hypervisor.domainState(vm.domainName)) !== 'running') await hypervisor.start(vm.domainName); } },
+    { name: 'start', run: async (ctx) => { const { vm, hypervisor } = await vmOf(ctx); await hypervisor.start(vm.domainName); } },
     { name: 'wait-running', run: waitRunning },
   ],
   onSucceeded: async (ctx) => release(ctx.params.vmId, 'running'),
@@ -134,12 +148,12 @@ defineOperation<VmOpParams>({
 defineOperation<VmOpParams>({
   kind: 'vm.shutdown',
   steps: [
-    { name: 'shutdown', run: async (ctx) => { const { vm, hypervisor } = await loadVm(ctx.params.vmId); if ((await hypervisor.domainState(vm.domainName)) === 'running') await hypervisor.shutdown(vm.domainName); } },
+    { name: 'shutdown', run: async (ctx) => { const { vm, hypervisor } = await vmOf(ctx); if ((await hypervisor.domainState(vm.domainName)) === 'running') await hypervisor.shutdown(vm.domainName); } },
     {
       // ACPI first; a guest that ignores it is powered off after the timeout.
       name: 'wait-stopped',
       run: async (ctx) => {
-        const { vm, hypervisor } = await loadVm(ctx.params.vmId);
+        const { vm, hypervisor } = await vmOf(ctx);
         try {
           await hypervisor.waitForState(vm.domainName, ['shutoff'], config.VM_SHUTDOWN_TIMEOUT_MS);
         } catch (e) {
@@ -155,7 +169,7 @@ defineOperation<VmOpParams>({
 
 defineOperation<VmOpParams>({
   kind: 'vm.poweroff',
-  steps: [{ name: 'destroy', run: async (ctx) => { const { vm, hypervisor } = await loadVm(ctx.params.vmId); await hypervisor.destroy(vm.domainName); } }],
+  steps: [{ name: 'destroy', run: async (ctx) => { const { vm, hypervisor } = await vmOf(ctx); await hypervisor.destroy(vm.domainName); } }],
   onSucceeded: async (ctx) => release(ctx.params.vmId, 'stopped'),
   onGaveUp: async (ctx, error) => release(ctx.params.vmId, await actualState(ctx.params.vmId), error),
 });
@@ -163,7 +177,7 @@ defineOperation<VmOpParams>({
 defineOperation<VmOpParams>({
   kind: 'vm.reboot',
   steps: [
-    { name: 'reboot', run: async (ctx) => { const { vm, hypervisor } = await loadVm(ctx.params.vmId); await hypervisor.reboot(vm.domainName); } },
+    { name: 'reboot', run: async (ctx) => { const { vm, hypervisor } = await vmOf(ctx); await hypervisor.reboot(vm.domainName); } },
     { name: 'wait-running', run: waitRunning },
   ],
   onSucceeded: async (ctx) => release(ctx.params.vmId, 'running'),
@@ -173,11 +187,13 @@ defineOperation<VmOpParams>({
 defineOperation<VmOpParams>({
   kind: 'vm.delete',
   steps: [
+    // Port forwards and HTTP names to the VM go first (idempotent: none left is done).
+    { name: 'close-tunnels', run: async (ctx) => { await closeForwardsOf(ctx.params.vmId); } },
     { name: 'undefine', run: undefine },
     {
       name: 'remove-disks',
       run: async (ctx) => {
-        const { hypervisor, paths } = await loadVm(ctx.params.vmId);
+        const { hypervisor, paths } = await vmOf(ctx);
         await hypervisor.removeFile(paths.disk);
         await hypervisor.removeFile(paths.seed);
       },
@@ -188,6 +204,10 @@ defineOperation<VmOpParams>({
         await db.$transaction(async (tx) => {
           const vm = await tx.vm.findUniqueOrThrow({ where: { id: ctx.params.vmId } });
           if (vm.quotaHeld) await releaseQuota(tx, vm.ownerId, { vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, diskGiB: vm.diskGiB, vms: 1 });
+          // Its snapshots went with its disk.
+          const snaps = await tx.vmSnapshot.aggregate({ where: { vmId: vm.id }, _sum: { chargedGiB: true } });
+          await releaseStorage(tx, vm.ownerId, snaps._sum.chargedGiB ?? 0);
+          await tx.vmSnapshot.deleteMany({ where: { vmId: vm.id } });
           await tx.vm.update({ where: { id: vm.id }, data: { quotaHeld: false, state: 'deleted', activeName: null, deletedAt: new Date(), currentOperationId: null } });
         });
       },

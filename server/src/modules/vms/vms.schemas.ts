@@ -19,6 +19,10 @@ export const VmAction = z.enum(['start', 'shutdown', 'poweroff', 'reboot']);
 export const VmActionBody = z.object({ action: VmAction }).strict();
 export const VmIdParams = z.object({ id: z.uuid('not a VM id') });
 export const OperationIdParams = z.object({ id: z.uuid('not an operation id') });
+export const OperationWaitQuery = z.object({
+  waitMs: z.coerce.number().int().min(0).max(30_000).optional()
+    .describe('Hold the answer until the operation ends or this many milliseconds pass (a long poll instead of polling)'),
+});
 
 export const VmState = z.enum(['creating', 'starting', 'running', 'stopping', 'stopped', 'rebooting', 'deleting', 'error', 'deleted']);
 export const Vm = z.object({
@@ -26,7 +30,7 @@ export const Vm = z.object({
   vcpus: z.number().int(), memoryMiB: z.number().int(), diskGiB: z.number().int(),
   hostName: z.string().nullable(), creditsPerHour: z.number().int(), createdAt: z.string(),
   currentOperationId: z.string().nullable(), lastError: z.string().nullable(),
-  stoppedBy: z.object({ reason: z.enum(['credits', 'trial']), at: z.string() }).nullable()
+  stoppedBy: z.object({ reason: z.enum(['credits', 'trial', 'disabled']), at: z.string() }).nullable()
     .describe('Set when the platform, not the owner, shut the VM down, and why'),
 });
 export const Step = z.object({
@@ -66,4 +70,10 @@ export const ResizeVmBody = z.object({
 export const SnapshotName = z.string().trim().regex(/^[a-z][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes, starting with a letter');
 export const CreateSnapshotBody = z.object({ name: SnapshotName }).strict();
 export const SnapshotParams = z.object({ id: z.uuid('not a VM id'), name: SnapshotName });
-export const SnapshotList = z.object({ items: z.array(z.object({ name: z.string(), createdAt: z.string(), state: z.string() })) });
+export const SnapshotList = z.object({
+  items: z.array(z.object({
+    name: z.string(), createdAt: z.string(), state: z.string().describe('running: it holds RAM, and a revert starts the VM'),
+    vcpus: z.number().int(), memoryMiB: z.number().int(), diskGiB: z.number().int().describe("The VM's size when taken: a revert needs the same size"),
+    chargedGiB: z.number().int().describe('What it counts against the disk quota'),
+  })),
+});

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { config } from '../../config.js';
 import { db, type Tx } from '../../platform/db.js';
 import { AppError, errors } from '../../platform/errors.js';
-import { createOperation, enqueueOperation } from '../../platform/operations/operations.js';
+import { createOperation, enqueueOperation, waitForOperationEnd } from '../../platform/operations/operations.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import type { Host, Operation as OperationRow, Vm as VmRow } from '../../generated/prisma/client.js';
 import type { VmState } from '../../generated/prisma/enums.js';
 import { applyCredit } from '../credits/credits.service.js';
+import { notify } from '../notifications/notifications.service.js';
 import { creditsPerHour, reserveQuota } from '../quotas/quotas.service.js';
 import { registerHostResourceCounter } from '../hosts/hosts.service.js';
 import { lockedHostLoads } from '../compute/host-loads.js';
@@ -16,6 +17,7 @@ import { assertOwnerMayRun } from '../compute/may-run.js';
 import { claimInstance, type ClaimTable, type InstanceClaim } from '../compute/claim.js';
 import './vm-operations.js';
 import './vm-changes.js';
+import './vm-snapshots.js';
 
 // A VM request is one short transaction (quota, credits, placement, the VM row and its
 // operation), then the operation runs on a worker. Users only ever see their own VMs.
@@ -29,13 +31,16 @@ export const toVmDto = (v: VmWithNames): VmDto => ({
   vcpus: v.vcpus, memoryMiB: v.memoryMiB, diskGiB: v.diskGiB, hostName: v.host?.name ?? null,
   creditsPerHour: v.creditsPerHour, createdAt: v.createdAt.toISOString(),
   currentOperationId: v.currentOperationId, lastError: v.lastError,
-  stoppedBy: v.stoppedReason === 'credits' || v.stoppedReason === 'trial' ? { reason: v.stoppedReason, at: (v.stoppedAt ?? v.updatedAt).toISOString() } : null,
+  stoppedBy: isStopReason(v.stoppedReason) ? { reason: v.stoppedReason, at: (v.stoppedAt ?? v.updatedAt).toISOString() } : null,
 });
 
 export const toOperationDto = (o: OperationRow): OperationDto => ({
   id: o.id, kind: o.kind, targetId: o.targetId, state: o.state, steps: o.steps as OperationDto['steps'],
   error: o.error, createdAt: o.createdAt.toISOString(), finishedAt: o.finishedAt?.toISOString() ?? null,
 });
+
+const STOP_REASONS = ['credits', 'trial', 'disabled'] as const;
+const isStopReason = (r: string | null): r is (typeof STOP_REASONS)[number] => (STOP_REASONS as readonly (string | null)[]).includes(r);
 
 const withNames = { host: { select: { name: true } } } as const;
 
@@ -67,7 +72,7 @@ export async function createVm(ownerId: string, input: CreateVmInput) {
     operationId = await db.$transaction(async (tx) => {
       await reserveQuota(tx, ownerId, { vcpus: input.vcpus, memoryMiB: input.memoryMiB, diskGiB: input.diskGiB, vms: 1 });
       await applyCredit(tx, { userId: ownerId, amount: -cost, reason: 'vm-hour', reference: `vm:${id}:h0` });
-      const hosts = (await lockedHostLoads(tx, template.zone)).filter((h) => !imageHosts || imageHosts.has(h.id));
+      const hosts = (await lockedHostLoads(tx, { zone: template.zone })).filter((h) => !imageHosts || imageHosts.has(h.id));
       const placed = placeVm(hosts, input, {
         cpuOvercommit: config.VM_OVERCOMMIT_CPU, memoryOvercommit: config.VM_OVERCOMMIT_MEMORY, strategy: config.VM_PLACEMENT,
       }, template.zone);
@@ -115,11 +120,11 @@ const ACTIONS: Record<VmActionName | 'delete', { from: VmState[]; to: VmState; k
   delete: { from: ['running', 'stopped', 'error'], to: 'deleting', kind: 'vm.delete' },
 };
 
-export interface VmClaim extends InstanceClaim<VmState> {
+export interface VmClaim extends InstanceClaim<VmState, VmRow> {
   params: { vmId: string } & Record<string, unknown>;
 }
 
-const vmTable: ClaimTable<VmState> = {
+const vmTable: ClaimTable<VmState, VmRow> = {
   targetType: 'vm', noun: 'VM', busyCode: 'VM_BUSY',
   claim: async (tx, id, claim, opId) => (await tx.vm.updateMany({
     where: { id, currentOperationId: null, state: { in: claim.from } },
@@ -129,6 +134,7 @@ const vmTable: ClaimTable<VmState> = {
       ...(claim.kind === 'vm.start' ? { stoppedReason: null, stoppedAt: null } : {}),
     },
   })).count,
+  lock: async (tx, id) => (await tx.$queryRaw<VmRow[]>`SELECT * FROM Vm WHERE id = ${id} FOR UPDATE`)[0],
   holder: async (tx, id) => (await tx.vm.findUniqueOrThrow({ where: { id }, select: { currentOperationId: true } })).currentOperationId,
 };
 
@@ -150,11 +156,50 @@ export async function listVms(ownerId: string) {
   return { items: rows.map(toVmDto) };
 }
 
+// Keyset paging for the admin list: the cursor is the last row's (createdAt, id), so a page
+// costs an index walk however deep it is, and rows made meanwhile never shift the pages.
+const encodeCursor = (v: { createdAt: Date; id: string }) => Buffer.from(`${v.createdAt.toISOString()}|${v.id}`).toString('base64url');
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const createdAt = new Date(at ?? '');
+  if (!id || Number.isNaN(createdAt.getTime())) throw errors.validation([{ path: 'query.cursor', message: 'not a cursor from this list' }], 'query');
+  return { createdAt, id };
+}
+
+/** Every live VM with its owner, newest first, `limit` at a time. */
+export async function listAllVms(limit: number, cursor?: string) {
+  const after = cursor ? decodeCursor(cursor) : undefined;
+  const rows = await db.vm.findMany({
+    where: {
+      state: { not: 'deleted' },
+      ...(after ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] } : {}),
+    },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit + 1,
+    include: { ...withNames, owner: { select: { email: true } } },
+  });
+  const page = rows.slice(0, limit);
+  return {
+    items: page.map((v) => ({ ...toVmDto(v), ownerEmail: v.owner.email })),
+    nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null,
+  };
+}
+
 export const getVm = async (ownerId: string, id: string) => toVmDto(await ownVm(ownerId, id));
 
-export async function getOperation(principal: { userId: string; role: string }, id: string): Promise<OperationDto> {
-  const op = await db.operation.findUnique({ where: { id } });
-  if (!op || (principal.role !== 'admin' && op.ownerId !== principal.userId)) throw errors.notFound('Operation');
+const ENDED = ['succeeded', 'failed', 'compensated'];
+
+/** The operation; with `waitMs`, answered when it ends or the time is up, whichever is first. */
+export async function getOperation(principal: { userId: string; role: string }, id: string, waitMs = 0): Promise<OperationDto> {
+  const read = async () => {
+    const op = await db.operation.findUnique({ where: { id } });
+    if (!op || (principal.role !== 'admin' && op.ownerId !== principal.userId)) throw errors.notFound('Operation');
+    return op;
+  };
+  let op = await read();
+  if (waitMs > 0 && !ENDED.includes(op.state)) {
+    await waitForOperationEnd(id, waitMs, async () => ENDED.includes((op = await read()).state));
+    if (!ENDED.includes(op.state)) op = await read();
+  }
   return toOperationDto(op);
 }
 
@@ -163,4 +208,18 @@ export async function listVmOperations(ownerId: string, vmId: string) {
   await ownVm(ownerId, vmId);
   const rows = await db.operation.findMany({ where: { targetType: 'vm', targetId: vmId }, orderBy: { createdAt: 'desc' }, take: 50 });
   return { items: rows.map(toOperationDto) };
+}
+
+const ADMIN_VERBS: Record<VmActionName, string> = { start: 'start', shutdown: 'shut down', poweroff: 'power off', reboot: 'reboot' };
+
+/** An administrator's action on anyone's VM: the owner's own rules apply (states, start checks), audited by the route. */
+export async function adminVmAction(vmId: string, action: VmActionName | 'delete') {
+  const vm = await db.vm.findFirst({ where: { id: vmId, state: { not: 'deleted' } }, select: { ownerId: true, name: true } });
+  if (!vm) throw errors.notFound('VM');
+  const accepted = await runVmAction(vm.ownerId, vmId, action);
+  await notify(vm.ownerId, {
+    kind: 'vm.admin-action', severity: 'warning', link: `/vms/${vmId}`, params: { name: vm.name, action },
+    text: `An administrator asked to ${action === 'delete' ? 'delete' : ADMIN_VERBS[action]} ${vm.name}.`,
+  });
+  return { ...accepted, ownerId: vm.ownerId, name: vm.name };
 }
