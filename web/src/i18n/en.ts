@@ -1086,6 +1086,7 @@ const en = {
     empty: 'Nothing new. The platform tells you here when something happens to your resources.',
     kinds: {
       vm: { stopped: { credits: '{name} was shut down: your credits ran out.', trial: '{name} was shut down: your trial ended.' } },
+      container: { stopped: { credits: 'Container {name} was stopped: your credits ran out.', trial: 'Container {name} was stopped: your trial ended.' } },
       trial: {
         ending: 'Your trial ends in {days} days ({endsAt}). Your VMs stop then unless an administrator extends it.',
         endingHours: 'Your trial ends in {hours} hours ({endsAt}). Your VMs stop then unless an administrator extends it.',

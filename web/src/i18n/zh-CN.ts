@@ -1083,6 +1083,7 @@ const zhCN: MessageSchema = {
     empty: '暂无新通知。您的资源发生变化时，平台会在这里告诉您。',
     kinds: {
       vm: { stopped: { credits: '{name} 已被关闭：您的积分已用完。', trial: '{name} 已被关闭：您的试用期已结束。' } },
+      container: { stopped: { credits: '容器 {name} 已被停止：您的积分已用完。', trial: '容器 {name} 已被停止：您的试用期已结束。' } },
       trial: {
         ending: '您的试用期将在 {days} 天后（{endsAt}）结束。届时您的虚拟机将停止，除非管理员延长试用期。',
         endingHours: '您的试用期将在 {hours} 小时后（{endsAt}）结束。届时您的虚拟机将停止，除非管理员延长试用期。',

@@ -121,7 +121,14 @@ export class DockerDriver implements ContainerDriver {
     });
     let raw: unknown;
     try {
-      raw = await Promise.race([fn(abort.signal), deadline]);
+      try {
+        raw = await Promise.race([fn(abort.signal), deadline]);
+      } catch (e) {
+        // A kept-alive channel whose SSH connection was just closed: the request never reached
+        // the engine, and every call here is safe to send again (creates answer 409, starts 304).
+        if (!(e instanceof Error && e.message === 'socket hang up') || abort.signal.aborted) throw e;
+        raw = await Promise.race([fn(abort.signal), deadline]);
+      }
     } catch (e) {
       throw this.toDriverError(operation, e);
     } finally {

@@ -31,7 +31,12 @@ function asSocket(channel: ClientChannel): Duplex {
     timer?.unref();
   };
   channel.on('data', arm);
-  channel.once('close', () => { if (timer) clearTimeout(timer); });
+  channel.once('close', () => {
+    if (timer) clearTimeout(timer);
+    // The agent drops a closed socket from its free list only when it is no longer writable; a
+    // channel closed with its connection never ended its writable side (nothing to send it on).
+    Object.defineProperty(channel, 'writable', { value: false, configurable: true, writable: true });
+  });
   Object.assign(s, {
     setTimeout(ms: number, cb?: () => void) {
       // As net.Socket does: 0 turns the timer (and that callback) off.

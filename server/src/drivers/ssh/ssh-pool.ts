@@ -221,7 +221,15 @@ export class SshPool {
           reject(new HostUnreachableError(hostOf(target), `could not open ${what} (${String(e)})`, e));
         }
       });
-      channel.once('close', release);
+      // When the connection goes, ssh2 ends the channel's readable side but says 'close' only
+      // once that end is read: a channel nobody reads (an idle kept-alive Docker socket) would
+      // linger half-dead and be handed out again. Reading it out lets it close.
+      const onConnectionGone = () => channel.resume();
+      client.once('close', onConnectionGone);
+      channel.once('close', () => {
+        client.removeListener('close', onConnectionGone);
+        release();
+      });
       return channel;
     } catch (e) {
       release();

@@ -6,6 +6,7 @@ import { query } from '../../platform/sql.js';
 import { notify } from '../notifications/notifications.service.js';
 import { registerTrialResource } from '../trials/trial-resources.js';
 import { registerMeteredKind } from '../compute/metering.js';
+import { registerBusinessResource } from '../monitoring/business-metrics.js';
 import { BILLABLE_VM_STATES } from '../quotas/quotas.service.js';
 import { runContainerAction } from './containers.service.js';
 import './container-reconcile.js';
@@ -41,6 +42,10 @@ export async function stopOwnerContainers(ownerId: string, reason: StopReason): 
   }
   return stopping;
 }
+
+// business_resources{kind="container",state} on /metrics.
+registerBusinessResource('container', async () =>
+  (await query<{ state: string; c: bigint }>("SELECT state, COUNT(*) AS c FROM Container WHERE state <> 'deleted' GROUP BY state")).map((r) => ({ state: r.state, n: Number(r.c) })));
 
 registerMeteredKind({
   kind: 'container', table: 'Container', reason: 'container-hour', billable: [...BILLABLE_VM_STATES, 'restarting'],

@@ -168,6 +168,13 @@ describe('quota, tenants and the pooled connection', () => {
     const lines = execFileSync('ss', ['-Htnp', 'state', 'established', 'dst', `${lab1!.address}:22`], { encoding: 'utf8' })
       .split('\n').filter((l) => l.includes(`pid=${process.pid},`));
     expect(lines).toHaveLength(1);
+    // The connection goes (a host restart, closeHostConnections): the kept-alive Docker channels
+    // go with it, and the next call opens a new connection instead of writing into a dead one.
+    await closeHostConnections();
+    const started = Date.now();
+    await containers.ping();
+    await containers.listContainers({ label: 'campus.managed' });
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 });
 
@@ -266,5 +273,25 @@ describe('credits and streams', () => {
     expect(refused).toMatchObject({ status: 503, body: { error: { code: 'SERVICE_UNAVAILABLE', message: expect.stringMatching(/Too many terminals and live logs are open on lab\d/) } } });
     for (const ws of open) ws.close();
     await expect.poll(async () => 'ws' in (await openStream(user, id, 'logs').then((s) => { if ('ws' in s) s.ws.close(); return s; })), { timeout: 10_000 }).toBe(true);
+  }, 60_000);
+});
+
+describe('the trial ladder', () => {
+  it('stops running containers when the trial ends and starts them again after an extension', async () => {
+    const user = new Client(srv.url);
+    const me = await user.signup();
+    const id = await running(user, containerBody(busybox));
+    const end = new Date(Date.now() + 24 * 3_600_000);
+    await db.user.update({ where: { id: me.id }, data: { trialEndsAt: end } });
+    const { runTrialLadder } = await import('../../trials/trial-ladder.js');
+    await runTrialLadder(end.getTime() + 60_000);
+    await expect.poll(async () => (await user.get(`/api/containers/${id}`)).body.container.state, { timeout: 20_000 }).toBe('stopped');
+    expect((await user.get(`/api/containers/${id}`)).body.container.stoppedBy).toMatchObject({ reason: 'trial' });
+    expect((await onHost(id)).state?.running).toBe(false);
+
+    expect((await admin.post(`/api/admin/users/${me.id}/extend-trial`, { days: 14 })).status).toBe(200);
+    await expect.poll(async () => (await user.get(`/api/containers/${id}`)).body.container.state, { timeout: 20_000 }).toBe('running');
+    expect((await user.get(`/api/containers/${id}`)).body.container.stoppedBy).toBeNull();
+    expect((await onHost(id)).state?.running).toBe(true);
   }, 60_000);
 });
