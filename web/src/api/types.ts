@@ -55,6 +55,8 @@ export interface CreditEntry {
   reason: string;
   reference: string | null;
   createdAt: string;
+  /** The VM the entry is about (an hour of it, a refund), by name; null for other entries. */
+  vm: { id: string; name: string; hour: number | null } | null;
 }
 
 export interface CreditLedger extends Page<CreditEntry> {
@@ -217,7 +219,10 @@ export interface Vm {
   diskGiB: number;
   /** The hypervisor it runs on; null until placed. */
   hostName: string | null;
+  /** Credits an hour while it runs. */
   creditsPerHour: number;
+  /** Credits an hour while it is stopped: its disk only. */
+  stoppedCreditsPerHour: number;
   createdAt: string;
   /** The operation running on the VM right now, if any. */
   currentOperationId: string | null;

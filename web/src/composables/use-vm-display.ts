@@ -195,8 +195,9 @@ export function defaultVmName(templateName: string, random: () => number = Math.
   return `${base}-${suffix}`;
 }
 
-/** "2 GiB", "1.5 GiB", "0.25 GiB". */
+/** Memory in the unit a person reads: "512 MiB" below a GiB, "2 GiB" and "1.5 GiB" above (never "0.13 GiB"). */
 export function formatGiB(mebibytes: number, locale: string): string {
+  if (mebibytes < 1024) return `${new Intl.NumberFormat(locale).format(mebibytes)} MiB`;
   return `${new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(mebibytes / 1024)} GiB`;
 }
 

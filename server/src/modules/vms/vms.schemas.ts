@@ -24,7 +24,8 @@ export const VmState = z.enum(['creating', 'starting', 'running', 'stopping', 's
 export const Vm = z.object({
   id: z.string(), name: z.string(), state: VmState, templateId: z.string().nullable(), templateName: z.string(),
   vcpus: z.number().int(), memoryMiB: z.number().int(), diskGiB: z.number().int(),
-  hostName: z.string().nullable(), creditsPerHour: z.number().int(), createdAt: z.string(),
+  hostName: z.string().nullable(), creditsPerHour: z.number().int().describe('Credits an hour while it runs'),
+  stoppedCreditsPerHour: z.number().int().describe('Credits an hour while it is stopped: its disk only'), createdAt: z.string(),
   currentOperationId: z.string().nullable(), lastError: z.string().nullable(),
   stoppedBy: z.object({ reason: z.enum(['credits', 'trial']), at: z.string() }).nullable()
     .describe('Set when the platform, not the owner, shut the VM down, and why'),

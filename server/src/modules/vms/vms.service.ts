@@ -7,7 +7,7 @@ import { Prisma } from '../../generated/prisma/client.js';
 import type { Host, Operation as OperationRow, Vm as VmRow } from '../../generated/prisma/client.js';
 import type { VmState } from '../../generated/prisma/enums.js';
 import { applyCredit } from '../credits/credits.service.js';
-import { creditsPerHour, reserveQuota } from '../quotas/quotas.service.js';
+import { creditsPerHour, reserveQuota, stoppedCreditsPerHour } from '../quotas/quotas.service.js';
 import { registerHostResourceCounter } from '../hosts/hosts.service.js';
 import { placeVm, type HostLoad } from './vm-placement.js';
 import type { CreateVmInput, OperationDto, VmActionName, VmDto } from './vms.schemas.js';
@@ -26,7 +26,7 @@ type VmWithNames = VmRow & { host: Pick<Host, 'name'> | null };
 export const toVmDto = (v: VmWithNames): VmDto => ({
   id: v.id, name: v.name, state: v.state, templateId: v.templateId, templateName: v.templateName,
   vcpus: v.vcpus, memoryMiB: v.memoryMiB, diskGiB: v.diskGiB, hostName: v.host?.name ?? null,
-  creditsPerHour: v.creditsPerHour, createdAt: v.createdAt.toISOString(),
+  creditsPerHour: v.creditsPerHour, stoppedCreditsPerHour: stoppedCreditsPerHour(v), createdAt: v.createdAt.toISOString(),
   currentOperationId: v.currentOperationId, lastError: v.lastError,
   stoppedBy: v.stoppedReason === 'credits' || v.stoppedReason === 'trial' ? { reason: v.stoppedReason, at: (v.stoppedAt ?? v.updatedAt).toISOString() } : null,
 });

@@ -162,6 +162,8 @@ describe('formatVmSize', () => {
   it('reads "2 vCPU · 2 GiB · 10 GiB"', () => {
     expect(formatVmSize({ vcpus: 2, memoryMiB: 2048, diskGiB: 10 }, 'en')).toBe('2 vCPU · 2 GiB · 10 GiB');
     expect(formatVmSize({ vcpus: 1, memoryMiB: 1536, diskGiB: 20 }, 'en')).toBe('1 vCPU · 1.5 GiB · 20 GiB');
+    // Below a GiB, memory reads in MiB ("128 MiB", not "0.13 GiB").
+    expect(formatVmSize({ vcpus: 1, memoryMiB: 128, diskGiB: 1 }, 'en')).toBe('1 vCPU · 128 MiB · 1 GiB');
   });
 });
 

@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { request, type APIRequestContext } from 'playwright-core';
+import { deleteHostViaApi, logInViaApi, registerHostViaApi } from '../support/api';
+import { adminCredentials, newIdempotencyKey } from '../support/env';
+
+// Setup through the API, not under test: a lab host (scripts/lab) registered in a zone of the
+// spec's own and a template on the lab's tiny bootable image, so a student's wizard offers it;
+// removed again by `remove()`.
+
+const LAB_HOSTS_FILE = fileURLToPath(new URL('../../../.data/lab/hosts.json', import.meta.url));
+
+/** Runs `fn` with an API context signed in as the seeded administrator. */
+export async function asAdmin<T>(fn: (api: APIRequestContext) => Promise<T>): Promise<T> {
+  const admin = adminCredentials();
+  const api = await request.newContext({ baseURL: process.env.E2E_BASE_URL });
+  try {
+    await logInViaApi(api, admin.email, admin.password);
+    return await fn(api);
+  } finally {
+    await api.dispose();
+  }
+}
+
+export interface LabTemplate {
+  hostId: string;
+  templateId: string;
+  templateName: string;
+  remove(): Promise<void>;
+}
+
+export async function labTemplate(suffix: string, tag: string): Promise<LabTemplate> {
+  const labs = JSON.parse(readFileSync(LAB_HOSTS_FILE, 'utf8')) as Array<{ address: string; port: number; user: string; baseImage: string }>;
+  const lab = labs[0];
+  if (!lab) throw new Error(`${LAB_HOSTS_FILE} lists no lab host: run scripts/lab/lab up 1`);
+  const zone = `e2e-${tag}-${suffix}`;
+  const templateName = `tiny-${suffix}`;
+  let hostId = '';
+  let templateId = '';
+  const remove = () =>
+    asAdmin(async (api) => {
+      if (templateId) await api.delete(`/api/admin/templates/${templateId}`, { headers: { 'Idempotency-Key': newIdempotencyKey() } });
+      if (hostId) await deleteHostViaApi(api, hostId).catch(() => {});
+    });
+  await asAdmin(async (api) => {
+    hostId = (await registerHostViaApi(api, { name: `e2e-${tag}-${suffix}`, address: lab.address, port: lab.port, sshUser: lab.user, zone })).id;
+    const res = await api.post('/api/admin/templates', {
+      data: { name: templateName, osLabel: 'Tiny Linux', zone, imagePath: lab.baseImage, defaultDiskGiB: 1, maxDiskGiB: 2, minMemoryMiB: 64 },
+      headers: { 'Idempotency-Key': newIdempotencyKey() },
+    });
+    if (res.status() !== 201) throw new Error(`template: ${res.status()} ${await res.text()}`);
+    templateId = ((await res.json()) as { template: { id: string } }).template.id;
+  }).catch(async (error: unknown) => {
+    await remove();
+    throw error;
+  });
+  return { hostId, templateId, templateName, remove };
+}
