@@ -107,6 +107,12 @@ export const router = createRouter({
           meta: { title: 'images.title' },
         },
         {
+          path: 'activity',
+          name: 'activity',
+          component: () => import('@/views/ActivityView.vue'),
+          meta: { title: 'activity.title' },
+        },
+        {
           path: 'admin/users',
           name: 'admin-users',
           component: () => import('@/views/AdminUsersView.vue'),

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { request, type APIRequestContext } from 'playwright-core';
 import { deleteHostViaApi, logInViaApi, registerHostViaApi } from '../support/api';
 import { adminCredentials, newIdempotencyKey } from '../support/env';
+import { pollUntil } from '../support/wait';
 
 // Setup through the API, not under test: a lab host (scripts/lab) registered in a zone of the
 // spec's own and a template on the lab's tiny bootable image, so a student's wizard offers it;
@@ -55,4 +56,18 @@ export async function labTemplate(suffix: string, tag: string): Promise<LabTempl
     throw error;
   });
   return { hostId, templateId, templateName, remove };
+}
+
+/** Cleanup (afterAll): the user's VM, once its current operation has ended, is deleted and waited for. */
+export async function deleteVmAs(user: { email: string; password: string }, vmId: string): Promise<void> {
+  const api = await request.newContext({ baseURL: process.env.E2E_BASE_URL });
+  const state = async () => ((await (await api.get(`/api/vms/${vmId}`)).json()) as { vm?: { state: string } }).vm?.state ?? 'deleted';
+  try {
+    await logInViaApi(api, user.email, user.password);
+    await pollUntil(state, (s) => ['running', 'stopped', 'error', 'deleted'].includes(s), 120_000, 'the VM to settle');
+    await api.delete(`/api/vms/${vmId}`, { headers: { 'Idempotency-Key': newIdempotencyKey() } });
+    await pollUntil(state, (s) => s === 'deleted', 120_000, 'the VM to be deleted');
+  } finally {
+    await api.dispose();
+  }
 }

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { APIRequestContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labTemplate, type LabTemplate } from '../flows/lab-flow';
+import { deleteVmAs, labTemplate, type LabTemplate } from '../flows/lab-flow';
 import { logInViaApi, signUpViaApi } from '../support/api';
 import { DESKTOP, PHONE, useBrowser } from '../support/browser';
 import { byTest } from '../support/dom';
 import { adminCredentials, newIdempotencyKey, PASSWORD, uniqueEmail } from '../support/env';
 import { horizontalOverflow, keepScreenshot } from '../support/screens';
-import { pollUntil } from '../support/wait';
 
 // A student on a phone (390×844): every main page fits the screen (no sideways scrolling),
 // lists are cards that name their resources next to their actions, and the navigation is a
@@ -49,19 +48,7 @@ describe('on a phone', () => {
 
   afterAll(async () => {
     // The VM goes first (once its create has finished), then the host it is on.
-    if (vmId) {
-      const { request } = await import('playwright-core');
-      const api = await request.newContext({ baseURL: process.env.E2E_BASE_URL });
-      try {
-        await logInViaApi(api, student.email, student.password);
-        const state = async () => ((await (await api.get(`/api/vms/${vmId}`)).json()) as { vm?: { state: string } }).vm?.state ?? 'deleted';
-        await pollUntil(state, (s) => ['running', 'stopped', 'error'].includes(s), 120_000, 'the VM to be made');
-        await api.delete(`/api/vms/${vmId}`, { headers: { 'Idempotency-Key': newIdempotencyKey() } });
-        await pollUntil(state, (s) => s === 'deleted', 120_000, 'the VM to be deleted');
-      } finally {
-        await api.dispose();
-      }
-    }
+    if (vmId) await deleteVmAs(student, vmId);
     await lab?.remove();
   });
 

@@ -32,6 +32,7 @@ const en = {
   nav: {
     images: 'Images',
     storage: 'Object storage',
+    activity: 'Activity',
     dashboard: 'Dashboard',
     profile: 'Profile & tokens',
     admin: 'Administration',
@@ -147,6 +148,11 @@ const en = {
       containers: 'Containers with resource limits',
       networks: 'Private networks and tunnels',
     },
+  },
+  activity: {
+    title: 'Activity',
+    subtitle: 'Everything done to your resources, newest first: by you, by an administrator or by the platform, and why.',
+    empty: 'Nothing has been done to your resources yet.',
   },
   dashboard: {
     title: 'Dashboard',
@@ -822,6 +828,8 @@ const en = {
       perHour: 'Per hour',
       perDay: 'Per day (24 h)',
       perHourStopped: 'Per hour while stopped',
+      history: 'Task log',
+      historyHint: 'Who or what did what to this VM, and why',
       stoppedCostHint: 'A stopped VM pays for its disk only; its vCPUs and memory cost nothing until it runs again.',
       created: 'Created',
       lastError: 'The last operation on this VM failed',
@@ -877,6 +885,25 @@ const en = {
     },
   },
   operations: {
+    by: {
+      you: 'by you',
+      owner: 'by the owner',
+      userNamed: 'by {name}',
+      admin: 'by an administrator',
+      adminNamed: 'by an administrator ({name})',
+      because: '{who}: {reason}',
+      platform: 'by the platform',
+      platformBecause: 'by the platform: {reason}',
+      platformReasons: {
+        credits: 'your credits ran out',
+        trial: 'your trial ended',
+        'trial-extended': 'your trial was extended',
+        'trial-deleted': 'the trial\'s grace period is over',
+      },
+    },
+    retrying: 'Retrying (try {attempt})',
+    withAttempt: '{state} (try {attempt})',
+    lastTry: 'The last try failed: {error}',
     kinds: {
       template: { import: 'Import image', remove: 'Remove image' },
       vm: {
@@ -902,11 +929,14 @@ const en = {
     stepStates: {
       pending: 'Waiting',
       running: 'In progress',
+      retrying: 'Retrying',
       done: 'Done',
       failed: 'Failed',
       compensated: 'Undone',
     },
     steps: {
+      reboot: 'Reboot',
+      'wait-stopped': 'Wait until it has stopped',
       inspect: 'Check the image and its checksum',
       'copy-to-hosts': 'Copy to the hosts (checksum verified)',
       register: 'Make the template usable',

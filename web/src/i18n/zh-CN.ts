@@ -30,6 +30,7 @@ const zhCN: MessageSchema = {
     en: 'English',
   },
   nav: {
+    activity: '动态',
     images: '镜像',
     storage: '对象存储',
     dashboard: '概览',
@@ -147,6 +148,11 @@ const zhCN: MessageSchema = {
       containers: '带资源限制的容器',
       networks: '私有网络与内网穿透隧道',
     },
+  },
+  activity: {
+    title: '动态',
+    subtitle: '你的资源上发生的所有操作，最新的在前：由你、管理员还是平台发起，以及原因。',
+    empty: '你的资源上还没有任何操作。',
   },
   dashboard: {
     title: '概览',
@@ -821,6 +827,8 @@ const zhCN: MessageSchema = {
       perHour: '每小时',
       perDay: '每天（24 小时）',
       perHourStopped: '停止时每小时',
+      history: '任务日志',
+      historyHint: '谁对这台虚拟机做了什么，以及原因',
       stoppedCostHint: '已停止的虚拟机只收磁盘费用；vCPU 和内存在再次运行前不收费。',
       created: '创建时间',
       lastError: '该虚拟机上的最近一次操作失败',
@@ -875,6 +883,25 @@ const zhCN: MessageSchema = {
     },
   },
   operations: {
+    by: {
+      you: '由你发起',
+      owner: '由所有者发起',
+      userNamed: '由 {name} 发起',
+      admin: '由管理员发起',
+      adminNamed: '由管理员（{name}）发起',
+      because: '{who}：{reason}',
+      platform: '由平台发起',
+      platformBecause: '由平台发起：{reason}',
+      platformReasons: {
+        credits: '你的积分已用完',
+        trial: '你的试用期已结束',
+        'trial-extended': '你的试用期已延长',
+        'trial-deleted': '试用期结束后的保留期已过',
+      },
+    },
+    retrying: '正在重试（第 {attempt} 次）',
+    withAttempt: '{state}（第 {attempt} 次）',
+    lastTry: '上一次尝试失败：{error}',
     kinds: {
       template: { import: '导入镜像', remove: '删除镜像' },
       vm: {
@@ -900,11 +927,14 @@ const zhCN: MessageSchema = {
     stepStates: {
       pending: '等待中',
       running: '进行中',
+      retrying: '重试中',
       done: '已完成',
       failed: '失败',
       compensated: '已撤销',
     },
     steps: {
+      reboot: '重启',
+      'wait-stopped': '等待其停止',
       inspect: '检查镜像及其校验和',
       'copy-to-hosts': '复制到各主机（校验和已验证）',
       register: '使模板可用',

@@ -1,8 +1,9 @@
 import { moduleRouter } from '../../platform/http/route.js';
 import { quotaOverview } from '../quotas/quotas.service.js';
-import { OperationList, CreateSnapshotBody, ResizeVmBody, SnapshotList, SnapshotParams, CreateVmBody, OperationIdParams, OperationResponse, QuotaOverview, VmAccepted, VmActionBody, VmIdParams, VmList, VmResponse } from './vms.schemas.js';
+import { ActivityPage, ActivityQuery, OperationList, CreateSnapshotBody, ResizeVmBody, SnapshotList, SnapshotParams, CreateVmBody, OperationIdParams, OperationResponse, QuotaOverview, VmAccepted, VmActionBody, VmIdParams, VmList, VmResponse } from './vms.schemas.js';
 import { createVm, getOperation, getVm, listVmOperations, listVms, runVmAction } from './vms.service.js';
 import { listVmSnapshots, resizeVm, snapshotAction } from './vm-changes.js';
+import { listActivity } from './vm-activity.js';
 
 export const vmsRoutes = moduleRouter('/api/vms', 'vms');
 
@@ -62,6 +63,9 @@ vmsRoutes.delete('/:id/snapshots/:name', { summary: 'Delete a snapshot', access:
   });
 
 export const operationsRoutes = moduleRouter('/api/operations', 'vms');
+
+operationsRoutes.get('/', { summary: 'My activity: operations on all my resources, newest first, with who or what started them', access: 'user', query: ActivityQuery, responses: { 200: ActivityPage } },
+  async ({ query, user }) => ({ status: 200, body: await listActivity(user.userId, query.page, query.pageSize) }));
 
 operationsRoutes.get('/:id', { summary: "An operation's steps and outcome", access: 'user', params: OperationIdParams, responses: { 200: OperationResponse } },
   async ({ params, user }) => ({ status: 200, body: { operation: await getOperation(user, params.id) } }));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageQuery } from '../users/users.schemas.js';
 
 // RFC 1123 host label: the name becomes the guest's hostname.
 export const VmName = z.string().trim().regex(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, 'lowercase letters, digits and dashes; starts with a letter, does not end with a dash (max 63)');
@@ -31,20 +32,33 @@ export const Vm = z.object({
     .describe('Set when the platform, not the owner, shut the VM down, and why'),
 });
 export const Step = z.object({
-  name: z.string(), state: z.enum(['pending', 'running', 'done', 'failed', 'compensated']),
+  name: z.string(), state: z.enum(['pending', 'running', 'retrying', 'done', 'failed', 'compensated']),
   startedAt: z.string().nullable(), finishedAt: z.string().nullable(), error: z.string().nullable(),
   progress: z.object({ done: z.number(), total: z.number(), detail: z.string().optional() }).optional(),
+  attempt: z.number().int().optional().describe('The run of the operation that last tried the step again after it failed; absent if it never failed'),
 });
 export const Operation = z.object({
   id: z.string(), kind: z.string(), targetId: z.string(),
   state: z.enum(['pending', 'running', 'succeeded', 'failed', 'compensated']),
   steps: z.array(Step), error: z.string().nullable(), createdAt: z.string(), finishedAt: z.string().nullable(),
+  attempts: z.number().int().describe('Runs so far: above 1 while running, a step failed and is being retried'),
+  startedBy: z.object({
+    kind: z.enum(['user', 'admin', 'platform']),
+    userId: z.string().nullable(), name: z.string().nullable(),
+    reason: z.string().nullable().describe("An admin's words, or the platform's code: credits, trial, trial-extended, trial-deleted"),
+  }).nullable().describe('Who or what started it; null on operations made before this was recorded'),
 });
 export const VmResponse = z.object({ vm: Vm });
 export const VmList = z.object({ items: z.array(Vm) });
 export const VmAccepted = z.object({ vm: Vm, operation: Operation });
 export const OperationResponse = z.object({ operation: Operation });
 export const OperationList = z.object({ items: z.array(Operation) });
+export const ActivityQuery = z.object({ ...pageQuery });
+export const ActivityItem = Operation.extend({
+  targetType: z.string().describe('vm, template'),
+  targetName: z.string().nullable().describe('The name of what it was about'),
+});
+export const ActivityPage = z.object({ items: z.array(ActivityItem), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() });
 
 export const QuotaNumbers = z.object({ vcpus: z.number().int(), memoryMiB: z.number().int(), diskGiB: z.number().int(), vms: z.number().int() });
 export const QuotaOverview = z.object({
@@ -55,6 +69,7 @@ export const QuotaOverview = z.object({
 
 export type VmDto = z.infer<typeof Vm>;
 export type OperationDto = z.infer<typeof Operation>;
+export type ActivityItem = z.infer<typeof ActivityItem>;
 export type CreateVmInput = z.infer<typeof CreateVmBody>;
 export type VmActionName = z.infer<typeof VmAction>;
 

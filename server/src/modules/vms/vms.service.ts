@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { config } from '../../config.js';
 import { db, type Tx } from '../../platform/db.js';
 import { AppError, errors } from '../../platform/errors.js';
-import { createOperation, enqueueOperation } from '../../platform/operations/operations.js';
+import { createOperation, enqueueOperation, type OperationInitiator, type OperationInput } from '../../platform/operations/operations.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import type { Host, Operation as OperationRow, Vm as VmRow } from '../../generated/prisma/client.js';
 import type { VmState } from '../../generated/prisma/enums.js';
 import { applyCredit } from '../credits/credits.service.js';
+import { publishChange } from '../notifications/notifications.service.js';
 import { creditsPerHour, reserveQuota, stoppedCreditsPerHour } from '../quotas/quotas.service.js';
 import { registerHostResourceCounter } from '../hosts/hosts.service.js';
 import { placeVm, type HostLoad } from './vm-placement.js';
@@ -31,9 +32,16 @@ export const toVmDto = (v: VmWithNames): VmDto => ({
   stoppedBy: v.stoppedReason === 'credits' || v.stoppedReason === 'trial' ? { reason: v.stoppedReason, at: (v.stoppedAt ?? v.updatedAt).toISOString() } : null,
 });
 
+/** Who or what started it, as the task log shows it; null for operations older than the record. */
+function startedBy(o: OperationRow): OperationDto['startedBy'] {
+  const by = (o.input as unknown as OperationInput<unknown> | null)?.by;
+  return by ? { kind: by.kind, userId: by.userId ?? null, name: by.name ?? null, reason: by.reason ?? null } : null;
+}
+
 export const toOperationDto = (o: OperationRow): OperationDto => ({
   id: o.id, kind: o.kind, targetId: o.targetId, state: o.state, steps: o.steps as OperationDto['steps'],
   error: o.error, createdAt: o.createdAt.toISOString(), finishedAt: o.finishedAt?.toISOString() ?? null,
+  attempts: o.attempts, startedBy: startedBy(o),
 });
 
 const withNames = { host: { select: { name: true } } } as const;
@@ -98,7 +106,7 @@ export async function createVm(ownerId: string, input: CreateVmInput) {
           domainName: `cc-${id}`, sshPublicKey: input.sshPublicKey ?? null,
         },
       });
-      const opId = await createOperation(tx, { kind: 'vm.create', targetType: 'vm', targetId: id, ownerId, params: { vmId: id } });
+      const opId = await createOperation(tx, { kind: 'vm.create', targetType: 'vm', targetId: id, ownerId, params: { vmId: id }, by: { kind: 'user', userId: ownerId } });
       await tx.vm.update({ where: { id }, data: { currentOperationId: opId } });
       return opId;
     });
@@ -107,6 +115,7 @@ export async function createVm(ownerId: string, input: CreateVmInput) {
     throw e;
   }
   await enqueueOperation(operationId, 'vm.create');
+  await publishChange(ownerId, { type: 'vm', id });
   return accepted(id, operationId);
 }
 
@@ -144,6 +153,8 @@ export interface VmClaim {
   action: string;
   /** More work in the same transaction (a quota reservation). */
   inTx?: (tx: Tx) => Promise<void>;
+  /** Who asks; the owner unless said (an admin, the platform's meter or trial ladder). */
+  by?: OperationInitiator;
 }
 
 const busy = (name: string, operationId: string | null) =>
@@ -156,7 +167,9 @@ export async function claimVm(ownerId: string, vmId: string, claim: VmClaim) {
   if (!claim.from.includes(vm.state)) throw errors.conflict(`Cannot ${claim.action} a VM that is ${vm.state}.`, { state: vm.state });
   const operationId = await db.$transaction(async (tx) => {
     await claim.inTx?.(tx);
-    const opId = await createOperation(tx, { kind: claim.kind, targetType: 'vm', targetId: vm.id, ownerId, params: claim.params });
+    const opId = await createOperation(tx, {
+      kind: claim.kind, targetType: 'vm', targetId: vm.id, ownerId, params: claim.params, by: claim.by ?? { kind: 'user', userId: ownerId },
+    });
     const claimed = await tx.vm.updateMany({
       where: { id: vm.id, currentOperationId: null, state: { in: claim.from } },
       data: {
@@ -172,13 +185,15 @@ export async function claimVm(ownerId: string, vmId: string, claim: VmClaim) {
     return opId;
   });
   await enqueueOperation(operationId, claim.kind);
+  // The owner's other pages (another tab, their phone) see it start; an admin's or the meter's action too.
+  await publishChange(ownerId, { type: 'vm', id: vm.id });
   return accepted(vm.id, operationId);
 }
 
-export async function runVmAction(ownerId: string, vmId: string, action: VmActionName | 'delete') {
+export async function runVmAction(ownerId: string, vmId: string, action: VmActionName | 'delete', by?: OperationInitiator) {
   const rule = ACTIONS[action];
   if (action === 'start') await assertMayRun(ownerId, vmId);
-  return claimVm(ownerId, vmId, { ...rule, action, params: { vmId } });
+  return claimVm(ownerId, vmId, { ...rule, action, params: { vmId }, ...(by ? { by } : {}) });
 }
 
 /** Starting a VM needs a live trial (or none) and credits for its next hour (vm-metering.ts stops the rest). */

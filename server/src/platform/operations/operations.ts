@@ -7,7 +7,7 @@ import { logger } from '../logger.js';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { registry } from '../metrics.js';
 import type { Prisma } from '../../generated/prisma/client.js';
-import { PermanentStepError, type OperationDef, type OperationInput, type StepContext, type StepRecord } from './operation-types.js';
+import { PermanentStepError, type OperationDef, type OperationInitiator, type OperationInput, type StepContext, type StepRecord } from './operation-types.js';
 
 export * from './operation-types.js';
 
@@ -80,6 +80,8 @@ export interface NewOperation<P> {
   targetId: string;
   ownerId?: string | null;
   params: P;
+  /** Who or what asked for it (shown in the task log). */
+  by?: OperationInitiator;
 }
 
 /** Writes the operation row inside the caller's transaction; enqueue it after the commit. */
@@ -88,7 +90,7 @@ export async function createOperation<P>(tx: Tx, op: NewOperation<P>): Promise<s
   if (!def) throw new Error(`Unknown operation kind ${op.kind}`);
   const id = randomUUID();
   const steps: StepRecord[] = def.steps.map((s) => ({ name: s.name, state: 'pending', startedAt: null, finishedAt: null, error: null }));
-  const input: OperationInput<P> = { params: op.params, state: {} };
+  const input: OperationInput<P> = { params: op.params, state: {}, ...(op.by ? { by: op.by } : {}) };
   await tx.operation.create({
     data: {
       id, kind: op.kind, targetType: op.targetType, targetId: op.targetId, ownerId: op.ownerId ?? null,
@@ -145,7 +147,7 @@ async function runOperation(job: Job<{ id: string }>): Promise<void> {
     const rec = steps[i]!;
     if (rec.state === 'done') continue;
     current = i;
-    Object.assign(rec, { state: 'running', startedAt: new Date().toISOString(), error: null });
+    Object.assign(rec, { state: 'running', startedAt: new Date().toISOString(), error: null, ...(rec.state === 'retrying' ? { attempt: job.attemptsMade + 1 } : {}) });
     await persistSteps();
     try {
       await def.steps[i]!.run(ctx);
@@ -155,9 +157,10 @@ async function runOperation(job: Job<{ id: string }>): Promise<void> {
       failedAt = i;
       error = message(e);
       stepFailures.inc({ kind: row.kind, step: rec.name });
-      Object.assign(rec, { state: 'failed', finishedAt: new Date().toISOString(), error });
-      await persistSteps({ error });
       const final = e instanceof PermanentStepError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      // A failure that will be retried is shown as such, not as the operation's end.
+      Object.assign(rec, { state: final ? 'failed' : 'retrying', finishedAt: new Date().toISOString(), error });
+      await persistSteps({ error });
       log.warn({ step: rec.name, attempt: job.attemptsMade + 1, final, err: error }, 'operation step failed');
       if (!final) throw e; // BullMQ retries the job; done steps are skipped next time.
       break;

@@ -68,6 +68,17 @@ describe('hourly metering', () => {
     const audit = await admin.get('/api/admin/audit?action=vm.stop.');
     expect(audit.body.items[0]).toMatchObject({ action: 'vm.stop.out-of-credits', targetId: id, method: 'SYSTEM' });
 
+    // The task log says who did what: the owner made it, the meter stopped it for credits.
+    const log = (await user.get(`/api/vms/${id}/operations`)).body.items as { kind: string; startedBy: unknown }[];
+    expect(log.map((o) => [o.kind, o.startedBy])).toEqual([
+      ['vm.shutdown', { kind: 'platform', userId: null, name: null, reason: 'credits' }],
+      ['vm.create', { kind: 'user', userId: me.id, name: null, reason: null }],
+    ]);
+    const activity = (await user.get('/api/operations?pageSize=10')).body;
+    expect(activity.total).toBe(2);
+    expect(activity.items[0]).toMatchObject({ kind: 'vm.shutdown', targetType: 'vm', targetId: id, targetName: created.body.vm.name, startedBy: { kind: 'platform', reason: 'credits' } });
+    expect((await new Client(srv.url).get('/api/operations')).status).toBe(401);
+
     // Stopped, it pays for its disk only (1 GiB: one 10 GiB block), and the ledger names it.
     expect((await user.get(`/api/vms/${id}`)).body.vm).toMatchObject({ creditsPerHour: rate, stoppedCreditsPerHour: 1 });
     expect((await user.get('/api/quota')).body.credits).toEqual({ balance: rate - 1, perHour: 1 });
