@@ -77,7 +77,7 @@ defineOperation<VmOpParams>({
       name: 'seed-iso',
       run: async (ctx) => {
         const { vm, hypervisor, paths } = await loadVm(ctx.params.vmId);
-        await hypervisor.createSeedIso({ path: paths.seed, hostname: vm.name, instanceId: vm.id, sshAuthorizedKeys: vm.sshPublicKey ? [vm.sshPublicKey] : [] });
+        await hypervisor.createSeedIso({ path: paths.seed, hostname: vm.name, instanceId: vm.id, sshAuthorizedKeys: vm.sshPublicKey ? vm.sshPublicKey.split('\n') : [] });
       },
       compensate: async (ctx) => { const { hypervisor, paths } = await loadVm(ctx.params.vmId); await hypervisor.removeFile(paths.seed); },
     },

@@ -13,7 +13,8 @@ export const CreateVmBody = z.object({
   vcpus: z.number().int().min(1).max(16),
   memoryMiB: z.number().int().min(64).max(65_536).refine((m) => m % 64 === 0, 'a multiple of 64'),
   diskGiB: z.number().int().min(1).max(2048),
-  sshPublicKey: SshPublicKey.optional(),
+  sshPublicKey: SshPublicKey.optional().describe('A one-off key, pasted'),
+  keyIds: z.array(z.uuid('not a key id')).max(10).optional().describe('Saved key pairs (GET /api/me/keys) to put in the seed too'),
 }).strict();
 
 export const VmAction = z.enum(['start', 'shutdown', 'poweroff', 'reboot']);

@@ -8,6 +8,7 @@ import type { Host, Operation as OperationRow, Vm as VmRow } from '../../generat
 import type { VmState } from '../../generated/prisma/enums.js';
 import { applyCredit } from '../credits/credits.service.js';
 import { publishChange } from '../notifications/notifications.service.js';
+import { keyLines } from '../keypairs/keypairs.service.js';
 import { creditsPerHour, reserveQuota, stoppedCreditsPerHour } from '../quotas/quotas.service.js';
 import { registerHostResourceCounter } from '../hosts/hosts.service.js';
 import { placeVm, type HostLoad } from './vm-placement.js';
@@ -87,6 +88,9 @@ export async function createVm(ownerId: string, input: CreateVmInput) {
     throw new AppError('TRIAL_EXPIRED', 'Your free trial has ended; ask an administrator to extend it.');
   }
 
+  // Saved key pairs first, then a pasted one-off key; the same key twice goes in once.
+  const authorizedKeys = [...new Set([...(await keyLines(ownerId, input.keyIds ?? [])), ...(input.sshPublicKey ? [input.sshPublicKey] : [])])];
+
   const id = randomUUID();
   const cost = creditsPerHour(input);
   let operationId: string;
@@ -103,7 +107,7 @@ export async function createVm(ownerId: string, input: CreateVmInput) {
         data: {
           id, ownerId, name: input.name, activeName: input.name, templateId: template.id, templateName: template.name, hostId: placed.host.id,
           vcpus: input.vcpus, memoryMiB: input.memoryMiB, diskGiB: input.diskGiB, creditsPerHour: cost,
-          domainName: `cc-${id}`, sshPublicKey: input.sshPublicKey ?? null,
+          domainName: `cc-${id}`, sshPublicKey: authorizedKeys.length ? authorizedKeys.join('\n') : null,
         },
       });
       const opId = await createOperation(tx, { kind: 'vm.create', targetType: 'vm', targetId: id, ownerId, params: { vmId: id }, by: { kind: 'user', userId: ownerId } });
