@@ -3,6 +3,7 @@
 // Type-only imports: nothing of the server reaches the bundle.
 import type * as vms from '../../../server/src/modules/vms/vms.schemas';
 import type * as credits from '../../../server/src/modules/credits/credits.schemas';
+import type * as keypairs from '../../../server/src/modules/keypairs/keypairs.schemas';
 
 /** What a zod schema parses to (its output type), without importing zod into the SPA. */
 type Infer<S> = S extends { _output: infer O } ? O : never;
@@ -13,3 +14,5 @@ export type OperationStep = Infer<typeof vms.Step>;
 export type ActivityItem = Infer<typeof vms.ActivityItem>;
 export type ActivityPage = Infer<typeof vms.ActivityPage>;
 export type CreditEntry = Infer<typeof credits.CreditEntry>;
+export type SshKey = Infer<typeof keypairs.SshKey>;
+export type CreateVmBody = Infer<typeof vms.CreateVmBody>;

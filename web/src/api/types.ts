@@ -2,6 +2,7 @@
 // them (./contract.ts: a changed field breaks this build); the rest still mirror them by hand
 // and move to the contract as their pages are touched.
 import type { CreditEntry, Operation, OperationStep, Vm } from './contract';
+export type { CreateVmBody } from './contract';
 
 export type { ActivityItem, ActivityPage, CreditEntry, Operation, OperationStep, Vm } from './contract';
 
@@ -389,14 +390,6 @@ export interface TemplatePatch {
   enabled?: boolean;
 }
 
-export interface CreateVmBody {
-  name: string;
-  templateId: string | null;
-  vcpus: number;
-  memoryMiB: number;
-  diskGiB: number;
-  sshPublicKey?: string;
-}
 
 /** Only the figures to change; the disk can only grow; the VM must be stopped. */
 export interface ResizeVmBody {
