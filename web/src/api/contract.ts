@@ -4,6 +4,7 @@
 import type * as vms from '../../../server/src/modules/vms/vms.schemas';
 import type * as credits from '../../../server/src/modules/credits/credits.schemas';
 import type * as keypairs from '../../../server/src/modules/keypairs/keypairs.schemas';
+import type * as flavors from '../../../server/src/modules/flavors/flavors.schemas';
 
 /** What a zod schema parses to (its output type), without importing zod into the SPA. */
 type Infer<S> = S extends { _output: infer O } ? O : never;
@@ -16,3 +17,4 @@ export type ActivityPage = Infer<typeof vms.ActivityPage>;
 export type CreditEntry = Infer<typeof credits.CreditEntry>;
 export type SshKey = Infer<typeof keypairs.SshKey>;
 export type CreateVmBody = Infer<typeof vms.CreateVmBody>;
+export type Flavor = Infer<typeof flavors.Flavor>;
