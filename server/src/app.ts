@@ -23,6 +23,8 @@ import { authRoutes } from './modules/auth/auth.routes.js';
 import { accountRoutes } from './modules/auth/account.routes.js';
 import { adminUsersRoutes, meRoutes } from './modules/users/users.routes.js';
 import { tokensRoutes } from './modules/tokens/tokens.routes.js';
+import { keypairsRoutes } from './modules/keypairs/keypairs.routes.js';
+import { adminFlavorsRoutes, flavorsRoutes } from './modules/flavors/flavors.routes.js';
 import { creditsRoutes } from './modules/credits/credits.routes.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { hostsRoutes, sshKeyRoutes } from './modules/hosts/hosts.routes.js';
@@ -47,8 +49,8 @@ import './modules/containers/container-lifecycle.js';
 
 // More specific prefixes first: /api/me/tokens before /api/me. The account routes share
 // /api/me's prefix and come after it, so GET /api/me (every page view) never walks them.
-const modules: ModuleRouter[] = [authRoutes, tokensRoutes, accessKeysRoutes, tunnelKeysRoutes, creditsRoutes, meRoutes, accountRoutes, adminUsersRoutes, auditRoutes, hostsRoutes, sshKeyRoutes,
-  templatesRoutes, adminTemplatesRoutes, vmsRoutes, consoleRoutes, operationsRoutes, quotaRoutes,
+const modules: ModuleRouter[] = [authRoutes, tokensRoutes, keypairsRoutes, accessKeysRoutes, tunnelKeysRoutes, creditsRoutes, meRoutes, accountRoutes, adminUsersRoutes, auditRoutes, hostsRoutes, sshKeyRoutes,
+  templatesRoutes, adminTemplatesRoutes, flavorsRoutes, adminFlavorsRoutes, vmsRoutes, consoleRoutes, operationsRoutes, quotaRoutes,
   adminVmsRoutes, findingsRoutes, reconcileRoutes, bucketsRoutes, storageQuotaRoutes, adminStorageRoutes, imagesRoutes,
   notificationsRoutes, trialRoutes, adminTrialRoutes, monitoringRoutes, adminMonitoringRoutes, tunnelsRoutes, adminTunnelsRoutes,
   containersRoutes, containerTemplatesRoutes, adminContainersRoutes, adminContainerTemplatesRoutes, networksRoutes, adminNetworksRoutes, vmNicsRoutes];

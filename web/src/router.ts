@@ -145,6 +145,12 @@ export const router = createRouter({
           meta: { requiresAdmin: true, title: 'adminTunnels.title' },
         },
         {
+          path: 'activity',
+          name: 'activity',
+          component: () => import('@/views/ActivityView.vue'),
+          meta: { title: 'activity.title' },
+        },
+        {
           path: 'admin/users',
           name: 'admin-users',
           component: () => import('@/views/AdminUsersView.vue'),

@@ -1,25 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedInAsNewUser } from '../flows/auth-flow';
-import { labHostsFile, labZone, removeLabZone, type LabZone } from '../flows/lab-flow';
 import { VmCreatePage, VmsPage } from '../pages/vms-page';
+import { labTemplate, type LabTemplate } from '../flows/lab-flow';
 import { useBrowser } from '../support/browser';
 
 // A student creates a VM in the wizard, watches it reach running, opens the console and sees
 // the VNC canvas connect, then deletes the VM. Runs on a real lab host (scripts/lab): CI
 // brings the lab up before the tests.
 const suffix = randomUUID().slice(0, 6);
-const templateName = `tiny-${suffix}`;
-let zone: Partial<LabZone> = {};
+let lab: LabTemplate | undefined;
 
 describe('a VM in the browser', () => {
   const fx = useBrowser();
 
   beforeAll(async () => {
-    zone = await labZone(labHostsFile()[0]!, { hostName: `e2e-vmhost-${suffix}`, zone: `e2e-vm-${suffix}`, templateName });
+    lab = await labTemplate(suffix, 'vm');
   });
 
-  afterAll(async () => { await removeLabZone(zone); });
+  afterAll(async () => {
+    await lab?.remove();
+  });
 
   it('creates a VM in the wizard, sees it run, connects the console, deletes it', async () => {
     const page = fx.page;
@@ -29,7 +30,7 @@ describe('a VM in the browser', () => {
     await vms.emptyCreateButton.click();
     const wizard = new VmCreatePage(page);
     await wizard.waitForTemplates();
-    await wizard.chooseTemplate(templateName);
+    await wizard.chooseTemplate(lab!.templateName);
     const name = `web-${suffix}`;
     await wizard.name.fill(name);
     await wizard.submit.click();

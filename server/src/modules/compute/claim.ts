@@ -1,7 +1,7 @@
 import type { Tx } from '../../platform/db.js';
 import { db } from '../../platform/db.js';
 import { AppError, errors, type ErrorCode } from '../../platform/errors.js';
-import { createOperation, enqueueOperation } from '../../platform/operations/operations.js';
+import { createOperation, enqueueOperation, type OperationInitiator } from '../../platform/operations/operations.js';
 
 // A compute instance (VM, container ...) is held by one operation at a time: its
 // `currentOperationId` is set by a conditional UPDATE in the transaction that writes the
@@ -20,6 +20,8 @@ export interface InstanceClaim<S extends string, R = unknown> {
   to?: S;
   kind: string;
   params: Record<string, unknown>;
+  /** Who asks; the owner unless said (an admin, the platform's meter or trial ladder). */
+  by?: OperationInitiator;
   /** What the refusal says when the instance is in another state ("start", "delete" ...). */
   action: string;
   /**
@@ -62,7 +64,7 @@ export async function claimInstance<S extends string, R = unknown>(table: ClaimT
       }
       params = { ...params, ...(await claim.inTx(tx, locked as R)) };
     }
-    const opId = await createOperation(tx, { kind: claim.kind, targetType: table.targetType, targetId: instance.id, ownerId, params });
+    const opId = await createOperation(tx, { kind: claim.kind, targetType: table.targetType, targetId: instance.id, ownerId, params, by: claim.by ?? { kind: 'user', userId: ownerId } });
     if ((await table.claim(tx, instance.id, claim, opId)) !== 1) {
       throw busyError(table.busyCode, instance.name, await table.holder(tx, instance.id));
     }

@@ -3,7 +3,8 @@ import { AppError } from '../../platform/errors.js';
 import { applyCredit } from '../credits/credits.service.js';
 
 // Credits pay for compute by the hour of its life: hour 0 at create, then hour k once
-// `createdAt + k h` has passed. An instance is billed for what it holds, running or stopped
+// `createdAt + k h` has passed. An instance is billed for what it holds, running or stopped (a
+// kind may price a stopped one lower: a stopped VM pays for its disk only)
 // (its quota stays reserved either way); hours it spends being made, broken or deleted are
 // skipped, never charged later. Each hour is one ledger entry with a reference unique per user
 // (`vm:<id>:h<k>`, `ct:<id>:h<k>`) and moves `billedHours` in the same transaction with a
@@ -14,6 +15,8 @@ import { applyCredit } from '../credits/credits.service.js';
 const HOUR_MS = 3_600_000;
 const MAX_HOURS_PER_TICK = 48;
 
+export interface MeteredRow { id: string; ownerId: string; state: string; createdAt: Date; billedHours: number; creditsPerHour: number; [column: string]: unknown }
+
 export interface MeteredKind {
   kind: string;
   /** The table (a constant of the kind, never input): rows with id, ownerId, state, createdAt, billedHours, creditsPerHour. */
@@ -23,6 +26,12 @@ export interface MeteredKind {
   billable: readonly string[];
   /** Moves the meter past `hour` when it is still there; false when another meter did first. */
   advance(id: string, hour: number, tx?: Tx): Promise<boolean>;
+  /** More columns `price` reads (constants of the kind, never input). */
+  extraColumns?: readonly string[];
+  /** The hour's price and ledger reason; default: `creditsPerHour` and `reason`. */
+  price?(row: MeteredRow): { amount: number; reason: string };
+  /** Whether an unpaid hour of this row stops the owner's compute; default: yes. */
+  stopsWhenUnpaid?(row: MeteredRow): boolean;
   /** Stops the owner's running instances of this kind (out of credits); returns how many. */
   stopOwner(ownerId: string): Promise<number>;
 }
@@ -38,18 +47,20 @@ export async function meterKind(k: MeteredKind, now = Date.now()): Promise<Meter
   const result = { charged: 0, skipped: 0, unpaid: 0, stopping: 0, broke: new Set<string>() };
   // Everything the meter needs in one read; the guarded UPDATE, not this snapshot, decides
   // whether an hour is still to book.
-  const due = await db.$queryRawUnsafe<{ id: string; ownerId: string; state: string; createdAt: Date; billedHours: number; creditsPerHour: number }[]>(
-    `SELECT id, ownerId, state, createdAt, billedHours, creditsPerHour FROM \`${k.table}\`
+  const columns = ['id', 'ownerId', 'state', 'createdAt', 'billedHours', 'creditsPerHour', ...(k.extraColumns ?? [])].map((c) => `\`${c}\``).join(', ');
+  const due = await db.$queryRawUnsafe<MeteredRow[]>(
+    `SELECT ${columns} FROM \`${k.table}\`
      WHERE state <> 'deleted' AND createdAt <= ? AND TIMESTAMPDIFF(SECOND, createdAt, ?) >= billedHours * 3600`,
     new Date(now - HOUR_MS), new Date(now));
   for (const row of due) {
     const lastDue = Math.min(Math.floor((now - row.createdAt.getTime()) / HOUR_MS), row.billedHours + MAX_HOURS_PER_TICK - 1);
-    const billable = k.billable.includes(row.state) && row.creditsPerHour > 0;
+    const price = k.price?.(row) ?? { amount: row.creditsPerHour, reason: k.reason };
+    const billable = k.billable.includes(row.state) && price.amount > 0;
     for (let hour = row.billedHours; hour <= lastDue; hour++) {
       const outcome = await db.$transaction(async (tx) => {
         if (!(await k.advance(row.id, hour, tx))) return 'raced' as const;
         if (!billable) return 'skipped' as const;
-        await applyCredit(tx, { userId: row.ownerId, amount: -row.creditsPerHour, reason: k.reason, reference: k.reference(row.id, hour) });
+        await applyCredit(tx, { userId: row.ownerId, amount: -price.amount, reason: price.reason, reference: k.reference(row.id, hour) });
         return 'charged' as const;
       }).catch(async (e: unknown) => {
         if (!(e instanceof AppError)) throw e;
@@ -57,7 +68,7 @@ export async function meterKind(k: MeteredKind, now = Date.now()): Promise<Meter
         // not owed; the meter moves on, and the owner's instances are stopped.
         await k.advance(row.id, hour);
         if (e.code === 'INSUFFICIENT_CREDITS') {
-          result.broke.add(row.ownerId);
+          if (k.stopsWhenUnpaid?.(row) ?? true) result.broke.add(row.ownerId);
           return 'unpaid' as const;
         }
         return 'skipped' as const;

@@ -86,12 +86,23 @@ export function creditsPerHour(r: Pick<Resources, 'vcpus' | 'memoryMiB' | 'diskG
   return r.vcpus * p.creditsPerVcpuHour + Math.ceil(r.memoryMiB / 1024) * p.creditsPerGiBMemoryHour + Math.ceil(r.diskGiB / 10) * p.creditsPerTenGiBDiskHour;
 }
 
+/** A stopped VM pays for its disk only (its vCPUs and memory are free for others to use). */
+export function stoppedCreditsPerHour(r: Pick<Resources, 'diskGiB'>): number {
+  return Math.ceil(r.diskGiB / 10) * pricing().creditsPerTenGiBDiskHour;
+}
+
+/** What one hour of a VM in this state costs (vm-metering books it). */
+export function hourlyRate(vm: Pick<Resources, 'diskGiB'> & { state: string; creditsPerHour: number }): number {
+  return vm.state === 'stopped' ? stoppedCreditsPerHour(vm) : vm.creditsPerHour;
+}
+
 export async function quotaOverview(userId: string) {
   const q = await queryOne<QuotaRow & { creditBalance: number; perHour: number | string | null }>(
     `SELECT q.*, u.creditBalance,
-            (SELECT COALESCE(SUM(v.creditsPerHour), 0) FROM Vm v WHERE v.ownerId = q.userId AND v.state IN (${BILLABLE_SQL}))
+            (SELECT COALESCE(SUM(CASE WHEN v.state = 'stopped' THEN CEIL(v.diskGiB / 10) * ? ELSE v.creditsPerHour END), 0)
+               FROM Vm v WHERE v.ownerId = q.userId AND v.state IN (${BILLABLE_SQL}))
               + (SELECT COALESCE(SUM(c.creditsPerHour), 0) FROM Container c WHERE c.ownerId = q.userId AND c.state IN (${BILLABLE_SQL}, 'restarting')) AS perHour
-     FROM Quota q JOIN \`User\` u ON u.id = q.userId WHERE q.userId = ?`, [userId]);
+     FROM Quota q JOIN \`User\` u ON u.id = q.userId WHERE q.userId = ?`, [pricing().creditsPerTenGiBDiskHour, userId]);
   const view = quotaView(q ?? null);
   const headroom = {
     vcpus: view.limits.vcpus - view.used.vcpus, memoryMiB: view.limits.memoryMiB - view.used.memoryMiB,

@@ -31,7 +31,7 @@ export async function stopOwnerVms(ownerId: string, reason: StopReason): Promise
   let stopping = 0;
   for (const vm of running) {
     try {
-      await runVmAction(ownerId, vm.id, 'shutdown');
+      await runVmAction(ownerId, vm.id, 'shutdown', { kind: 'platform', reason });
     } catch (err) {
       // Busy with another operation: a later tick tries again.
       logger.warn({ err, vmId: vm.id }, 'could not stop a VM whose owner cannot keep it running');
@@ -57,7 +57,7 @@ registerTrialResource({
     const stopped = await db.vm.findMany({ where: { ownerId: userId, stoppedReason: 'trial', state: 'stopped', currentOperationId: null }, select: { id: true } });
     let started = 0;
     for (const vm of stopped) {
-      try { await runVmAction(userId, vm.id, 'start'); started++; } catch (err) { logger.warn({ err, vmId: vm.id }, 'could not start a VM after a trial extension'); }
+      try { await runVmAction(userId, vm.id, 'start', { kind: 'platform', reason: 'trial-extended' }); started++; } catch (err) { logger.warn({ err, vmId: vm.id }, 'could not start a VM after a trial extension'); }
     }
     return started;
   },
@@ -66,7 +66,7 @@ registerTrialResource({
     for (const vm of left) {
       if (vm.currentOperationId || !['running', 'stopped', 'error'].includes(vm.state)) continue;
       try {
-        await runVmAction(userId, vm.id, 'delete');
+        await runVmAction(userId, vm.id, 'delete', { kind: 'platform', reason: 'trial-deleted' });
         await auditSystemAction({ action: 'vm.delete.trial-ended', targetType: 'vm', targetId: vm.id, details: { ownerId: userId, name: vm.name } });
       } catch (err) {
         logger.warn({ err, vmId: vm.id }, 'could not delete a VM of an ended trial; the next tick retries');

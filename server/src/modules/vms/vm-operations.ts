@@ -104,7 +104,7 @@ defineOperation<VmOpParams>({
       name: 'seed-iso',
       run: async (ctx) => {
         const { vm, hypervisor, paths } = await vmOf(ctx);
-        await hypervisor.createSeedIso({ path: paths.seed, hostname: vm.name, instanceId: vm.id, sshAuthorizedKeys: vm.sshPublicKey ? [vm.sshPublicKey] : [] });
+        await hypervisor.createSeedIso({ path: paths.seed, hostname: vm.name, instanceId: vm.id, sshAuthorizedKeys: vm.sshPublicKey ? vm.sshPublicKey.split('\n') : [] });
       },
       compensate: async (ctx) => { const { hypervisor, paths } = await vmOf(ctx); await hypervisor.removeFile(paths.seed); },
     },

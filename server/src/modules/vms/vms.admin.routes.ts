@@ -19,15 +19,15 @@ adminVmsRoutes.get('/', {
 }, async ({ query }) => ({ status: 200, body: await listAllVms(query.limit, query.cursor) }));
 
 adminVmsRoutes.post('/:id/actions', { summary: "Start, shut down, power off or reboot anyone's VM (the owner is told)", access: 'admin', params: VmIdParams, body: VmActionBody, responses: { 202: VmAccepted }, audit: 'admin.vm.action' },
-  async ({ params, body, req }) => {
-    const { ownerId, name, ...accepted } = await adminVmAction(params.id, body.action);
+  async ({ params, body, req, user }) => {
+    const { ownerId, name, ...accepted } = await adminVmAction(params.id, body.action, user.userId);
     Object.assign(req.audit, { targetType: 'vm', targetId: params.id, details: { action: body.action, ownerId, name, operationId: accepted.operation.id } });
     return { status: 202, body: accepted };
   });
 
 adminVmsRoutes.delete('/:id', { summary: "Delete anyone's VM and its disks", access: 'admin', params: VmIdParams, responses: { 202: VmAccepted }, audit: 'admin.vm.delete' },
-  async ({ params, req }) => {
-    const { ownerId, name, ...accepted } = await adminVmAction(params.id, 'delete');
+  async ({ params, req, user }) => {
+    const { ownerId, name, ...accepted } = await adminVmAction(params.id, 'delete', user.userId);
     Object.assign(req.audit, { targetType: 'vm', targetId: params.id, details: { ownerId, name, operationId: accepted.operation.id } });
     return { status: 202, body: accepted };
   });
@@ -42,7 +42,7 @@ findingsRoutes.get('/', { summary: 'What reconciliation found (open ones unless 
   async ({ query }) => ({ status: 200, body: await listFindings(query.all === '1') }));
 
 findingsRoutes.post('/:id/resolve', { summary: 'Mark a finding as dealt with', access: 'admin', params: z.object({ id: z.uuid() }), responses: { 204: undefined }, audit: 'admin.finding.resolve' },
-  async ({ params, req }) => {
+  async ({ params, req, user }) => {
     Object.assign(req.audit, { targetType: 'finding', targetId: params.id });
     if (!(await resolveFinding(params.id))) throw errors.notFound('Open finding');
     return { status: 204 };

@@ -1,10 +1,11 @@
 import { moduleRouter } from '../../platform/http/route.js';
 import { hostActionLimit } from '../../platform/rate-limit.js';
 import { quotaOverview } from '../quotas/quotas.service.js';
-import { OperationList, CreateSnapshotBody, ResizeVmBody, SnapshotList, SnapshotParams, CreateVmBody, OperationIdParams, OperationWaitQuery, OperationResponse, QuotaOverview, VmAccepted, VmActionBody, VmIdParams, VmList, VmResponse } from './vms.schemas.js';
+import { ActivityPage, ActivityQuery, OperationList, CreateSnapshotBody, ResizeVmBody, SnapshotList, SnapshotParams, CreateVmBody, OperationIdParams, OperationWaitQuery, OperationResponse, QuotaOverview, VmAccepted, VmActionBody, VmIdParams, VmList, VmResponse } from './vms.schemas.js';
 import { createVm, getOperation, getVm, listVmOperations, listVms, runVmAction } from './vms.service.js';
 import { resizeVm } from './vm-changes.js';
 import { createSnapshot, deleteSnapshot, listVmSnapshots, revertSnapshot } from './vm-snapshots.js';
+import { listActivity } from './vm-activity.js';
 
 export const vmsRoutes = moduleRouter('/api/vms', 'vms');
 
@@ -64,6 +65,9 @@ vmsRoutes.delete('/:id/snapshots/:name', { summary: 'Delete a snapshot', access:
   });
 
 export const operationsRoutes = moduleRouter('/api/operations', 'vms');
+
+operationsRoutes.get('/', { summary: 'My activity: operations on all my resources, newest first, with who or what started them', access: 'user', query: ActivityQuery, responses: { 200: ActivityPage } },
+  async ({ query, user }) => ({ status: 200, body: await listActivity(user.userId, query.page, query.pageSize) }));
 
 operationsRoutes.get('/:id', { summary: "An operation's steps and outcome", access: 'user', params: OperationIdParams, query: OperationWaitQuery, responses: { 200: OperationResponse } },
   async ({ params, query, user }) => ({ status: 200, body: { operation: await getOperation(user, params.id, query.waitMs) } }));

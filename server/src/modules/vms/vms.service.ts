@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { config } from '../../config.js';
 import { db, type Tx } from '../../platform/db.js';
 import { AppError, errors } from '../../platform/errors.js';
-import { createOperation, enqueueOperation, waitForOperationEnd } from '../../platform/operations/operations.js';
+import { createOperation, enqueueOperation, waitForOperationEnd, type OperationInitiator, type OperationInput } from '../../platform/operations/operations.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import type { Host, Operation as OperationRow, Vm as VmRow } from '../../generated/prisma/client.js';
 import type { VmState } from '../../generated/prisma/enums.js';
 import { applyCredit } from '../credits/credits.service.js';
-import { notify } from '../notifications/notifications.service.js';
-import { creditsPerHour, reserveQuota } from '../quotas/quotas.service.js';
+import { notify, publishChange } from '../notifications/notifications.service.js';
+import { keyLines } from '../keypairs/keypairs.service.js';
+import { creditsPerHour, reserveQuota, stoppedCreditsPerHour } from '../quotas/quotas.service.js';
 import { registerHostResourceCounter } from '../hosts/hosts.service.js';
 import { lockedHostLoads } from '../compute/host-loads.js';
 import { placeVm, type HostLoad } from './vm-placement.js';
@@ -31,14 +32,21 @@ type VmWithNames = VmRow & { host: Pick<Host, 'name'> | null };
 export const toVmDto = (v: VmWithNames): VmDto => ({
   id: v.id, name: v.name, state: v.state, templateId: v.templateId, templateName: v.templateName,
   vcpus: v.vcpus, memoryMiB: v.memoryMiB, diskGiB: v.diskGiB, hostName: v.host?.name ?? null,
-  creditsPerHour: v.creditsPerHour, createdAt: v.createdAt.toISOString(),
+  creditsPerHour: v.creditsPerHour, stoppedCreditsPerHour: stoppedCreditsPerHour(v), createdAt: v.createdAt.toISOString(),
   currentOperationId: v.currentOperationId, lastError: v.lastError,
   stoppedBy: isStopReason(v.stoppedReason) ? { reason: v.stoppedReason, at: (v.stoppedAt ?? v.updatedAt).toISOString() } : null,
 });
 
+/** Who or what started it, as the task log shows it; null for operations older than the record. */
+function startedBy(o: OperationRow): OperationDto['startedBy'] {
+  const by = (o.input as unknown as OperationInput<unknown> | null)?.by;
+  return by ? { kind: by.kind, userId: by.userId ?? null, name: by.name ?? null, reason: by.reason ?? null } : null;
+}
+
 export const toOperationDto = (o: OperationRow): OperationDto => ({
   id: o.id, kind: o.kind, targetId: o.targetId, state: o.state, steps: o.steps as OperationDto['steps'],
   error: o.error, createdAt: o.createdAt.toISOString(), finishedAt: o.finishedAt?.toISOString() ?? null,
+  attempts: o.attempts, startedBy: startedBy(o),
 });
 
 const STOP_REASONS = ['credits', 'trial', 'disabled'] as const;
@@ -67,6 +75,9 @@ export async function createVm(ownerId: string, input: CreateVmInput) {
     throw new AppError('TRIAL_EXPIRED', 'Your free trial has ended; ask an administrator to extend it.');
   }
 
+  // Saved key pairs first, then a pasted one-off key; the same key twice goes in once.
+  const authorizedKeys = [...new Set([...(await keyLines(ownerId, input.keyIds ?? [])), ...(input.sshPublicKey ? [input.sshPublicKey] : [])])];
+
   const id = randomUUID();
   const cost = creditsPerHour(input);
   const networked = await networkingEnabled();
@@ -85,11 +96,11 @@ export async function createVm(ownerId: string, input: CreateVmInput) {
         data: {
           id, ownerId, name: input.name, activeName: input.name, templateId: template.id, templateName: template.name, hostId: placed.host.id,
           vcpus: input.vcpus, memoryMiB: input.memoryMiB, diskGiB: input.diskGiB, creditsPerHour: cost,
-          domainName: `cc-${id}`, sshPublicKey: input.sshPublicKey ?? null,
+          domainName: `cc-${id}`, sshPublicKey: authorizedKeys.length ? authorizedKeys.join('\n') : null,
         },
       });
       await allocateNics(tx, ownerId, id, input.networkIds);
-      const opId = await createOperation(tx, { kind: 'vm.create', targetType: 'vm', targetId: id, ownerId, params: { vmId: id } });
+      const opId = await createOperation(tx, { kind: 'vm.create', targetType: 'vm', targetId: id, ownerId, params: { vmId: id }, by: { kind: 'user', userId: ownerId } });
       await tx.vm.update({ where: { id }, data: { currentOperationId: opId } });
       return opId;
     });
@@ -98,6 +109,7 @@ export async function createVm(ownerId: string, input: CreateVmInput) {
     throw e;
   }
   await enqueueOperation(operationId, 'vm.create');
+  await publishChange(ownerId, { type: 'vm', id });
   return accepted(id, operationId);
 }
 
@@ -158,13 +170,15 @@ const vmTable: ClaimTable<VmState, VmRow> = {
 export async function claimVm(ownerId: string, vmId: string, claim: VmClaim) {
   const vm = await ownVm(ownerId, vmId);
   const operationId = await claimInstance(vmTable, ownerId, vm, claim);
+  // The owner's other pages (another tab, their phone) see it start; an admin's or the meter's action too.
+  await publishChange(ownerId, { type: 'vm', id: vm.id });
   return accepted(vm.id, operationId);
 }
 
-export async function runVmAction(ownerId: string, vmId: string, action: VmActionName | 'delete') {
+export async function runVmAction(ownerId: string, vmId: string, action: VmActionName | 'delete', by?: OperationInitiator) {
   const rule = ACTIONS[action];
   if (action === 'start') await assertOwnerMayRun(ownerId, await ownVm(ownerId, vmId), 'VMs');
-  return claimVm(ownerId, vmId, { ...rule, action, params: { vmId } });
+  return claimVm(ownerId, vmId, { ...rule, action, params: { vmId }, ...(by ? { by } : {}) });
 }
 
 export async function listVms(ownerId: string) {
@@ -229,10 +243,10 @@ export async function listVmOperations(ownerId: string, vmId: string) {
 const ADMIN_VERBS: Record<VmActionName, string> = { start: 'start', shutdown: 'shut down', poweroff: 'power off', reboot: 'reboot' };
 
 /** An administrator's action on anyone's VM: the owner's own rules apply (states, start checks), audited by the route. */
-export async function adminVmAction(vmId: string, action: VmActionName | 'delete') {
+export async function adminVmAction(vmId: string, action: VmActionName | 'delete', adminId?: string) {
   const vm = await db.vm.findFirst({ where: { id: vmId, state: { not: 'deleted' } }, select: { ownerId: true, name: true } });
   if (!vm) throw errors.notFound('VM');
-  const accepted = await runVmAction(vm.ownerId, vmId, action);
+  const accepted = await runVmAction(vm.ownerId, vmId, action, { kind: 'admin', ...(adminId ? { userId: adminId } : {}) });
   await notify(vm.ownerId, {
     kind: 'vm.admin-action', severity: 'warning', link: `/vms/${vmId}`, params: { name: vm.name, action },
     text: `An administrator asked to ${action === 'delete' ? 'delete' : ADMIN_VERBS[action]} ${vm.name}.`,

@@ -9,7 +9,7 @@ import { logger } from '../logger.js';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { registry } from '../metrics.js';
 import type { Prisma } from '../../generated/prisma/client.js';
-import { PermanentStepError, type OperationDef, type OperationInput, type StepContext, type StepRecord } from './operation-types.js';
+import { PermanentStepError, type OperationDef, type OperationInitiator, type OperationInput, type StepContext, type StepRecord } from './operation-types.js';
 
 export * from './operation-types.js';
 export { waitForOperationEnd, closeOperationEnds } from './operation-ends.js';
@@ -84,6 +84,8 @@ export interface NewOperation<P> {
   targetId: string;
   ownerId?: string | null;
   params: P;
+  /** Who or what asked for it (shown in the task log). */
+  by?: OperationInitiator;
 }
 
 /** Writes the operation row inside the caller's transaction; enqueue it after the commit. */
@@ -92,7 +94,7 @@ export async function createOperation<P>(tx: Tx, op: NewOperation<P>): Promise<s
   if (!def) throw new Error(`Unknown operation kind ${op.kind}`);
   const id = randomUUID();
   const steps: StepRecord[] = def.steps.map((s) => ({ name: s.name, state: 'pending', startedAt: null, finishedAt: null, error: null }));
-  const input: OperationInput<P> = { params: op.params, state: {} };
+  const input: OperationInput<P> = { params: op.params, state: {}, ...(op.by ? { by: op.by } : {}) };
   await tx.operation.create({
     data: {
       id, kind: op.kind, targetType: op.targetType, targetId: op.targetId, ownerId: op.ownerId ?? null,
@@ -144,7 +146,10 @@ async function runOperation(job: Job<{ id: string }>): Promise<void> {
   // One journal write per transition: a step's "done" and the next step's "running" are the
   // same write, and so are the operation's start and its first step's (the user sees the
   // same progress with half the round trips to the database).
-  const markRunning = (i: number) => Object.assign(steps[i]!, { state: 'running', startedAt: new Date().toISOString(), error: null });
+  // A step that failed on an earlier attempt says which attempt this is (the SPA shows "retrying").
+  const markRunning = (i: number) => Object.assign(steps[i]!, {
+    state: 'running', startedAt: new Date().toISOString(), error: null, ...(steps[i]!.state === 'retrying' ? { attempt: job.attemptsMade + 1 } : {}),
+  });
   const nextPending = (from: number) => { for (let i = from; i < def.steps.length; i++) if (steps[i]!.state !== 'done') return i; return -1; };
   let next = nextPending(0);
   if (next >= 0) markRunning(next);
@@ -169,9 +174,10 @@ async function runOperation(job: Job<{ id: string }>): Promise<void> {
       failedAt = i;
       error = message(e);
       stepFailures.inc({ kind: row.kind, step: rec.name });
-      Object.assign(rec, { state: 'failed', finishedAt: new Date().toISOString(), error });
-      await persistSteps({ error });
       const final = e instanceof PermanentStepError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      // A failure that will be retried is shown as such, not as the operation's end.
+      Object.assign(rec, { state: final ? 'failed' : 'retrying', finishedAt: new Date().toISOString(), error });
+      await persistSteps({ error });
       log.warn({ step: rec.name, attempt: job.attemptsMade + 1, final, err: error }, 'operation step failed');
       if (!final) throw e; // BullMQ retries the job; done steps are skipped next time.
       break;

@@ -70,6 +70,8 @@ describe('durable operations', () => {
     expect(op.state).toBe('succeeded');
     expect(log).toEqual(['one', 'two', 'two', 'two', 'three']);
     expect(op.attempts).toBe(3);
+    // The step that failed says which try it is on; the others, which never failed, say nothing.
+    expect((op.steps as unknown as StepRecord[]).map((s) => [s.state, s.attempt])).toEqual([['done', undefined], ['done', 3], ['done', undefined]]);
   });
 
   it('after the last attempt, undoes the done steps newest first and says why', async () => {
