@@ -64,6 +64,9 @@ const schema = z.object({
   VM_BRIDGE: z.string().regex(/^[a-z][a-z0-9-]{0,14}$/).default('br-int'),
   VM_RECONCILE_CRON: z.string().default('15 */1 * * * *'),
   VM_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  VM_SNAPSHOTS_PER_VM: z.coerce.number().int().min(0).default(5),
+  VM_SNAPSHOTS_PER_USER: z.coerce.number().int().min(0).default(15),
+  HOST_DISK_RESERVE_GIB: z.coerce.number().int().min(0).default(5),
   /** How often the meter books VM hours and stops VMs whose owner ran out of credits or trial. */
   VM_METERING_CRON: z.string().default('30 */1 * * * *'),
   CREDITS_PER_VCPU_HOUR: z.coerce.number().int().nonnegative().default(1),

@@ -5,6 +5,7 @@ import { StateWaitTimeoutError } from '../../drivers/driver-errors.js';
 import { buildDomainXml } from '../../drivers/libvirt/domain-xml.js';
 import { applyCredit } from '../credits/credits.service.js';
 import { releaseQuota } from '../quotas/quotas.service.js';
+import { releaseStorage } from '../quotas/storage-accounting.js';
 import { driversFor } from '../hosts/host-connections.js';
 import type { VmState } from '../../generated/prisma/enums.js';
 
@@ -188,6 +189,10 @@ defineOperation<VmOpParams>({
         await db.$transaction(async (tx) => {
           const vm = await tx.vm.findUniqueOrThrow({ where: { id: ctx.params.vmId } });
           if (vm.quotaHeld) await releaseQuota(tx, vm.ownerId, { vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, diskGiB: vm.diskGiB, vms: 1 });
+          // Its snapshots went with its disk.
+          const snaps = await tx.vmSnapshot.aggregate({ where: { vmId: vm.id }, _sum: { chargedGiB: true } });
+          await releaseStorage(tx, vm.ownerId, snaps._sum.chargedGiB ?? 0);
+          await tx.vmSnapshot.deleteMany({ where: { vmId: vm.id } });
           await tx.vm.update({ where: { id: vm.id }, data: { quotaHeld: false, state: 'deleted', activeName: null, deletedAt: new Date(), currentOperationId: null } });
         });
       },

@@ -2,7 +2,8 @@ import { moduleRouter } from '../../platform/http/route.js';
 import { quotaOverview } from '../quotas/quotas.service.js';
 import { OperationList, CreateSnapshotBody, ResizeVmBody, SnapshotList, SnapshotParams, CreateVmBody, OperationIdParams, OperationResponse, QuotaOverview, VmAccepted, VmActionBody, VmIdParams, VmList, VmResponse } from './vms.schemas.js';
 import { createVm, getOperation, getVm, listVmOperations, listVms, runVmAction } from './vms.service.js';
-import { listVmSnapshots, resizeVm, snapshotAction } from './vm-changes.js';
+import { resizeVm } from './vm-changes.js';
+import { createSnapshot, deleteSnapshot, listVmSnapshots, revertSnapshot } from './vm-snapshots.js';
 
 export const vmsRoutes = moduleRouter('/api/vms', 'vms');
 
@@ -46,19 +47,19 @@ vmsRoutes.get('/:id/snapshots', { summary: "A VM's snapshots, oldest first", acc
 vmsRoutes.post('/:id/snapshots', { summary: 'Take a snapshot', access: 'user', params: VmIdParams, body: CreateSnapshotBody, responses: { 202: VmAccepted }, audit: 'vm.snapshot.create' },
   async ({ params, body, user, req }) => {
     Object.assign(req.audit, { targetType: 'vm', targetId: params.id, details: body });
-    return { status: 202, body: await snapshotAction(user.userId, params.id, 'create', body.name) };
+    return { status: 202, body: await createSnapshot(user.userId, params.id, body.name) };
   });
 
 vmsRoutes.post('/:id/snapshots/:name/revert', { summary: 'Return the VM to a snapshot', access: 'user', params: SnapshotParams, responses: { 202: VmAccepted }, audit: 'vm.snapshot.revert' },
   async ({ params, user, req }) => {
     Object.assign(req.audit, { targetType: 'vm', targetId: params.id, details: { name: params.name } });
-    return { status: 202, body: await snapshotAction(user.userId, params.id, 'revert', params.name) };
+    return { status: 202, body: await revertSnapshot(user.userId, params.id, params.name) };
   });
 
 vmsRoutes.delete('/:id/snapshots/:name', { summary: 'Delete a snapshot', access: 'user', params: SnapshotParams, responses: { 202: VmAccepted }, audit: 'vm.snapshot.delete' },
   async ({ params, user, req }) => {
     Object.assign(req.audit, { targetType: 'vm', targetId: params.id, details: { name: params.name } });
-    return { status: 202, body: await snapshotAction(user.userId, params.id, 'delete', params.name) };
+    return { status: 202, body: await deleteSnapshot(user.userId, params.id, params.name) };
   });
 
 export const operationsRoutes = moduleRouter('/api/operations', 'vms');

@@ -65,4 +65,10 @@ export const ResizeVmBody = z.object({
 export const SnapshotName = z.string().trim().regex(/^[a-z][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes, starting with a letter');
 export const CreateSnapshotBody = z.object({ name: SnapshotName }).strict();
 export const SnapshotParams = z.object({ id: z.uuid('not a VM id'), name: SnapshotName });
-export const SnapshotList = z.object({ items: z.array(z.object({ name: z.string(), createdAt: z.string(), state: z.string() })) });
+export const SnapshotList = z.object({
+  items: z.array(z.object({
+    name: z.string(), createdAt: z.string(), state: z.string().describe('running: it holds RAM, and a revert starts the VM'),
+    vcpus: z.number().int(), memoryMiB: z.number().int(), diskGiB: z.number().int().describe("The VM's size when taken: a revert needs the same size"),
+    chargedGiB: z.number().int().describe('What it counts against the disk quota'),
+  })),
+});

@@ -8,11 +8,13 @@ import type { Host, Operation as OperationRow, Vm as VmRow } from '../../generat
 import type { VmState } from '../../generated/prisma/enums.js';
 import { applyCredit } from '../credits/credits.service.js';
 import { creditsPerHour, reserveQuota } from '../quotas/quotas.service.js';
+import { storageChargedByHost } from '../quotas/storage-accounting.js';
 import { registerHostResourceCounter } from '../hosts/hosts.service.js';
 import { placeVm, type HostLoad } from './vm-placement.js';
 import type { CreateVmInput, OperationDto, VmActionName, VmDto } from './vms.schemas.js';
 import './vm-operations.js';
 import './vm-changes.js';
+import './vm-snapshots.js';
 
 // A VM request is one short transaction (quota, credits, placement, the VM row and its
 // operation), then the operation runs on a worker. Users only ever see their own VMs.
@@ -44,22 +46,27 @@ async function ownVm(ownerId: string, id: string): Promise<VmWithNames> {
   return vm;
 }
 
-/** Hosts of the zone, locked for the rest of the transaction, with what their VMs use. */
-async function lockedHostLoads(tx: Tx, zone: string): Promise<HostLoad[]> {
-  const rows = await tx.$queryRaw<{ id: string; name: string; maintenance: number; cpus: number; memoryMiB: number; diskTotalBytes: bigint }[]>`
+/** Ready hosts of a zone (or one host), locked for the rest of the transaction, with what their VMs use. */
+export async function lockedHostLoads(tx: Tx, which: { zone: string } | { hostId: string }): Promise<HostLoad[]> {
+  type Row = { id: string; name: string; maintenance: number; cpus: number; memoryMiB: number; diskTotalBytes: bigint };
+  const rows = 'zone' in which
+    ? await tx.$queryRaw<Row[]>`
     SELECT id, name, maintenance, cpus, memoryMiB, diskTotalBytes FROM Host
-    WHERE zone = ${zone} AND status = 'ready' AND cpus IS NOT NULL ORDER BY id FOR UPDATE`;
+    WHERE zone = ${which.zone} AND status = 'ready' AND cpus IS NOT NULL ORDER BY id FOR UPDATE`
+    : await tx.$queryRaw<Row[]>`
+    SELECT id, name, maintenance, cpus, memoryMiB, diskTotalBytes FROM Host WHERE id = ${which.hostId} AND cpus IS NOT NULL FOR UPDATE`;
   if (!rows.length) return [];
   const usage = await tx.vm.groupBy({
     by: ['hostId'], where: { hostId: { in: rows.map((r) => r.id) }, quotaHeld: true },
     _sum: { vcpus: true, memoryMiB: true, diskGiB: true },
   });
+  const stored = await storageChargedByHost(tx, rows.map((r) => r.id));
   return rows.map((r) => {
     const u = usage.find((x) => x.hostId === r.id)?._sum;
     return {
       id: r.id, name: r.name, maintenance: Boolean(r.maintenance), cpus: r.cpus, memoryMiB: r.memoryMiB,
       diskTotalGiB: Math.floor(Number(r.diskTotalBytes ?? 0) / GiB),
-      usedVcpus: u?.vcpus ?? 0, usedMemoryMiB: u?.memoryMiB ?? 0, usedDiskGiB: u?.diskGiB ?? 0,
+      usedVcpus: u?.vcpus ?? 0, usedMemoryMiB: u?.memoryMiB ?? 0, usedDiskGiB: (u?.diskGiB ?? 0) + (stored.get(r.id) ?? 0),
     };
   });
 }
@@ -86,7 +93,7 @@ export async function createVm(ownerId: string, input: CreateVmInput) {
     operationId = await db.$transaction(async (tx) => {
       await reserveQuota(tx, ownerId, { vcpus: input.vcpus, memoryMiB: input.memoryMiB, diskGiB: input.diskGiB, vms: 1 });
       await applyCredit(tx, { userId: ownerId, amount: -cost, reason: 'vm-hour', reference: `vm:${id}:h0` });
-      const hosts = (await lockedHostLoads(tx, template.zone)).filter((h) => !imageHosts || imageHosts.has(h.id));
+      const hosts = (await lockedHostLoads(tx, { zone: template.zone })).filter((h) => !imageHosts || imageHosts.has(h.id));
       const placed = placeVm(hosts, input, {
         cpuOvercommit: config.VM_OVERCOMMIT_CPU, memoryOvercommit: config.VM_OVERCOMMIT_MEMORY, strategy: config.VM_PLACEMENT,
       }, template.zone);
@@ -142,8 +149,11 @@ export interface VmClaim {
   params: { vmId: string } & Record<string, unknown>;
   /** What the refusal says when the VM is in another state. */
   action: string;
-  /** More work in the same transaction (a quota reservation). */
-  inTx?: (tx: Tx) => Promise<void>;
+  /**
+   * More work in the same transaction (a quota reservation), after the VM's row is locked: what
+   * it computes from the row is what the claim commits. May add to the operation's params.
+   */
+  inTx?: (tx: Tx, vm: VmRow) => Promise<Record<string, unknown> | void>;
 }
 
 const busy = (name: string, operationId: string | null) =>
@@ -155,8 +165,16 @@ export async function claimVm(ownerId: string, vmId: string, claim: VmClaim) {
   if (vm.currentOperationId) throw busy(vm.name, vm.currentOperationId);
   if (!claim.from.includes(vm.state)) throw errors.conflict(`Cannot ${claim.action} a VM that is ${vm.state}.`, { state: vm.state });
   const operationId = await db.$transaction(async (tx) => {
-    await claim.inTx?.(tx);
-    const opId = await createOperation(tx, { kind: claim.kind, targetType: 'vm', targetId: vm.id, ownerId, params: claim.params });
+    let params = claim.params;
+    if (claim.inTx) {
+      // The row as it is now, held until the commit: a change that finished since the read
+      // above (a resize, a revert) cannot slip between what inTx computes and the claim.
+      const locked = (await tx.$queryRaw<VmRow[]>`SELECT * FROM Vm WHERE id = ${vm.id} FOR UPDATE`)[0];
+      if (!locked || locked.currentOperationId) throw busy(vm.name, locked?.currentOperationId ?? null);
+      if (!claim.from.includes(locked.state)) throw errors.conflict(`Cannot ${claim.action} a VM that is ${locked.state}.`, { state: locked.state });
+      params = { ...params, ...(await claim.inTx(tx, locked)) };
+    }
+    const opId = await createOperation(tx, { kind: claim.kind, targetType: 'vm', targetId: vm.id, ownerId, params });
     const claimed = await tx.vm.updateMany({
       where: { id: vm.id, currentOperationId: null, state: { in: claim.from } },
       data: {
@@ -182,7 +200,7 @@ export async function runVmAction(ownerId: string, vmId: string, action: VmActio
 }
 
 /** Starting a VM needs a live trial (or none) and credits for its next hour (vm-metering.ts stops the rest). */
-async function assertMayRun(ownerId: string, vmId: string): Promise<void> {
+export async function assertMayRun(ownerId: string, vmId: string): Promise<void> {
   const [owner, vm] = await Promise.all([
     db.user.findUniqueOrThrow({ where: { id: ownerId }, select: { trialEndsAt: true, creditBalance: true } }),
     ownVm(ownerId, vmId),
