@@ -1,6 +1,7 @@
 import type { ContainerDriver } from './container.js';
 import type { HypervisorDriver } from './hypervisor.js';
 import type { NetworkDriver } from './network.js';
+import type { StorageDriver } from './storage.js';
 import type { CommandRunner } from './ssh/command-runner.js';
 import type { SshTarget } from './ssh/ssh-connection.js';
 
@@ -16,6 +17,7 @@ export interface HostDrivers {
   hypervisor: HypervisorDriver;
   network: NetworkDriver;
   containers: ContainerDriver;
+  storage: StorageDriver;
 }
 
 /** What every driver implementation may use: the SSH pool and the platform's key. */
