@@ -33,6 +33,7 @@ import { adminVmsRoutes, findingsRoutes, reconcileRoutes } from './modules/vms/v
 import { adminStorageRoutes, bucketsRoutes, storageQuotaRoutes } from './modules/oss/oss.routes.js';
 import { accessKeysRoutes } from './modules/oss/access-keys.routes.js';
 import { imagesRoutes } from './modules/images/images.routes.js';
+import { storagePoolsRoutes, volumesRoutes } from './modules/volumes/volumes.routes.js';
 import { notificationsRoutes } from './modules/notifications/notifications.routes.js';
 import { adminTrialRoutes, trialRoutes } from './modules/trials/trials.routes.js';
 import { adminMonitoringRoutes, alertWebhookRoutes, monitoringRoutes, rumRoutes } from './modules/monitoring/monitoring.routes.js';
@@ -43,7 +44,7 @@ import './modules/vms/vm-lifecycle.js';
 const modules: ModuleRouter[] = [authRoutes, tokensRoutes, accessKeysRoutes, creditsRoutes, meRoutes, accountRoutes, adminUsersRoutes, auditRoutes, hostsRoutes, sshKeyRoutes,
   templatesRoutes, adminTemplatesRoutes, vmsRoutes, consoleRoutes, operationsRoutes, quotaRoutes,
   adminVmsRoutes, findingsRoutes, reconcileRoutes, bucketsRoutes, storageQuotaRoutes, adminStorageRoutes, imagesRoutes,
-  notificationsRoutes, trialRoutes, adminTrialRoutes, monitoringRoutes, adminMonitoringRoutes];
+  notificationsRoutes, trialRoutes, adminTrialRoutes, monitoringRoutes, adminMonitoringRoutes, volumesRoutes, storagePoolsRoutes];
 // Machine-to-machine ingest (browser beacons, Alertmanager): before audit, JSON and idempotency.
 const ingest: ModuleRouter[] = [rumRoutes, alertWebhookRoutes];
 

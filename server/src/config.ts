@@ -67,6 +67,11 @@ const schema = z.object({
   VM_SNAPSHOTS_PER_VM: z.coerce.number().int().min(0).default(5),
   VM_SNAPSHOTS_PER_USER: z.coerce.number().int().min(0).default(15),
   HOST_DISK_RESERVE_GIB: z.coerce.number().int().min(0).default(5),
+  /** Free space a new storage pool keeps back from volumes and snapshots (admins change it per pool). */
+  STORAGE_POOL_RESERVE_GIB: z.coerce.number().int().min(0).default(5),
+  VOLUME_SNAPSHOTS_PER_VOLUME: z.coerce.number().int().min(0).default(5),
+  /** How often storage pools are probed (capacity, free space, health). */
+  STORAGE_POOL_PROBE_CRON: z.string().default('40 */1 * * * *'),
   /** How often the meter books VM hours and stops VMs whose owner ran out of credits or trial. */
   VM_METERING_CRON: z.string().default('30 */1 * * * *'),
   CREDITS_PER_VCPU_HOUR: z.coerce.number().int().nonnegative().default(1),

@@ -28,7 +28,7 @@ export async function startServer(opts: AppOptions = {}): Promise<TestServer> {
   };
 }
 
-const TABLES = ['Notification', 'TrialStep', 'Alert', 'AuditLog', 'Finding', 'Operation', 'VmSnapshot', 'Vm', 'TemplateHost', 'Template', 'ApiToken', 'EmailToken', 'RecoveryCode', 'CreditEntry', 'Quota', 'ObjectUpload', 'S3AccessKey', 'Bucket', 'ObjectQuota', 'User', 'Host'];
+const TABLES = ['Notification', 'TrialStep', 'Alert', 'AuditLog', 'Finding', 'Operation', 'VolumeSnapshot', 'Volume', 'StoragePool', 'VmSnapshot', 'Vm', 'TemplateHost', 'Template', 'ApiToken', 'EmailToken', 'RecoveryCode', 'CreditEntry', 'Quota', 'ObjectUpload', 'S3AccessKey', 'Bucket', 'ObjectQuota', 'User', 'Host'];
 
 export async function resetState(): Promise<void> {
   // Children first; DELETE rather than TRUNCATE so foreign keys stay checked.

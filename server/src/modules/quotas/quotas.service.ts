@@ -80,7 +80,8 @@ export function creditsPerHour(r: Pick<Resources, 'vcpus' | 'memoryMiB' | 'diskG
 export async function quotaOverview(userId: string) {
   const q = await queryOne<QuotaRow & { creditBalance: number; perHour: number | string | null }>(
     `SELECT q.*, u.creditBalance,
-            (SELECT SUM(v.creditsPerHour) FROM Vm v WHERE v.ownerId = q.userId AND v.state IN (${BILLABLE_SQL})) AS perHour
+            (SELECT COALESCE(SUM(v.creditsPerHour), 0) FROM Vm v WHERE v.ownerId = q.userId AND v.state IN (${BILLABLE_SQL}))
+              + (SELECT COALESCE(SUM(x.creditsPerHour), 0) FROM Volume x WHERE x.ownerId = q.userId AND x.state = 'ready') AS perHour
      FROM Quota q JOIN \`User\` u ON u.id = q.userId WHERE q.userId = ?`, [userId]);
   const view = quotaView(q ?? null);
   const headroom = {

@@ -1,6 +1,6 @@
 import { moduleRouter } from '../../platform/http/route.js';
 import { quotaOverview } from '../quotas/quotas.service.js';
-import { OperationList, CreateSnapshotBody, ResizeVmBody, SnapshotList, SnapshotParams, CreateVmBody, OperationIdParams, OperationResponse, QuotaOverview, VmAccepted, VmActionBody, VmIdParams, VmList, VmResponse } from './vms.schemas.js';
+import { DeleteVmQuery, OperationList, CreateSnapshotBody, ResizeVmBody, SnapshotList, SnapshotParams, CreateVmBody, OperationIdParams, OperationResponse, QuotaOverview, VmAccepted, VmActionBody, VmIdParams, VmList, VmResponse } from './vms.schemas.js';
 import { createVm, getOperation, getVm, listVmOperations, listVms, runVmAction } from './vms.service.js';
 import { resizeVm } from './vm-changes.js';
 import { createSnapshot, deleteSnapshot, listVmSnapshots, revertSnapshot } from './vm-snapshots.js';
@@ -29,10 +29,10 @@ vmsRoutes.post('/:id/actions', { summary: 'Start, shut down (ACPI), power off or
     return { status: 202, body: await runVmAction(user.userId, params.id, body.action) };
   });
 
-vmsRoutes.delete('/:id', { summary: 'Delete a VM and its disks', access: 'user', params: VmIdParams, responses: { 202: VmAccepted }, audit: 'vm.delete' },
-  async ({ params, user, req }) => {
-    Object.assign(req.audit, { targetType: 'vm', targetId: params.id });
-    return { status: 202, body: await runVmAction(user.userId, params.id, 'delete') };
+vmsRoutes.delete('/:id', { summary: 'Delete a VM and its disks; attached volumes are kept (detached) unless volumes=delete', access: 'user', params: VmIdParams, query: DeleteVmQuery, responses: { 202: VmAccepted }, audit: 'vm.delete' },
+  async ({ params, query, user, req }) => {
+    Object.assign(req.audit, { targetType: 'vm', targetId: params.id, details: { volumes: query.volumes } });
+    return { status: 202, body: await runVmAction(user.userId, params.id, 'delete', { volumes: query.volumes }) };
   });
 
 vmsRoutes.post('/:id/resize', { summary: 'Change vCPUs, memory or grow the disk of a shut-off VM (within quota)', access: 'user', params: VmIdParams, body: ResizeVmBody, responses: { 202: VmAccepted }, audit: 'vm.resize' },

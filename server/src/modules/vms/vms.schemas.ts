@@ -15,6 +15,7 @@ export const CreateVmBody = z.object({
   sshPublicKey: SshPublicKey.optional(),
 }).strict();
 
+export const DeleteVmQuery = z.object({ volumes: z.enum(['keep', 'delete']).default('keep').describe('Attached volumes: kept (detached, data intact) or deleted with the VM') }).strict();
 export const VmAction = z.enum(['start', 'shutdown', 'poweroff', 'reboot']);
 export const VmActionBody = z.object({ action: VmAction }).strict();
 export const VmIdParams = z.object({ id: z.uuid('not a VM id') });

@@ -193,10 +193,10 @@ export async function claimVm(ownerId: string, vmId: string, claim: VmClaim) {
   return accepted(vm.id, operationId);
 }
 
-export async function runVmAction(ownerId: string, vmId: string, action: VmActionName | 'delete') {
+export async function runVmAction(ownerId: string, vmId: string, action: VmActionName | 'delete', options: { volumes?: 'keep' | 'delete' } = {}) {
   const rule = ACTIONS[action];
   if (action === 'start') await assertMayRun(ownerId, vmId);
-  return claimVm(ownerId, vmId, { ...rule, action, params: { vmId } });
+  return claimVm(ownerId, vmId, { ...rule, action, params: { vmId, ...(action === 'delete' && options.volumes ? { volumes: options.volumes } : {}) } });
 }
 
 /** Starting a VM needs a live trial (or none) and credits for its next hour (vm-metering.ts stops the rest). */
