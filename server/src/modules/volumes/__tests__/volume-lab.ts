@@ -54,7 +54,7 @@ export async function writePattern(volumeId: string, byte: number) {
 /** True when the first MiB of the volume holds the pattern. */
 export async function hasPattern(volumeId: string, byte: number): Promise<boolean> {
   const { hostId, path } = await volumeOnHost(volumeId);
-  const r = await sh(hostId, ['qemu-io', '-U', '-f', 'qcow2', '-c', `read -P ${byte} 0 1M`, path]);
+  const r = await sh(hostId, ['qemu-io', '-r', '-U', '-f', 'qcow2', '-c', `read -P ${byte} 0 1M`, path]);
   return r.exitCode === 0 && !/Pattern verification failed/.test(r.stdout + r.stderr);
 }
 
