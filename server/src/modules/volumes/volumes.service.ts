@@ -47,7 +47,8 @@ async function placeVolume(tx: Tx, sizeGiB: number, hostId: string | null): Prom
         WHERE p.status = 'ready' AND h.status = 'ready' AND p.hostId = ${hostId} ORDER BY p.freeBytes DESC FOR UPDATE`
     : await tx.$queryRaw<PoolRow[]>`SELECT p.id, p.name, p.reserveGiB, p.freeBytes, p.hostId, h.name AS hostName FROM StoragePool p JOIN Host h ON h.id = p.hostId
         WHERE p.status = 'ready' AND h.status = 'ready' AND h.maintenance = false ORDER BY p.freeBytes DESC FOR UPDATE`;
-  if (!pools.length) throw noRoom(hostId ? 'The host of that VM has no storage pool for volumes; ask an administrator to define one.' : 'No storage pool is ready for volumes; ask an administrator to define one.');
+  // No pool at all is how the site is set up (409), not a full pool (NO_CAPACITY, as for VMs).
+  if (!pools.length) throw errors.conflict(hostId ? 'The host of that VM has no storage pool for volumes; ask an administrator to define one.' : 'No storage pool is ready for volumes; ask an administrator to define one.');
   // What volumes still being created will take is not in the last probe yet.
   const pending = await tx.volume.groupBy({ by: ['poolId'], where: { poolId: { in: pools.map((p) => p.id) }, state: 'creating' }, _sum: { sizeGiB: true } });
   let why = '';
