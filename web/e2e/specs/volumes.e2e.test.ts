@@ -75,7 +75,7 @@ describe('volumes in the browser', () => {
     await page.waitForURL((u) => u.pathname === '/volumes');
     await page.locator('[data-test="volumes-empty"]').waitFor();
     await page.locator('[data-test="volume-create"]').click();
-    await page.locator('[data-test="volume-name"] input').fill('notes');
+    await page.locator('[data-test="volume-name"]').fill('notes');
     await page.locator('[data-test="volume-place-vm"]').click();
     await page.locator('.el-select-dropdown__item', { hasText: vmName }).click();
     await page.locator('[data-test="volume-create-submit"]').click();
@@ -97,7 +97,7 @@ describe('volumes in the browser', () => {
     // Deleting the VM asks about its volumes; keeping is the default.
     await page.locator('[data-test="vm-detail-delete"]').click();
     await page.locator('[data-test="vm-delete-volumes"]').waitFor();
-    expect(await page.locator('[data-test="vm-delete-keep-volumes"] input').isChecked()).toBe(true);
+    expect((await page.locator('[data-test="vm-delete-volumes"] .el-radio.is-checked').textContent())?.trim()).toBe('Keep the volumes (detached, data intact)');
     await page.locator('.el-message-box .el-button--danger').click();
 
     await page.goto('/volumes');

@@ -6,7 +6,7 @@ import { defineOperation, PermanentStepError } from '../../platform/operations/o
 import { chargeOfBytes, rechargeStorage, releaseStorage } from '../quotas/storage-accounting.js';
 import { reserveQuota } from '../quotas/quotas.service.js';
 import { loadVolume, releaseVolume, type VolumeOpParams } from './volume-operations.js';
-import { poolShortfall } from './storage-pools.service.js';
+import { noRoom, poolShortfall } from './storage-pools.service.js';
 import { claimVolume, ownVolume, type VolumeClaim } from './volumes.service.js';
 
 // Volume snapshots are qcow2 internal snapshots inside the volume's file (qemu-img snapshot),
@@ -99,6 +99,10 @@ export async function createVolumeSnapshot(ownerId: string, volumeId: string, na
     const cap = config.VOLUME_SNAPSHOTS_PER_VOLUME;
     const onVolume = await tx.volumeSnapshot.count({ where: { volumeId } });
     if (onVolume >= cap) throw new AppError('QUOTA_EXCEEDED', `${vol.name} has ${onVolume} snapshots, the most a volume may keep; delete one first.`, { resource: 'snapshotsPerVolume', limit: cap });
+    // The pool's last probe: below its reserve, refused now in words (the operation checks again live).
+    const pool = await tx.storagePool.findUniqueOrThrow({ where: { id: vol.poolId }, include: { host: { select: { name: true } } } });
+    const short = poolShortfall(pool, Number(pool.freeBytes ?? 0), 1);
+    if (short) throw noRoom(short);
     await tx.volumeSnapshot.create({ data: { id: snapshotId, volumeId, ownerId, name, sizeGiB: vol.sizeGiB, chargedGiB: 1 } });
   });
 }

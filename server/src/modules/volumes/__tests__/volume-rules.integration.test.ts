@@ -114,17 +114,22 @@ describe('one volume', () => {
 });
 
 describe('pools', () => {
-  it('a pool below its reserve refuses new volumes in words, and says so in its health', async () => {
+  it('a pool below its reserve refuses new volumes and snapshots in words, and says so in its health', async () => {
     const user = new Client(srv.url);
     await user.signup();
+    const { volume } = await done(user, await user.post('/api/volumes', { name: 'small', sizeGiB: 1 }));
     for (const id of pools.values()) expect((await admin.patch(`/api/admin/storage-pools/${id}`, { reserveGiB: 100_000 })).status).toBe(200);
     const r = await user.post('/api/volumes', { name: 'big', sizeGiB: 1 });
     expect(r.status).toBe(503);
     expect(r.body.error.code).toBe('NO_CAPACITY');
     expect(r.body.error.message).toMatch(/^Pool vt-\S+ on lab\d has [\d.]+ GiB free and keeps 100000 GiB in reserve, so it cannot store 1 GiB more now; try a smaller size or ask an administrator\.$/);
+    const snap = await user.post(`/api/volumes/${volume.id}/snapshots`, { name: 'one' });
+    expect(snap.status).toBe(503);
+    expect(snap.body.error.message).toMatch(/^Pool vt-\S+ on lab\d has [\d.]+ GiB free and keeps 100000 GiB in reserve, so it cannot store 1 GiB more now/);
+    expect(await db.volumeSnapshot.count()).toBe(0);
     const listed = (await admin.get('/api/admin/storage-pools')).body.items;
     expect(listed[0].health).toMatch(/^Low on space: [\d.]+ GiB free of [\d.]+ GiB, below its 100000 GiB reserve; new volumes and snapshots are refused\.$/);
-    expect(await db.volume.count()).toBe(0);
+    expect(await db.volume.count()).toBe(1);
   });
 
   it('a file in a pool that no volume owns is a finding, and stays', async () => {
