@@ -14,7 +14,7 @@ export interface StorageDriver {
   ensurePool(pool: PoolSpec): Promise<void>;
   /** null when libvirt has no such pool. */
   poolInfo(name: string): Promise<PoolInfo | null>;
-  /** Stops and undefines a pool (its directory and files stay). Missing: success. */
+  /** Stops and undefines a pool; its directory goes only when empty (files stay). Missing: success. */
   removePool(name: string): Promise<void>;
   /** The volume files of a pool, as libvirt sees them after a refresh. */
   listVolumes(pool: PoolSpec): Promise<string[]>;

@@ -78,6 +78,8 @@ export class LibvirtStorage implements StorageDriver {
     const info = await this.poolInfo(name);
     if (!info) return;
     if (info.state === 'running') await this.virshUnless(['pool-destroy', name], isPoolMissing);
+    // pool-delete removes the directory only when it is empty: files stay, an empty directory goes.
+    await this.virshUnless(['pool-delete', name], () => true);
     await this.virshUnless(['pool-undefine', name], isPoolMissing);
   }
 
