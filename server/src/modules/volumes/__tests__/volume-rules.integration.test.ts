@@ -5,6 +5,8 @@ import { startOperationWorker, stopOperations } from '../../../platform/operatio
 import { closeHostConnections, driversFor } from '../../hosts/host-connections.js';
 import { finished, lab1, prepareLab, removeLabVms } from '../../vms/__tests__/vm-lab.js';
 import { meterVolumes } from '../volume-lifecycle.js';
+import { runTrialLadder } from '../../trials/trial-ladder.js';
+import { config } from '../../../config.js';
 import { hasPattern, labPools, removeLabPools, sh, volumeOnHost, writePattern } from './volume-lab.js';
 
 // The rules around volumes, on the lab's real pools (no guests needed): the disk quota under
@@ -168,6 +170,29 @@ describe('billing', () => {
     expect((await db.user.findUniqueOrThrow({ where: { id: u.id } })).creditBalance).toBe(before - 4 * 2);
     expect((await user.get('/api/quota')).body.credits.perHour).toBe(2);
   });
+});
+
+describe('the trial ladder', () => {
+  it('deletes a volume after the grace period, once, file and quota included', async () => {
+    const HOUR = 3_600_000;
+    const GRACE = config.TRIAL_GRACE_DAYS * 24 * HOUR;
+    const user = new Client(srv.url);
+    const u = await user.signup();
+    const end = new Date(Date.now() + 3 * 24 * HOUR);
+    await db.user.update({ where: { id: u.id }, data: { trialEndsAt: end } });
+    const { volume } = await done(user, await user.post('/api/volumes', { name: 'left-behind', sizeGiB: 1 }));
+    const { hostId, path } = await volumeOnHost(volume.id);
+    const T = end.getTime();
+    await runTrialLadder(T + 60_000);
+    await runTrialLadder(T + GRACE - 23 * HOUR);
+    expect((await runTrialLadder(T + GRACE + 60_000)).deleting).toBe(1);
+    await expect.poll(async () => (await db.volume.findUniqueOrThrow({ where: { id: volume.id } })).state, { timeout: 60_000, interval: 500 }).toBe('deleted');
+    const [a, b] = [await runTrialLadder(T + GRACE + 120_000), await runTrialLadder(T + GRACE + 120_000)];
+    expect([a.deleted, b.deleted]).toEqual([1, 0]);
+    expect((await sh(hostId, ['test', '-e', path])).exitCode).toBe(1);
+    expect(await usedDisk(u.id)).toBe(0);
+    expect(await db.auditLog.count({ where: { action: 'volume.delete.trial-ended', targetId: volume.id } })).toBe(1);
+  }, 300_000);
 });
 
 describe('hostile input', () => {
