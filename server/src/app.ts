@@ -35,6 +35,7 @@ import { adminVmsRoutes, findingsRoutes, reconcileRoutes } from './modules/vms/v
 import { adminStorageRoutes, bucketsRoutes, storageQuotaRoutes } from './modules/oss/oss.routes.js';
 import { accessKeysRoutes } from './modules/oss/access-keys.routes.js';
 import { imagesRoutes } from './modules/images/images.routes.js';
+import { storagePoolsRoutes, volumesRoutes } from './modules/volumes/volumes.routes.js';
 import { notificationsRoutes } from './modules/notifications/notifications.routes.js';
 import { adminTrialRoutes, trialRoutes } from './modules/trials/trials.routes.js';
 import { adminMonitoringRoutes, alertWebhookRoutes, monitoringRoutes, rumRoutes } from './modules/monitoring/monitoring.routes.js';
@@ -53,7 +54,7 @@ const modules: ModuleRouter[] = [authRoutes, tokensRoutes, keypairsRoutes, acces
   templatesRoutes, adminTemplatesRoutes, flavorsRoutes, adminFlavorsRoutes, vmsRoutes, consoleRoutes, operationsRoutes, quotaRoutes,
   adminVmsRoutes, findingsRoutes, reconcileRoutes, bucketsRoutes, storageQuotaRoutes, adminStorageRoutes, imagesRoutes,
   notificationsRoutes, trialRoutes, adminTrialRoutes, monitoringRoutes, adminMonitoringRoutes, tunnelsRoutes, adminTunnelsRoutes,
-  containersRoutes, containerTemplatesRoutes, adminContainersRoutes, adminContainerTemplatesRoutes, networksRoutes, adminNetworksRoutes, vmNicsRoutes];
+  containersRoutes, containerTemplatesRoutes, adminContainersRoutes, adminContainerTemplatesRoutes, networksRoutes, adminNetworksRoutes, vmNicsRoutes, volumesRoutes, storagePoolsRoutes];
 // Machine-to-machine ingest (browser beacons, Alertmanager): before audit, JSON and idempotency.
 const ingest: ModuleRouter[] = [rumRoutes, alertWebhookRoutes, frpPluginRoutes];
 

@@ -91,6 +91,11 @@ const schema = z.object({
   CONSOLE_MAX_PER_USER: z.coerce.number().int().min(1).default(4),
   CONSOLE_MAX_PER_VM: z.coerce.number().int().min(1).default(2),
   CONSOLE_MAX_MINUTES: z.coerce.number().positive().default(240),
+  /** Free space a new storage pool keeps back from volumes and snapshots (admins change it per pool). */
+  STORAGE_POOL_RESERVE_GIB: z.coerce.number().int().min(0).default(5),
+  VOLUME_SNAPSHOTS_PER_VOLUME: z.coerce.number().int().min(0).default(5),
+  /** How often storage pools are probed (capacity, free space, health). */
+  STORAGE_POOL_PROBE_CRON: z.string().default('40 */1 * * * *'),
   /** How often the meter books VM hours and stops VMs whose owner ran out of credits or trial. */
   VM_METERING_CRON: z.string().default('30 */1 * * * *'),
   /** Containers: processes each may run, its data volume's share of the disk quota, the grace before a stop kills. */

@@ -20,6 +20,8 @@ import { attachContainerStreams } from './modules/containers/container-streams.j
 import { mailEnabled, startMailWorker, stopMail } from './platform/mail.js';
 import { answerClientErrors } from './platform/http/client-errors.js';
 import { reconcileHosts } from './modules/vms/vm-reconcile.js';
+import { meterVolumes, reconcileVolumes } from './modules/volumes/volume-lifecycle.js';
+import { probeAllPools } from './modules/volumes/storage-pools.service.js';
 import { billStorage, scanUsage } from './modules/oss/oss-usage.js';
 import { createS3Gateway } from './modules/oss/gateway/s3-gateway.js';
 import { scheduleTrialTasks } from './modules/trials/trials.tasks.js';
@@ -52,6 +54,9 @@ if (mailEnabled()) startMailWorker();
 schedule('operations-requeue', config.OPERATION_REQUEUE_CRON, async () => { await requeueStranded(config.OPERATION_REQUEUE_AFTER_MS); });
 schedule('vm-reconcile', config.VM_RECONCILE_CRON, async () => { await reconcileHosts(); });
 schedule('vm-metering', config.VM_METERING_CRON, async () => { await meterCompute(); });
+schedule('volume-reconcile', config.VM_RECONCILE_CRON, async () => { await reconcileVolumes(); });
+schedule('volume-metering', config.VM_METERING_CRON, async () => { await meterVolumes(); });
+schedule('storage-pool-probe', config.STORAGE_POOL_PROBE_CRON, probeAllPools);
 schedule('retention', config.RETENTION_CRON, async () => { await pruneHistory(); });
 schedule('oss-usage', config.OSS_USAGE_CRON, async () => { await scanUsage(); });
 schedule('oss-billing', config.OSS_BILLING_CRON, async () => { await billStorage(); });

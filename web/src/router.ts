@@ -188,6 +188,18 @@ export const router = createRouter({
           meta: { requiresAdmin: true, title: 'adminContainers.title' },
         },
         {
+          path: 'volumes',
+          name: 'volumes',
+          component: () => import('@/views/VolumesView.vue'),
+          meta: { title: 'volumes.title' },
+        },
+        {
+          path: 'admin/storage-pools',
+          name: 'admin-storage-pools',
+          component: () => import('@/views/AdminStoragePoolsView.vue'),
+          meta: { requiresAdmin: true, title: 'pools.title' },
+        },
+        {
           path: 'admin/findings',
           name: 'admin-findings',
           component: () => import('@/views/AdminFindingsView.vue'),

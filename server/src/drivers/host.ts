@@ -2,6 +2,7 @@ import type { ContainerDriver } from './container.js';
 import type { HypervisorDriver } from './hypervisor.js';
 import type { NetworkDriver } from './network.js';
 import type { StreamOpener } from './docker/ssh-docker-agent.js';
+import type { StorageDriver } from './storage.js';
 import type { CommandRunner } from './ssh/command-runner.js';
 import type { SshTarget } from './ssh/ssh-connection.js';
 
@@ -17,6 +18,7 @@ export interface HostDrivers {
   hypervisor: HypervisorDriver;
   network: NetworkDriver;
   containers: ContainerDriver;
+  storage: StorageDriver;
 }
 
 /** What every driver implementation may use: the SSH pool (commands, and streams to a host's Unix sockets) and the platform's key. */

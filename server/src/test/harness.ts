@@ -30,7 +30,7 @@ export async function startServer(opts: AppOptions = {}): Promise<TestServer> {
   };
 }
 
-const TABLES = ['Flavor', 'SshKey', 'Tunnel', 'TunnelKey', 'TunnelRange', 'Notification', 'SecurityRule', 'Nic', 'Network', 'NetworkRouter', 'TrialStep', 'Alert', 'AuditLog', 'Finding', 'Operation', 'VmSnapshot', 'Vm', 'Container', 'ContainerTemplate', 'TemplateHost', 'Template', 'ApiToken', 'EmailToken', 'RecoveryCode', 'CreditEntry', 'Quota', 'ObjectUpload', 'S3AccessKey', 'Bucket', 'ObjectQuota', 'User', 'Host'];
+const TABLES = ['Flavor', 'SshKey', 'Tunnel', 'TunnelKey', 'TunnelRange', 'Notification', 'SecurityRule', 'Nic', 'Network', 'NetworkRouter', 'TrialStep', 'Alert', 'AuditLog', 'Finding', 'Operation', 'VolumeSnapshot', 'Volume', 'StoragePool', 'VmSnapshot', 'Vm', 'Container', 'ContainerTemplate', 'TemplateHost', 'Template', 'ApiToken', 'EmailToken', 'RecoveryCode', 'CreditEntry', 'Quota', 'ObjectUpload', 'S3AccessKey', 'Bucket', 'ObjectQuota', 'User', 'Host'];
 
 export async function resetState(): Promise<void> {
   // Children first; DELETE rather than TRUNCATE so foreign keys stay checked.

@@ -32,8 +32,8 @@ export function vmAction(id: string, action: VmPowerAction, options?: RequestOpt
 }
 
 /** Accepted (202): the VM goes to "deleting"; unlike other DELETEs this one answers with a body. */
-export function deleteVm(id: string, options?: RequestOptions): Promise<VmOperationResult> {
-  return api.deleteWithBody<VmOperationResult>(vmUrl(id), options);
+export function deleteVm(id: string, options?: RequestOptions, volumes: 'keep' | 'delete' = 'keep'): Promise<VmOperationResult> {
+  return api.deleteWithBody<VmOperationResult>(`${vmUrl(id)}?volumes=${volumes}`, options);
 }
 
 /** Accepted (202) for a stopped VM. 409 QUOTA_EXCEEDED, 400 VALIDATION_FAILED (e.g. a smaller disk), 409 VM_BUSY. */

@@ -1,5 +1,7 @@
+import { h, ref } from 'vue';
 import { useI18n } from 'vue-i18n';
-import { ElMessage, ElMessageBox } from 'element-plus';
+import { ElMessage, ElMessageBox, ElRadio, ElRadioGroup } from 'element-plus';
+import { listVolumes, type Volume } from '@/api/volumes';
 import { isApiError } from '@/api/api-error';
 import type { ResizeVmBody, Vm, VmOperationResult, VmPowerAction } from '@/api/types';
 import { notifyError } from '@/composables/use-api-error';
@@ -55,11 +57,37 @@ export function useVmActions() {
     }
   }
 
+  /**
+   * With volumes attached the confirmation asks what becomes of them: kept (detached, the
+   * default) or deleted with the VM.
+   */
   async function remove(vm: Vm): Promise<VmOperationResult | null> {
-    const ok = await confirm(t('vms.deleteConfirm', { name: vm.name }), t('vms.deleteConfirmTitle'), t('vms.actions.delete'));
-    if (!ok) return null;
+    let attached: Volume[] = [];
     try {
-      const result = await store.remove(vm.id);
+      attached = await listVolumes(vm.id);
+    } catch {
+      // Without the list the server's default (keep) applies.
+    }
+    const volumes = ref<'keep' | 'delete'>('keep');
+    const message = attached.length
+      ? () => h('div', { 'data-test': 'vm-delete-volumes' }, [
+        h('p', t('vms.deleteConfirm', { name: vm.name })),
+        h('p', t('volumes.vmDelete.lead', { list: attached.map((v) => `${v.name} (${v.device ?? ''}, ${v.sizeGiB} GiB)`).join(', ') })),
+        h(ElRadioGroup, { modelValue: volumes.value, 'onUpdate:modelValue': (v: string | number | boolean | undefined) => { volumes.value = v === 'delete' ? 'delete' : 'keep'; } }, () => [
+          h(ElRadio, { value: 'keep', 'data-test': 'vm-delete-keep-volumes' }, () => t('volumes.vmDelete.keep')),
+          h(ElRadio, { value: 'delete', 'data-test': 'vm-delete-delete-volumes' }, () => t('volumes.vmDelete.delete')),
+        ]),
+      ])
+      : t('vms.deleteConfirm', { name: vm.name });
+    try {
+      await ElMessageBox.confirm(message, t('vms.deleteConfirmTitle'), {
+        type: 'warning', confirmButtonText: t('vms.actions.delete'), cancelButtonText: t('common.cancel'), confirmButtonClass: 'el-button--danger',
+      });
+    } catch {
+      return null;
+    }
+    try {
+      const result = await store.remove(vm.id, volumes.value);
       if (result) ElMessage.success(t('vms.accepted.delete', { name: vm.name }));
       return result;
     } catch (error) {

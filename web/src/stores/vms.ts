@@ -96,8 +96,9 @@ export const useVmsStore = defineStore('vms', () => {
     return withPending(id, action, (idempotencyKey) => vmsApi.vmAction(id, action, { idempotencyKey }));
   }
 
-  function remove(id: string): Promise<VmOperationResult | null> {
-    return withPending(id, 'delete', (idempotencyKey) => vmsApi.deleteVm(id, { idempotencyKey }));
+  /** Deletes the VM; its attached volumes are kept (detached) unless `volumes` is 'delete'. */
+  function remove(id: string, volumes: 'keep' | 'delete' = 'keep'): Promise<VmOperationResult | null> {
+    return withPending(id, 'delete', (idempotencyKey) => vmsApi.deleteVm(id, { idempotencyKey }, volumes));
   }
 
   function resize(id: string, body: ResizeVmBody): Promise<VmOperationResult | null> {

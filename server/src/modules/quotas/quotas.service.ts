@@ -101,7 +101,8 @@ export async function quotaOverview(userId: string) {
     `SELECT q.*, u.creditBalance,
             (SELECT COALESCE(SUM(CASE WHEN v.state = 'stopped' THEN CEIL(v.diskGiB / 10) * ? ELSE v.creditsPerHour END), 0)
                FROM Vm v WHERE v.ownerId = q.userId AND v.state IN (${BILLABLE_SQL}))
-              + (SELECT COALESCE(SUM(c.creditsPerHour), 0) FROM Container c WHERE c.ownerId = q.userId AND c.state IN (${BILLABLE_SQL}, 'restarting')) AS perHour
+              + (SELECT COALESCE(SUM(c.creditsPerHour), 0) FROM Container c WHERE c.ownerId = q.userId AND c.state IN (${BILLABLE_SQL}, 'restarting'))
+              + (SELECT COALESCE(SUM(x.creditsPerHour), 0) FROM Volume x WHERE x.ownerId = q.userId AND x.state = 'ready') AS perHour
      FROM Quota q JOIN \`User\` u ON u.id = q.userId WHERE q.userId = ?`, [pricing().creditsPerTenGiBDiskHour, userId]);
   const view = quotaView(q ?? null);
   const headroom = {

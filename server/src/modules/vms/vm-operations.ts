@@ -14,7 +14,15 @@ import { realizeNics, removeNicPorts } from '../networks/network-ovn.js';
 // The VM sagas. Every step checks before it acts (the drivers treat "already there" and
 // "already gone" as success), so a retried job or a restarted worker resumes safely.
 
-export interface VmOpParams { vmId: string }
+export interface VmOpParams { vmId: string; /** vm.delete: what happens to attached volumes (kept by default). */ volumes?: 'keep' | 'delete' }
+
+type VmDeleteHook = (vm: { id: string; ownerId: string }, volumes: 'keep' | 'delete') => Promise<void>;
+const vmDeleteHooks: VmDeleteHook[] = [];
+
+/** What else lets go of a VM once its domain is gone (volumes: detached, or deleted with it). Must be safe to run again. */
+export function registerVmDeleteHook(hook: VmDeleteHook): void {
+  vmDeleteHooks.push(hook);
+}
 
 export async function loadVm(vmId: string) {
   const vm = await db.vm.findUnique({ where: { id: vmId }, include: { host: true, template: true } });
@@ -220,6 +228,13 @@ defineOperation<VmOpParams>({
         const { hypervisor, paths } = await vmOf(ctx);
         await hypervisor.removeFile(paths.disk);
         await hypervisor.removeFile(paths.seed);
+      },
+    },
+    {
+      name: 'volumes',
+      run: async (ctx) => {
+        const vm = await db.vm.findUniqueOrThrow({ where: { id: ctx.params.vmId }, select: { id: true, ownerId: true } });
+        for (const hook of vmDeleteHooks) await hook(vm, ctx.params.volumes ?? 'keep');
       },
     },
     {

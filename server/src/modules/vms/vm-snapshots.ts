@@ -98,6 +98,10 @@ export async function createSnapshot(ownerId: string, vmId: string, name: string
     from: ['stopped', 'running'], kind: 'vm.snapshot-create', action: 'snapshot', params: { vmId, snapshot: name, snapshotId },
     inTx: async (tx, vm) => {
       if (await tx.vmSnapshot.count({ where: { vmId, name } })) throw errors.conflict(`${vm.name} already has a snapshot named "${name}".`);
+      // A VM snapshot would also write into every attached volume's file, where it would
+      // outlive a detach; volumes have snapshots of their own.
+      const volumes = await tx.volume.count({ where: { vmId } });
+      if (volumes) throw errors.conflict(`${vm.name} has ${volumes} volume${volumes === 1 ? '' : 's'} attached; detach ${volumes === 1 ? 'it' : 'them'} before a VM snapshot, and snapshot volumes on their own.`);
       const running = vm.state === 'running';
       const estimate = snapshotEstimateGiB(vm, running);
       await chargeSnapshot(tx, ownerId, vm, estimate);

@@ -1,7 +1,7 @@
 import { moduleRouter } from '../../platform/http/route.js';
 import { hostActionLimit } from '../../platform/rate-limit.js';
 import { quotaOverview } from '../quotas/quotas.service.js';
-import { ActivityPage, ActivityQuery, OperationList, CreateSnapshotBody, ResizeVmBody, SnapshotList, SnapshotParams, CreateVmBody, OperationIdParams, OperationWaitQuery, OperationResponse, QuotaOverview, VmAccepted, VmActionBody, VmIdParams, VmList, VmResponse } from './vms.schemas.js';
+import { ActivityPage, DeleteVmQuery, ActivityQuery, OperationList, CreateSnapshotBody, ResizeVmBody, SnapshotList, SnapshotParams, CreateVmBody, OperationIdParams, OperationWaitQuery, OperationResponse, QuotaOverview, VmAccepted, VmActionBody, VmIdParams, VmList, VmResponse } from './vms.schemas.js';
 import { createVm, getOperation, getVm, listVmOperations, listVms, runVmAction } from './vms.service.js';
 import { resizeVm } from './vm-changes.js';
 import { createSnapshot, deleteSnapshot, listVmSnapshots, revertSnapshot } from './vm-snapshots.js';
@@ -31,10 +31,10 @@ vmsRoutes.post('/:id/actions', { summary: 'Start, shut down (ACPI), power off or
     return { status: 202, body: await runVmAction(user.userId, params.id, body.action) };
   });
 
-vmsRoutes.delete('/:id', { summary: 'Delete a VM and its disks', access: 'user', before: [hostActionLimit], params: VmIdParams, responses: { 202: VmAccepted }, audit: 'vm.delete' },
-  async ({ params, user, req }) => {
-    Object.assign(req.audit, { targetType: 'vm', targetId: params.id });
-    return { status: 202, body: await runVmAction(user.userId, params.id, 'delete') };
+vmsRoutes.delete('/:id', { summary: 'Delete a VM and its disks; attached volumes are kept (detached) unless volumes=delete', access: 'user', before: [hostActionLimit], params: VmIdParams, query: DeleteVmQuery, responses: { 202: VmAccepted }, audit: 'vm.delete' },
+  async ({ params, query, user, req }) => {
+    Object.assign(req.audit, { targetType: 'vm', targetId: params.id, details: { volumes: query.volumes } });
+    return { status: 202, body: await runVmAction(user.userId, params.id, 'delete', undefined, { volumes: query.volumes }) };
   });
 
 vmsRoutes.post('/:id/resize', { summary: 'Change vCPUs, memory or grow the disk of a shut-off VM (within quota)', access: 'user', before: [hostActionLimit], params: VmIdParams, body: ResizeVmBody, responses: { 202: VmAccepted }, audit: 'vm.resize' },

@@ -18,6 +18,7 @@ export const CreateVmBody = z.object({
   networkIds: z.array(z.uuid('not a network id')).min(1).max(4).optional().describe('Private networks for its NICs (default: my default network, made on first use)'),
 }).strict();
 
+export const DeleteVmQuery = z.object({ volumes: z.enum(['keep', 'delete']).default('keep').describe('Attached volumes: kept (detached, data intact) or deleted with the VM') }).strict();
 export const VmAction = z.enum(['start', 'shutdown', 'poweroff', 'reboot']);
 export const VmActionBody = z.object({ action: VmAction }).strict();
 export const VmIdParams = z.object({ id: z.uuid('not a VM id') });

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import { db } from '../../platform/db.js';
+import { AppError } from '../../platform/errors.js';
+import { logger } from '../../platform/logger.js';
+import { auditSystemAction } from '../../platform/audit.js';
+import { applyCredit } from '../credits/credits.service.js';
+import { driversFor } from '../hosts/host-connections.js';
+import { registerTrialResource } from '../trials/trial-resources.js';
+import { registerVmDeleteHook } from '../vms/vm-operations.js';
+import { volumeFile } from './volume-operations.js';
+import { deleteVolume } from './volumes.service.js';
+
+// What happens to volumes around them: the hourly meter, reconciliation with the pools'
+// directories, the trial ladder (deleted last), and a VM's delete (kept, or deleted with it).
+
+const HOUR_MS = 3_600_000;
+const MAX_HOURS_PER_TICK = 48;
+
+/**
+ * Books each hour of a volume's life once (`vol:<id>:h<k>`, hour 0 at create), like the VM
+ * meter: `billedHours` moves under a guard on its old value, so two meters book an hour once.
+ * An owner who cannot pay is not charged that hour; volumes keep their data.
+ */
+export async function meterVolumes(now = Date.now()): Promise<{ charged: number; skipped: number }> {
+  const result = { charged: 0, skipped: 0 };
+  const due = await db.$queryRaw<{ id: string; ownerId: string; state: string; createdAt: Date; billedHours: number; creditsPerHour: number }[]>`
+    SELECT id, ownerId, state, createdAt, billedHours, creditsPerHour FROM Volume
+    WHERE state <> 'deleted' AND TIMESTAMPDIFF(SECOND, createdAt, ${new Date(now)}) >= billedHours * 3600`;
+  for (const v of due) {
+    const lastDue = Math.min(Math.floor((now - v.createdAt.getTime()) / HOUR_MS), v.billedHours + MAX_HOURS_PER_TICK - 1);
+    for (let hour = v.billedHours; hour <= lastDue; hour++) {
+      const advance = async (c: Pick<typeof db, 'volume'>) => (await c.volume.updateMany({ where: { id: v.id, billedHours: hour }, data: { billedHours: hour + 1 } })).count === 1;
+      const outcome = await db.$transaction(async (tx) => {
+        if (!(await advance(tx))) return 'raced' as const;
+        if (v.state !== 'ready' || v.creditsPerHour <= 0) return 'skipped' as const;
+        await applyCredit(tx, { userId: v.ownerId, amount: -v.creditsPerHour, reason: 'volume-hour', reference: `vol:${v.id}:h${hour}` });
+        return 'charged' as const;
+      }).catch(async (e: unknown) => {
+        if (!(e instanceof AppError)) throw e;
+        await advance(db);
+        return 'skipped' as const;
+      });
+      if (outcome === 'raced') break;
+      result[outcome]++;
+    }
+  }
+  return result;
+}
+
+/** Each ready pool's files against the database: a file no volume owns is a finding, never deleted. */
+export async function reconcileVolumes(): Promise<{ pools: number; findings: number }> {
+  const report = { pools: 0, findings: 0 };
+  for (const pool of await db.storagePool.findMany({ where: { status: 'ready', host: { status: 'ready' } }, include: { host: true } })) {
+    let files: string[];
+    try {
+      files = await (await driversFor(pool.host)).storage.listVolumes({ name: pool.name, path: pool.path });
+    } catch (err) {
+      logger.warn({ err, pool: pool.name }, 'reconcile: could not list a pool');
+      continue;
+    }
+    report.pools++;
+    const known = new Set((await db.volume.findMany({ where: { poolId: pool.id, state: { not: 'deleted' } }, select: { id: true } })).map((v) => volumeFile(v.id)));
+    for (const file of files) {
+      if (known.has(file)) continue;
+      // A volume being made right now has its row already; a deleted one's file is a stranger.
+      const open = await db.finding.findFirst({ where: { hostId: pool.hostId, domainName: file.slice(0, 80), kind: 'unknown-volume', resolvedAt: null } });
+      if (open) continue;
+      await db.finding.create({
+        data: { id: randomUUID(), kind: 'unknown-volume', hostId: pool.hostId, domainName: file.slice(0, 80), vmId: null,
+          message: `File ${pool.path}/${file} in pool ${pool.name} on ${pool.host.name} is not a volume the platform knows. It was left untouched.`.slice(0, 1000) },
+      });
+      report.findings++;
+    }
+  }
+  return report;
+}
+
+// A deleted VM lets go of its volumes: kept (detached, data intact) unless the owner chose to
+// delete them with it. The domain is already undefined, so nothing is unplugged on the host.
+registerVmDeleteHook(async (vm, choice) => {
+  const attached = await db.volume.findMany({ where: { vmId: vm.id }, select: { id: true } });
+  if (!attached.length) return;
+  await db.volume.updateMany({ where: { vmId: vm.id }, data: { vmId: null, device: null } });
+  if (choice !== 'delete') return;
+  for (const v of attached) {
+    try {
+      await deleteVolume(vm.ownerId, v.id);
+    } catch (err) {
+      logger.warn({ err, volumeId: v.id }, 'could not delete a volume with its VM; it is kept, detached');
+    }
+  }
+});
+
+registerTrialResource({
+  kind: 'volume',
+  deleteOrder: 90,
+  stopAll: async () => 0,
+  resumeAll: async () => 0,
+  async deleteAll(userId) {
+    const left = await db.volume.findMany({ where: { ownerId: userId, state: { not: 'deleted' } }, select: { id: true, name: true, state: true, currentOperationId: true } });
+    for (const v of left) {
+      if (v.currentOperationId || !['ready', 'error'].includes(v.state)) continue;
+      try {
+        await deleteVolume(userId, v.id);
+        await auditSystemAction({ action: 'volume.delete.trial-ended', targetType: 'volume', targetId: v.id, details: { ownerId: userId, name: v.name } });
+      } catch (err) {
+        logger.warn({ err, volumeId: v.id }, 'could not delete a volume of an ended trial; the next tick retries');
+      }
+    }
+    return left.length;
+  },
+  ownersStillRunning: async () => [],
+});
+
