@@ -1,6 +1,7 @@
 // Registers the lab's hosts (.data/lab/hosts.json) with the platform, as an admin would:
 // probe, pin the host key, read capacity. Hosts already registered are probed again. Then a
-// template for the lab's bootable image, so a newcomer's first VM needs no image path.
+// template for the lab's bootable image, so a newcomer's first VM needs no image path, and
+// container templates for the images the lab imports (lab/httpd, lab/busybox).
 import 'dotenv/config';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { closeSql } from '../server/src/platform/sql.js';
 import { probeHostNow, registerHost, updateHost } from '../server/src/modules/hosts/hosts.service.js';
 import { closeHostConnections } from '../server/src/modules/hosts/host-connections.js';
 import { createTemplate } from '../server/src/modules/templates/templates.service.js';
+import { createTemplate as createContainerTemplate } from '../server/src/modules/containers/containers.service.js';
 
 interface LabHost { name: string; address: string; port: number; user: string; baseImage: string }
 const hosts = JSON.parse(readFileSync(path.join(REPO_ROOT, '.data/lab/hosts.json'), 'utf8')) as LabHost[];
@@ -32,6 +34,15 @@ try {
       defaultDiskGiB: 1, maxDiskGiB: 4, minMemoryMiB: 64, enabled: true,
     });
     console.log(`[lab] template ${t.name} (${image}) ready: sign in and create a VM from it`);
+  }
+  const containerImages = [
+    { name: 'httpd', image: 'lab/httpd:latest', description: 'A web server (busybox httpd) on port 8080', ports: [8080], minMemoryMiB: 16, zone: 'lab' },
+    { name: 'busybox', image: 'lab/busybox:latest', description: 'A shell with the busybox tools', command: ['/bin/sh', '-c', 'echo ready; while true; do sleep 3600; done'], ports: [], minMemoryMiB: 16, zone: 'lab' },
+  ];
+  for (const c of containerImages) {
+    if (await db.containerTemplate.findUnique({ where: { name: c.name } })) continue;
+    const r = await createContainerTemplate(c);
+    console.log(`[lab] container template ${c.name} (${c.image}) on ${r.hosts.filter((h) => h.present).map((h) => h.name).join(', ') || 'no host yet'}`);
   }
 } finally {
   await closeHostConnections();
