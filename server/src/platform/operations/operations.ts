@@ -7,7 +7,7 @@ import { logger } from '../logger.js';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { registry } from '../metrics.js';
 import type { Prisma } from '../../generated/prisma/client.js';
-import { PermanentStepError, type OperationDef, type OperationInput, type StepContext, type StepRecord } from './operation-types.js';
+import { PermanentStepError, publicMessage, type OperationDef, type OperationInput, type StepContext, type StepRecord } from './operation-types.js';
 
 export * from './operation-types.js';
 
@@ -59,6 +59,8 @@ new Gauge({
 export interface OperationEnd {
   id: string; kind: string; targetType: string; targetId: string; ownerId: string | null;
   outcome: 'succeeded' | 'compensated' | 'failed'; error: string | null;
+  /** What the host said (administrators' view of the error). */
+  detail: string | null;
 }
 const endListeners: ((end: OperationEnd) => Promise<void>)[] = [];
 
@@ -67,10 +69,10 @@ export function onOperationEnd(listener: (end: OperationEnd) => Promise<void>): 
   endListeners.push(listener);
 }
 
-function recordEnd(row: Omit<OperationEnd, 'outcome' | 'error'> & { createdAt: Date }, outcome: OperationEnd['outcome'], error: string | null = null) {
+function recordEnd(row: Omit<OperationEnd, 'outcome' | 'error' | 'detail'> & { createdAt: Date }, outcome: OperationEnd['outcome'], error: string | null = null, detail: string | null = null) {
   finished.inc({ kind: row.kind, outcome });
   duration.observe({ kind: row.kind, outcome }, (Date.now() - row.createdAt.getTime()) / 1000);
-  const end: OperationEnd = { id: row.id, kind: row.kind, targetType: row.targetType, targetId: row.targetId, ownerId: row.ownerId, outcome, error };
+  const end: OperationEnd = { id: row.id, kind: row.kind, targetType: row.targetType, targetId: row.targetId, ownerId: row.ownerId, outcome, error, detail };
   for (const l of endListeners) l(end).catch((err: unknown) => logger.warn({ err, operationId: row.id }, 'an operation-end listener failed'));
 }
 
@@ -137,10 +139,11 @@ async function runOperation(job: Job<{ id: string }>): Promise<void> {
     },
   };
 
-  await save({ state: 'running', attempts: { increment: 1 }, ...(row.startedAt ? {} : { startedAt: new Date() }), error: null });
+  await save({ state: 'running', attempts: { increment: 1 }, ...(row.startedAt ? {} : { startedAt: new Date() }), error: null, errorDetail: null });
 
   let failedAt = -1;
   let error = '';
+  let detail = '';
   for (let i = 0; i < def.steps.length; i++) {
     const rec = steps[i]!;
     if (rec.state === 'done') continue;
@@ -153,12 +156,14 @@ async function runOperation(job: Job<{ id: string }>): Promise<void> {
       await persistSteps();
     } catch (e) {
       failedAt = i;
-      error = message(e);
+      detail = message(e);
+      // The person who asked reads a sentence and a reference; admins read the detail.
+      error = `${publicMessage(e)} Reference: ${row.id}.`;
       stepFailures.inc({ kind: row.kind, step: rec.name });
-      Object.assign(rec, { state: 'failed', finishedAt: new Date().toISOString(), error });
-      await persistSteps({ error });
+      Object.assign(rec, { state: 'failed', finishedAt: new Date().toISOString(), error: publicMessage(e), detail });
+      await persistSteps({ error, errorDetail: detail });
       const final = e instanceof PermanentStepError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      log.warn({ step: rec.name, attempt: job.attemptsMade + 1, final, err: error }, 'operation step failed');
+      log.warn({ step: rec.name, attempt: job.attemptsMade + 1, final, err: detail }, 'operation step failed');
       if (!final) throw e; // BullMQ retries the job; done steps are skipped next time.
       break;
     }
@@ -166,7 +171,7 @@ async function runOperation(job: Job<{ id: string }>): Promise<void> {
 
   if (failedAt < 0) {
     await def.onSucceeded?.(ctx);
-    await save({ state: 'succeeded', finishedAt: new Date(), error: null });
+    await save({ state: 'succeeded', finishedAt: new Date(), error: null, errorDetail: null });
     recordEnd(row, 'succeeded');
     return;
   }
@@ -184,14 +189,15 @@ async function runOperation(job: Job<{ id: string }>): Promise<void> {
       // The failed step may have made nothing, so failing to undo it is not a dirty ending;
       // failing to undo a step that completed is.
       if (i !== failedAt) clean = false;
-      rec.error = `${rec.error ? `${rec.error}; ` : ''}undo failed: ${message(e)}`;
+      rec.error = `${rec.error ? `${rec.error}; ` : ''}undo failed: ${publicMessage(e)}`;
+      rec.detail = `${rec.detail ? `${rec.detail}; ` : ''}undo failed: ${message(e)}`;
       log.error({ step: rec.name, err: message(e) }, 'compensation failed');
     }
     await persistSteps();
   }
   await def.onGaveUp?.(ctx, error);
-  await save({ state: clean ? 'compensated' : 'failed', finishedAt: new Date(), error });
-  recordEnd(row, clean ? 'compensated' : 'failed', error);
+  await save({ state: clean ? 'compensated' : 'failed', finishedAt: new Date(), error, errorDetail: detail });
+  recordEnd(row, clean ? 'compensated' : 'failed', error, detail);
 }
 
 let worker: Worker | undefined;
