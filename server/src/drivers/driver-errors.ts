@@ -21,6 +21,24 @@ export const DriverErrorCode = {
 
 export type DriverErrorCode = keyof typeof DriverErrorCode;
 
+/** What a user may read of each failure: no host address, command or output (those are for admins). */
+const USER_MESSAGES: Record<DriverErrorCode, string> = {
+  UNSAFE_VALUE: 'A value was refused as unsafe to send to the host.',
+  UNEXPECTED_OUTPUT: 'The host answered in a way the platform did not expect.',
+  UNSUPPORTED_HOST_KIND: 'The host is of a kind the platform cannot drive.',
+  HOST_STATE_CONFLICT: 'The VM is not in a state that allows this on its host.',
+  HOST_RESOURCE_MISSING: 'Something this needs is missing on the host.',
+  STATE_WAIT_TIMEOUT: 'The VM did not reach the expected state in time.',
+  HOST_UNREACHABLE: 'The host could not be reached.',
+  HOST_BUSY: 'The host is busy; try again shortly.',
+  SSH_TIMEOUT: 'The host took too long to answer.',
+  SSH_AUTH_FAILED: 'The platform could not sign in to the host; an administrator has to look at it.',
+  HOST_KEY_MISMATCH: 'The host presented an unexpected identity; an administrator has to look at it.',
+  COMMAND_FAILED: 'The host could not carry out this step.',
+  OUTPUT_TOO_LARGE: 'The host answered with more than the platform accepts.',
+  CONTAINER_ENGINE_FAILED: 'The container engine on the host refused this.',
+};
+
 export class DriverError extends Error {
   constructor(
     readonly code: DriverErrorCode,
@@ -30,6 +48,11 @@ export class DriverError extends Error {
   ) {
     super(message, options);
     this.name = new.target.name;
+  }
+
+  /** The failure in words fit for the person who asked (the message is for administrators). */
+  get userMessage(): string {
+    return USER_MESSAGES[this.code];
   }
 }
 

@@ -102,6 +102,12 @@ export class CommandFailedError extends DriverError {
     );
     this.stderrTail = stderrTail;
   }
+
+  override get userMessage(): string {
+    // The one cause a user can act on (delete snapshots, pick a smaller disk) or must wait out.
+    if (/No space left on device|ENOSPC|Disk quota exceeded/i.test(this.stderrTail)) return 'The host ran out of disk space; an administrator has been told.';
+    return super.userMessage;
+  }
 }
 
 export class OutputTooLargeError extends DriverError {

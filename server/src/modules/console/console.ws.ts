@@ -166,7 +166,7 @@ async function handleConsoleUpgrade(wss: WebSocketServer, req: IncomingMessage, 
     // Driver errors (host unreachable, SSH timeout ...) carry a code and a sentence fit for users.
     if (err instanceof DriverError) {
       log.warn({ err, path: url.pathname }, 'console tunnel not opened');
-      return refuse(socket, 502, err.code, err.message);
+      return refuse(socket, 502, err.code, err.userMessage);
     }
     log.error({ err, path: url.pathname }, 'console upgrade failed');
     return refuse(socket, 500, 'INTERNAL', 'Something went wrong on our side.');

@@ -180,7 +180,7 @@ export const getContainer = async (ownerId: string, id: string) => toContainerDt
 export async function listContainerOperations(ownerId: string, id: string) {
   await ownContainer(ownerId, id);
   const rows = await db.operation.findMany({ where: { targetType: 'container', targetId: id }, orderBy: { createdAt: 'desc' }, take: 50 });
-  return { items: rows.map(toOperationDto) };
+  return { items: rows.map((o) => toOperationDto(o)) };
 }
 
 /** The container on its host, for reading (logs, stats, terminal): it must exist there. */

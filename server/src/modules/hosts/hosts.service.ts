@@ -8,6 +8,7 @@ import { Prisma } from '../../generated/prisma/client.js';
 import type { Host as HostRecord } from '../../generated/prisma/client.js';
 import { hostRuntime, targetOf } from './host-connections.js';
 import { probeHost, type ProbeOutcome } from './host-probe.js';
+import { notifyAdmins } from '../notifications/notifications.service.js';
 import type { HostDto, RegisterHostInput } from './hosts.schemas.js';
 
 // Hosts are added by admins, never coded in. Registration probes at once; a schedule probes
@@ -171,4 +172,17 @@ export async function platformSshKey() {
     fingerprint: identity.fingerprint,
     installCommand: `mkdir -p ~/.ssh && chmod 700 ~/.ssh && echo '${line}' >> ~/.ssh/authorized_keys && chmod 600 ~/.ssh/authorized_keys`,
   };
+}
+
+/**
+ * A fault an operation met on a host that new work should not run into (its disk is full):
+ * the host leaves placement (status error, the reason in words) until a probe finds it well,
+ * and administrators are told.
+ */
+export async function markHostFault(hostId: string, reason: string): Promise<void> {
+  const host = await db.host.findUnique({ where: { id: hostId }, select: { name: true, status: true } });
+  if (!host) return;
+  await db.host.update({ where: { id: hostId }, data: { status: 'error', statusReason: reason.slice(0, 1000) } });
+  logger.warn({ host: host.name, reason }, 'host marked faulty by an operation');
+  await notifyAdmins({ kind: 'host.fault', severity: 'warning', link: `/admin/hosts/${hostId}`, params: { host: host.name }, text: `${host.name}: ${reason}`.slice(0, 500) });
 }

@@ -7,6 +7,7 @@ import { query } from '../../platform/sql.js';
 import { notify } from '../notifications/notifications.service.js';
 import { registerTrialResource } from '../trials/trial-resources.js';
 import { runVmAction } from './vms.service.js';
+import { markHostFault } from '../hosts/hosts.service.js';
 
 // What the platform does to VMs on its own, and tells their owners about: shutting them down
 // when credits run out or a trial ends (the VM page shows why: Vm.stoppedReason), starting
@@ -87,9 +88,15 @@ const VERBS: Record<string, string> = {
   'vm.reboot': 'Rebooting', 'vm.delete': 'Deleting', 'vm.resize': 'Resizing',
 };
 
+const DISK_FULL = /No space left on device|ENOSPC|Disk quota exceeded/i;
+
 onOperationEnd(async (end) => {
   if (end.targetType !== 'vm' || end.outcome === 'succeeded' || !end.ownerId) return;
-  const vm = await db.vm.findUnique({ where: { id: end.targetId }, select: { name: true } });
+  const vm = await db.vm.findUnique({ where: { id: end.targetId }, select: { name: true, hostId: true } });
+  // A full disk fails whatever lands there next: the host leaves placement and admins are told.
+  if (vm?.hostId && end.detail && DISK_FULL.test(end.detail)) {
+    await markHostFault(vm.hostId, `Out of disk space: ${end.kind} of ${vm.name} failed (operation ${end.id}): ${end.detail}`);
+  }
   const name = vm?.name ?? 'a VM';
   const verb = VERBS[end.kind] ?? end.kind;
   await notify(end.ownerId, {

@@ -41,13 +41,16 @@ export const Vm = z.object({
 export const Step = z.object({
   name: z.string(), state: z.enum(['pending', 'running', 'retrying', 'done', 'failed', 'compensated']),
   startedAt: z.string().nullable(), finishedAt: z.string().nullable(), error: z.string().nullable(),
+  detail: z.string().nullable().optional().describe('Administrators only: the failure as the host reported it'),
   progress: z.object({ done: z.number(), total: z.number(), detail: z.string().optional() }).optional(),
   attempt: z.number().int().optional().describe('The run of the operation that last tried the step again after it failed; absent if it never failed'),
 });
 export const Operation = z.object({
   id: z.string(), kind: z.string(), targetId: z.string(),
   state: z.enum(['pending', 'running', 'succeeded', 'failed', 'compensated']),
-  steps: z.array(Step), error: z.string().nullable(), createdAt: z.string(), finishedAt: z.string().nullable(),
+  steps: z.array(Step), error: z.string().nullable().describe('A sentence and a reference (the operation id) to quote to an administrator'),
+  errorDetail: z.string().nullable().describe('Administrators only (null for others): host, command, exit code, stderr'),
+  createdAt: z.string(), finishedAt: z.string().nullable(),
   attempts: z.number().int().describe('Runs so far: above 1 while running, a step failed and is being retried'),
   startedBy: z.object({
     kind: z.enum(['user', 'admin', 'platform']),

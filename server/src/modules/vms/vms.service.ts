@@ -43,9 +43,11 @@ function startedBy(o: OperationRow): OperationDto['startedBy'] {
   return by ? { kind: by.kind, userId: by.userId ?? null, name: by.name ?? null, reason: by.reason ?? null } : null;
 }
 
-export const toOperationDto = (o: OperationRow): OperationDto => ({
-  id: o.id, kind: o.kind, targetId: o.targetId, state: o.state, steps: o.steps as OperationDto['steps'],
-  error: o.error, createdAt: o.createdAt.toISOString(), finishedAt: o.finishedAt?.toISOString() ?? null,
+/** An operation as its reader may see it: administrators also get what the host said (`errorDetail`, steps' `detail`). */
+export const toOperationDto = (o: OperationRow, viewer: { admin: boolean } = { admin: false }): OperationDto => ({
+  id: o.id, kind: o.kind, targetId: o.targetId, state: o.state,
+  steps: (o.steps as OperationDto['steps']).map(({ detail, ...step }) => (viewer.admin ? { ...step, detail: detail ?? null } : step)),
+  error: o.error, errorDetail: viewer.admin ? o.errorDetail : null, createdAt: o.createdAt.toISOString(), finishedAt: o.finishedAt?.toISOString() ?? null,
   attempts: o.attempts, startedBy: startedBy(o),
 });
 
@@ -230,14 +232,14 @@ export async function getOperation(principal: { userId: string; role: string }, 
     await waitForOperationEnd(id, waitMs, async () => ENDED.includes((op = await read()).state));
     if (!ENDED.includes(op.state)) op = await read();
   }
-  return toOperationDto(op);
+  return toOperationDto(op, { admin: principal.role === 'admin' });
 }
 
 /** The VM's operations, newest first: what the detail page shows after a reload. */
 export async function listVmOperations(ownerId: string, vmId: string) {
   await ownVm(ownerId, vmId);
   const rows = await db.operation.findMany({ where: { targetType: 'vm', targetId: vmId }, orderBy: { createdAt: 'desc' }, take: 50 });
-  return { items: rows.map(toOperationDto) };
+  return { items: rows.map((o) => toOperationDto(o)) };
 }
 
 const ADMIN_VERBS: Record<VmActionName, string> = { start: 'start', shutdown: 'shut down', poweroff: 'power off', reboot: 'reboot' };

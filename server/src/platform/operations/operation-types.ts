@@ -12,7 +12,10 @@ export interface StepRecord {
   state: StepState;
   startedAt: string | null;
   finishedAt: string | null;
+  /** For the person who asked: a sentence without host details. */
   error: string | null;
+  /** For administrators: the failure as the host reported it. */
+  detail?: string | null;
   /** How far a long step is (bytes copied, hosts done ...), when it says. */
   progress?: { done: number; total: number; detail?: string };
   /** The operation's run that last tried this step again after it failed (2, 3 ...); absent if it never failed. */
@@ -67,6 +70,17 @@ export interface OperationDef<P> {
   onSucceeded?(ctx: StepContext<P>): Promise<void>;
   /** After compensation (or a failed one): release what the request reserved. */
   onGaveUp?(ctx: StepContext<P>, error: string): Promise<void>;
+}
+
+/**
+ * What the person who asked may read of a step's failure: a PermanentStepError or an error
+ * that carries a `userMessage` (driver errors) says it in its own words; anything else is a
+ * generic sentence. Host addresses, commands and stderr stay in the detail, for admins.
+ */
+export function publicMessage(e: unknown): string {
+  if (e instanceof PermanentStepError) return e.message;
+  const said = typeof e === 'object' && e !== null ? (e as { userMessage?: unknown }).userMessage : undefined;
+  return typeof said === 'string' ? said : 'An unexpected error stopped this step.';
 }
 
 /** An error no retry can fix (bad state, refused input): compensate at once. */

@@ -9,7 +9,7 @@ import { logger } from '../logger.js';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { registry } from '../metrics.js';
 import type { Prisma } from '../../generated/prisma/client.js';
-import { PermanentStepError, type OperationDef, type OperationInitiator, type OperationInput, type StepContext, type StepRecord } from './operation-types.js';
+import { PermanentStepError, publicMessage, type OperationDef, type OperationInitiator, type OperationInput, type StepContext, type StepRecord } from './operation-types.js';
 
 export * from './operation-types.js';
 export { waitForOperationEnd, closeOperationEnds } from './operation-ends.js';
@@ -62,6 +62,8 @@ new Gauge({
 export interface OperationEnd {
   id: string; kind: string; targetType: string; targetId: string; ownerId: string | null;
   outcome: 'succeeded' | 'compensated' | 'failed'; error: string | null;
+  /** What the host said (administrators' view of the error). */
+  detail: string | null;
 }
 const endListeners: ((end: OperationEnd) => Promise<void>)[] = [];
 
@@ -70,10 +72,10 @@ export function onOperationEnd(listener: (end: OperationEnd) => Promise<void>): 
   endListeners.push(listener);
 }
 
-function recordEnd(row: Omit<OperationEnd, 'outcome' | 'error'> & { createdAt: Date }, outcome: OperationEnd['outcome'], error: string | null = null) {
+function recordEnd(row: Omit<OperationEnd, 'outcome' | 'error' | 'detail'> & { createdAt: Date }, outcome: OperationEnd['outcome'], error: string | null = null, detail: string | null = null) {
   finished.inc({ kind: row.kind, outcome });
   duration.observe({ kind: row.kind, outcome }, (Date.now() - row.createdAt.getTime()) / 1000);
-  const end: OperationEnd = { id: row.id, kind: row.kind, targetType: row.targetType, targetId: row.targetId, ownerId: row.ownerId, outcome, error };
+  const end: OperationEnd = { id: row.id, kind: row.kind, targetType: row.targetType, targetId: row.targetId, ownerId: row.ownerId, outcome, error, detail };
   void publishOperationEnd(redis, row.id);
   for (const l of endListeners) l(end).catch((err: unknown) => logger.warn({ err, operationId: row.id }, 'an operation-end listener failed'));
 }
@@ -155,11 +157,12 @@ async function runOperation(job: Job<{ id: string }>): Promise<void> {
   if (next >= 0) markRunning(next);
   await save({
     state: 'running', attempts: { increment: 1 }, ...(row.startedAt ? {} : { startedAt: new Date() }), error: null,
-    steps: steps as unknown as Prisma.InputJsonValue,
+    errorDetail: null, steps: steps as unknown as Prisma.InputJsonValue,
   });
 
   let failedAt = -1;
   let error = '';
+  let detail = '';
   while (next >= 0) {
     const i = next;
     const rec = steps[i]!;
@@ -172,13 +175,15 @@ async function runOperation(job: Job<{ id: string }>): Promise<void> {
       if (next >= 0) { markRunning(next); await persistSteps(); }
     } catch (e) {
       failedAt = i;
-      error = message(e);
+      detail = message(e);
+      // The person who asked reads a sentence and a reference; admins read the detail.
+      error = `${publicMessage(e)} Reference: ${row.id}.`;
       stepFailures.inc({ kind: row.kind, step: rec.name });
       const final = e instanceof PermanentStepError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       // A failure that will be retried is shown as such, not as the operation's end.
-      Object.assign(rec, { state: final ? 'failed' : 'retrying', finishedAt: new Date().toISOString(), error });
-      await persistSteps({ error });
-      log.warn({ step: rec.name, attempt: job.attemptsMade + 1, final, err: error }, 'operation step failed');
+      Object.assign(rec, { state: final ? 'failed' : 'retrying', finishedAt: new Date().toISOString(), error: publicMessage(e), detail });
+      await persistSteps({ error, errorDetail: detail });
+      log.warn({ step: rec.name, attempt: job.attemptsMade + 1, final, err: detail }, 'operation step failed');
       if (!final) throw e; // BullMQ retries the job; done steps are skipped next time.
       break;
     }
@@ -186,7 +191,7 @@ async function runOperation(job: Job<{ id: string }>): Promise<void> {
 
   if (failedAt < 0) {
     await def.onSucceeded?.(ctx);
-    await persistSteps({ state: 'succeeded', finishedAt: new Date(), error: null });
+    await persistSteps({ state: 'succeeded', finishedAt: new Date(), error: null, errorDetail: null });
     recordEnd(row, 'succeeded');
     return;
   }
@@ -204,14 +209,15 @@ async function runOperation(job: Job<{ id: string }>): Promise<void> {
       // The failed step may have made nothing, so failing to undo it is not a dirty ending;
       // failing to undo a step that completed is.
       if (i !== failedAt) clean = false;
-      rec.error = `${rec.error ? `${rec.error}; ` : ''}undo failed: ${message(e)}`;
+      rec.error = `${rec.error ? `${rec.error}; ` : ''}undo failed: ${publicMessage(e)}`;
+      rec.detail = `${rec.detail ? `${rec.detail}; ` : ''}undo failed: ${message(e)}`;
       log.error({ step: rec.name, err: message(e) }, 'compensation failed');
     }
     await persistSteps();
   }
   await def.onGaveUp?.(ctx, error);
-  await save({ state: clean ? 'compensated' : 'failed', finishedAt: new Date(), error });
-  recordEnd(row, clean ? 'compensated' : 'failed', error);
+  await save({ state: clean ? 'compensated' : 'failed', finishedAt: new Date(), error, errorDetail: detail });
+  recordEnd(row, clean ? 'compensated' : 'failed', error, detail);
 }
 
 let worker: Worker | undefined;

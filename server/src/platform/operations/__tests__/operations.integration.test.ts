@@ -77,7 +77,9 @@ describe('durable operations', () => {
   it('after the last attempt, undoes the done steps newest first and says why', async () => {
     const op = await finished(await start({ always: true }));
     expect(op.state).toBe('compensated');
-    expect(op.error).toBe('host unreachable');
+    // The asker reads a sentence and the reference; what the step threw is for admins.
+    expect(op.error).toBe(`An unexpected error stopped this step. Reference: ${op.id}.`);
+    expect(op.errorDetail).toBe('host unreachable');
     expect(log).toEqual(['one', 'two', 'two', 'two', 'undo-two', 'undo-one:disk-1', 'gave-up']);
     expect((op.steps as unknown as StepRecord[]).map((s) => s.state)).toEqual(['compensated', 'compensated', 'pending']);
   });
