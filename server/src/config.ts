@@ -40,6 +40,7 @@ const schema = z.object({
   TRIAL_QUOTA_MEMORY_MIB: z.coerce.number().int().nonnegative().default(4096),
   TRIAL_QUOTA_DISK_GIB: z.coerce.number().int().nonnegative().default(40),
   TRIAL_QUOTA_VMS: z.coerce.number().int().nonnegative().default(3),
+  TRIAL_QUOTA_CONTAINERS: z.coerce.number().int().nonnegative().default(3),
   RATE_LIMIT_LOGIN_PER_IP: z.coerce.number().int().positive().default(30),
   RATE_LIMIT_LOGIN_PER_EMAIL: z.coerce.number().int().positive().default(10),
   RATE_LIMIT_SIGNUP_PER_IP: z.coerce.number().int().positive().default(10),
@@ -58,14 +59,46 @@ const schema = z.object({
   OPERATION_BACKOFF_MS: z.coerce.number().int().min(0).default(2000),
   OPERATION_CONCURRENCY: z.coerce.number().int().min(1).default(8),
   OPERATION_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** How often unfinished operations without a live job are queued again, and from what age. */
+  OPERATION_REQUEUE_CRON: z.string().default('*/1 * * * *'),
+  OPERATION_REQUEUE_AFTER_MS: z.coerce.number().int().min(1000).default(30_000),
   VM_OVERCOMMIT_CPU: z.coerce.number().positive().default(4),
   VM_OVERCOMMIT_MEMORY: z.coerce.number().positive().default(1.5),
   VM_PLACEMENT: z.enum(['spread', 'pack']).default('spread'),
   VM_BRIDGE: z.string().regex(/^[a-z][a-z0-9-]{0,14}$/).default('br-int'),
   VM_RECONCILE_CRON: z.string().default('15 */1 * * * *'),
+  /** Hosts a reconcile sweep talks to at once. */
+  VM_RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  // Private networks (OVN): the pool users' networks are suggested from, the prefix of a
+  // suggested network, the external network routers SNAT to, and the gateway chassis.
+  NETWORK_POOL_CIDR: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be a CIDR like 10.200.0.0/16').default('10.200.0.0/16'),
+  NETWORK_DEFAULT_PREFIX: z.coerce.number().int().min(16).max(29).default(24),
+  NETWORK_MTU: z.coerce.number().int().min(576).max(9000).default(1442),
+  NETWORK_DNS_SERVERS: z.string().regex(/^(\d{1,3}(\.\d{1,3}){3})?(,\d{1,3}(\.\d{1,3}){3})*$/, 'comma-separated IPv4 addresses').default(''),
+  OVN_EXTERNAL_CIDR: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be a CIDR like 10.78.0.0/24').default('10.78.0.0/24'),
+  OVN_EXTERNAL_GATEWAY: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, 'must be an IPv4 address').default('10.78.0.1'),
+  /** First host number inside OVN_EXTERNAL_CIDR handed to routers (keeps the gateway and friends out). */
+  OVN_EXTERNAL_FIRST: z.coerce.number().int().min(1).default(10),
+  OVN_GATEWAY_CHASSIS: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/).default('lab1'),
+  OVN_PHYSNET: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/).default('physnet'),
   VM_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  VM_SNAPSHOTS_PER_VM: z.coerce.number().int().min(0).default(5),
+  VM_SNAPSHOTS_PER_USER: z.coerce.number().int().min(0).default(15),
+  HOST_DISK_RESERVE_GIB: z.coerce.number().int().min(0).default(5),
+  SSH_QUEUE_MAX_PER_HOST: z.coerce.number().int().min(0).default(64),
+  SSH_QUEUE_WAIT_MS: z.coerce.number().int().positive().default(30_000),
+  RATE_LIMIT_HOST_ACTIONS_PER_USER: z.coerce.number().int().min(1).default(60),
+  CONSOLE_MAX_PER_USER: z.coerce.number().int().min(1).default(4),
+  CONSOLE_MAX_PER_VM: z.coerce.number().int().min(1).default(2),
+  CONSOLE_MAX_MINUTES: z.coerce.number().positive().default(240),
   /** How often the meter books VM hours and stops VMs whose owner ran out of credits or trial. */
   VM_METERING_CRON: z.string().default('30 */1 * * * *'),
+  /** Containers: processes each may run, its data volume's share of the disk quota, the grace before a stop kills. */
+  CONTAINER_PIDS_LIMIT: z.coerce.number().int().min(16).max(32768).default(256),
+  CONTAINER_VOLUME_GIB: z.coerce.number().int().min(0).default(1),
+  CONTAINER_STOP_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
+  /** Bytes one live log view may carry before the server closes it (the page can reopen it). */
+  CONTAINER_LOG_FOLLOW_MAX_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
   CREDITS_PER_VCPU_HOUR: z.coerce.number().int().nonnegative().default(1),
   CREDITS_PER_GIB_MEMORY_HOUR: z.coerce.number().int().nonnegative().default(1),
   CREDITS_PER_10_GIB_DISK_HOUR: z.coerce.number().int().nonnegative().default(1),
@@ -141,7 +174,9 @@ const schema = z.object({
   ALERT_WEBHOOK_TOKEN: z.string().min(16).optional(),
   BUSINESS_METRICS_CRON: z.string().default('*/30 * * * * *'),
   RUM_MAX_BYTES: z.coerce.number().int().min(512).max(1_048_576).default(16_384),
-  RUM_BEACONS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  // Per client address: a campus NAT puts hundreds of students behind one address, and each
+  // page sends a beacon at most every 15 s and when it is hidden.
+  RUM_BEACONS_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   // The trial ladder (modules/trials): a warning before the end, stop at the end, a final
   // notice, then deletion after the grace period; an extension before that restores what is left.
   TRIAL_WARNING_HOURS: z.coerce.number().int().min(1).default(48),

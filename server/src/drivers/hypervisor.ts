@@ -1,4 +1,4 @@
-import type { DiskUsage } from './libvirt/disk-parse.js';
+import type { DiskUsage, ImageInfo } from './libvirt/disk-parse.js';
 import type { ImageImport } from './libvirt/base-images.js';
 
 export type { ImageImport } from './libvirt/base-images.js';
@@ -62,8 +62,12 @@ export interface HypervisorDriver {
   domainStats(name: string): Promise<DomainStats | null>;
   /** null when the domain is missing or not running (no display). */
   vncDisplay(name: string): Promise<VncDisplay | null>;
+  /** IPv4 addresses by MAC as the guest agent reports them; null without an answering agent. */
+  guestAddresses(name: string): Promise<Record<string, string[]> | null>;
   /** Size of, and bytes available to an unprivileged writer on, the filesystem holding `dir`. */
   diskUsage(dir: string): Promise<DiskUsage>;
+  /** Format, virtual and allocated size of an image in the image directory; null when missing. */
+  imageInfo(path: string): Promise<ImageInfo | null>;
 
   createLinkedClone(clone: LinkedClone): Promise<void>;
   /** An empty qcow2 of `sizeGiB` (a VM that installs from an ISO); an existing one without a backing file is success. */

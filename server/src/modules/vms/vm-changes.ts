@@ -3,14 +3,15 @@ import { AppError, errors } from '../../platform/errors.js';
 import { defineOperation } from '../../platform/operations/operations.js';
 import { creditsPerHour, releaseQuota, reserveQuota } from '../quotas/quotas.service.js';
 import { actualState, loadVm, release } from './vm-operations.js';
+import { config } from '../../config.js';
 import { claimVm } from './vms.service.js';
-import { HostResourceMissingError } from '../../drivers/driver-errors.js';
+import { lockedHostLoads } from '../compute/host-loads.js';
+import { hostShortOf } from './vm-placement.js';
 
 // Changes to an existing VM that hold it like any other operation: resize (when shut off,
-// within quota) and snapshots (create, revert, delete). Listing snapshots reads the host.
+// within quota, with room on its host). Snapshots are in vm-snapshots.ts.
 
 interface ResizeParams { vmId: string; to: { vcpus: number; memoryMiB: number; diskGiB: number }; grow: { vcpus: number; memoryMiB: number; diskGiB: number } }
-interface SnapshotParams { vmId: string; snapshot: string }
 
 const positive = (n: number) => Math.max(0, n);
 
@@ -38,46 +39,31 @@ defineOperation<ResizeParams>({
   },
 });
 
-const endSnapshotOp = async (vmId: string) => release(vmId, await actualState(vmId));
-const snapshotOp = (kind: string, step: string, act: (domain: string, name: string, hv: Awaited<ReturnType<typeof loadVm>>['hypervisor']) => Promise<void>) =>
-  defineOperation<SnapshotParams>({
-    kind,
-    steps: [{ name: step, run: async (ctx) => { const { vm, hypervisor } = await loadVm(ctx.params.vmId); await act(vm.domainName, ctx.params.snapshot, hypervisor); } }],
-    onSucceeded: async (ctx) => endSnapshotOp(ctx.params.vmId),
-    onGaveUp: async (ctx, error) => release(ctx.params.vmId, await actualState(ctx.params.vmId), error),
-  });
-snapshotOp('vm.snapshot-create', 'snapshot', (d, n, hv) => hv.createSnapshot(d, n));
-snapshotOp('vm.snapshot-revert', 'revert', (d, n, hv) => hv.revertSnapshot(d, n));
-snapshotOp('vm.snapshot-delete', 'delete-snapshot', (d, n, hv) => hv.deleteSnapshot(d, n));
-
 export async function resizeVm(ownerId: string, vmId: string, want: { vcpus?: number; memoryMiB?: number; diskGiB?: number }) {
   const vm = await db.vm.findFirst({ where: { id: vmId, ownerId, state: { not: 'deleted' } }, include: { template: true } });
   if (!vm) throw errors.notFound('VM');
-  if (!vm.template) throw errors.conflict('The template of this VM was removed; it cannot be resized.');
-  const to = { vcpus: want.vcpus ?? vm.vcpus, memoryMiB: want.memoryMiB ?? vm.memoryMiB, diskGiB: want.diskGiB ?? vm.diskGiB };
-  const bad: { path: string; message: string }[] = [];
-  if (to.memoryMiB < vm.template.minMemoryMiB) bad.push({ path: 'body.memoryMiB', message: `at least ${vm.template.minMemoryMiB} MiB` });
-  if (to.diskGiB < vm.diskGiB) bad.push({ path: 'body.diskGiB', message: 'disks can only grow' });
-  if (to.diskGiB > vm.template.maxDiskGiB) bad.push({ path: 'body.diskGiB', message: `at most ${vm.template.maxDiskGiB} GiB` });
-  if (bad.length) throw errors.validation(bad, 'body');
-  const grow = { vcpus: positive(to.vcpus - vm.vcpus), memoryMiB: positive(to.memoryMiB - vm.memoryMiB), diskGiB: positive(to.diskGiB - vm.diskGiB) };
+  const template = vm.template;
+  if (!template) throw errors.conflict('The template of this VM was removed; it cannot be resized.');
   return claimVm(ownerId, vmId, {
-    from: ['stopped'], kind: 'vm.resize', action: 'resize', params: { vmId, to, grow },
-    inTx: (tx) => reserveQuota(tx, ownerId, { ...grow, vms: 0 }),
+    from: ['stopped'], kind: 'vm.resize', action: 'resize', params: { vmId },
+    // The change is measured against the VM as it is when claimed (row locked), never an
+    // earlier read: a grow racing a shrink that just finished pays for what it adds.
+    inTx: async (tx, now) => {
+      const to = { vcpus: want.vcpus ?? now.vcpus, memoryMiB: want.memoryMiB ?? now.memoryMiB, diskGiB: want.diskGiB ?? now.diskGiB };
+      const bad: { path: string; message: string }[] = [];
+      if (to.memoryMiB < template.minMemoryMiB) bad.push({ path: 'body.memoryMiB', message: `at least ${template.minMemoryMiB} MiB` });
+      if (to.diskGiB < now.diskGiB) bad.push({ path: 'body.diskGiB', message: `disks can only grow (it has ${now.diskGiB} GiB)` });
+      if (to.diskGiB > template.maxDiskGiB) bad.push({ path: 'body.diskGiB', message: `at most ${template.maxDiskGiB} GiB` });
+      if (bad.length) throw errors.validation(bad, 'body');
+      const grow = { vcpus: positive(to.vcpus - now.vcpus), memoryMiB: positive(to.memoryMiB - now.memoryMiB), diskGiB: positive(to.diskGiB - now.diskGiB) };
+      await reserveQuota(tx, ownerId, { ...grow, vms: 0 });
+      if (now.hostId && (grow.vcpus || grow.memoryMiB || grow.diskGiB)) {
+        const [host] = await lockedHostLoads(tx, { hostId: now.hostId });
+        const short = host ? hostShortOf(host, grow, { cpuOvercommit: config.VM_OVERCOMMIT_CPU, memoryOvercommit: config.VM_OVERCOMMIT_MEMORY }) : [];
+        if (host && short.length) throw new AppError('NO_CAPACITY', `${host.name}, the host of ${now.name}, has no room for ${short.join(', ')}; resize to less, or ask an administrator.`);
+      }
+      return { to, grow };
+    },
   });
 }
 
-export const snapshotAction = (ownerId: string, vmId: string, kind: 'create' | 'revert' | 'delete', snapshot: string) =>
-  claimVm(ownerId, vmId, { from: ['stopped', 'running'], kind: `vm.snapshot-${kind}`, action: `${kind} a snapshot of`, params: { vmId, snapshot } });
-
-export async function listVmSnapshots(ownerId: string, vmId: string) {
-  const vm = await db.vm.findFirst({ where: { id: vmId, ownerId, state: { notIn: ['deleted', 'creating', 'error'] } } });
-  if (!vm) throw errors.notFound('VM');
-  const { hypervisor } = await loadVm(vmId);
-  const items = await hypervisor.listSnapshots(vm.domainName).catch((e: unknown) => {
-    // The host answered that the domain is not there: a state to resolve, not an outage.
-    if (e instanceof HostResourceMissingError) throw errors.conflict(`${vm.name} is missing on its host; an administrator has to look at it.`);
-    throw new AppError('SERVICE_UNAVAILABLE', `The VM's host did not answer: ${e instanceof Error ? e.message : String(e)}`);
-  });
-  return { items: items.map((s) => ({ name: s.name, createdAt: s.createdAt.toISOString(), state: s.state })) };
-}

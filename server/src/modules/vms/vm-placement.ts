@@ -53,3 +53,12 @@ export function placeVm(hosts: HostLoad[], size: VmSize, policy: PlacementPolicy
   ].filter(Boolean);
   return { reason: `No host in zone "${zone}" can take ${size.vcpus} vCPU, ${size.memoryMiB} MiB, ${size.diskGiB} GiB now: ${parts.join(', ')}.` };
 }
+
+/** What a host lacks to take `size` more (a resize's growth) under the policy; empty when it fits. */
+export function hostShortOf(h: HostLoad, size: VmSize, policy: Pick<PlacementPolicy, 'cpuOvercommit' | 'memoryOvercommit'>): string[] {
+  const short: string[] = [];
+  if (size.vcpus > 0 && h.cpus * policy.cpuOvercommit - h.usedVcpus < size.vcpus) short.push(`${size.vcpus} more vCPU`);
+  if (size.memoryMiB > 0 && h.memoryMiB * policy.memoryOvercommit - h.usedMemoryMiB < size.memoryMiB) short.push(`${size.memoryMiB} MiB more memory`);
+  if (size.diskGiB > 0 && h.diskTotalGiB - h.usedDiskGiB < size.diskGiB) short.push(`${size.diskGiB} GiB more disk`);
+  return short;
+}

@@ -111,7 +111,7 @@ describe('/metrics under the cluster launcher', () => {
       const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
     });
     const child = spawn('pnpm', ['exec', 'tsx', 'server/src/main.ts'], {
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WEB_CONCURRENCY: '2', LOG_LEVEL: 'info', HOST_HEALTH_CRON: '0 0 1 1 *' },
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', OSS_GATEWAY_PORT: '0', WEB_CONCURRENCY: '2', LOG_LEVEL: 'info', HOST_HEALTH_CRON: '0 0 1 1 *' },
       stdio: ['ignore', 'pipe', 'inherit'], detached: true,
     });
     // Both workers must be listening, or one would serve every request below.

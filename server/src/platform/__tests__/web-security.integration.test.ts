@@ -33,7 +33,8 @@ describe('security headers', () => {
     expect(csp['default-src']).toEqual(["'self'"]);
     expect(csp['script-src']).toEqual(["'self'"]);
     expect(csp['style-src']).toEqual(["'self'", "'unsafe-inline'"]);
-    expect(csp['connect-src']).toEqual(["'self'"]);
+    // This origin, and the S3 server the browser sends presigned uploads to: nothing else.
+    expect(csp['connect-src']).toEqual(["'self'", new URL(config.S3_PUBLIC_ENDPOINT ?? config.S3_ENDPOINT).origin]);
     expect(csp['frame-ancestors']).toEqual(["'none'"]);
     expect(csp['object-src']).toEqual(["'none'"]);
     expect(r.headers.get('x-frame-options')).toBe('DENY');

@@ -37,7 +37,11 @@ describe('scopes', () => {
 
     const doc = (await api.get<OpenApiDoc>('/api/openapi.json')).body;
     let mutating = 0;
+    // Ingest endpoints (browser beacons, Alertmanager's webhook) read no credentials at all:
+    // a token sent there acts for nobody.
+    const ingest = new Set(['/api/rum', '/api/monitoring/alerts']);
     for (const [template, methods] of Object.entries(doc.paths)) {
+      if (ingest.has(template)) continue;
       for (const method of Object.keys(methods).filter((m) => ['post', 'put', 'patch', 'delete'].includes(m))) {
         const path = template.replace(/\{[^}]+\}/g, randomUUID());
         const r = await api.request(method.toUpperCase(), path, { body: {} });

@@ -26,7 +26,7 @@ async function spawnServer(): Promise<string> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/serve.ts'], {
     cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', CLOCK_SOURCE: 'redis', TRIAL_LADDER_CRON: '*/1 * * * * *', LOG_LEVEL: 'warn', MONITORING_TARGETS_DIR: '',
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', OSS_GATEWAY_PORT: '0', CLOCK_SOURCE: 'redis', TRIAL_LADDER_CRON: '*/1 * * * * *', LOG_LEVEL: 'warn', MONITORING_TARGETS_DIR: '',
       // Not under test here, and a probe that times out on a busy machine would take the host away.
       HOST_HEALTH_CRON: '0 0 3 1 1 *', VM_RECONCILE_CRON: '0 0 3 1 1 *' },
   });
