@@ -28,7 +28,7 @@ const bench = await startBenchServer('campus_bench_tunnels', {
   ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', REDIS_URL: 'redis://127.0.0.1:6379/12', REDIS_PREFIX: 'ccbenchtun:',
   HOST: '127.0.0.1', PORT: String(PORT), OSS_GATEWAY_PORT: '0', TUNNEL_GATEWAY_PORT: String(GATEWAY), APPS_PORT: String(FRONT),
   TUNNEL_BIND_HOST: '127.0.0.1', TUNNEL_PUBLIC_HOST: '127.0.0.1', TUNNEL_HOST_KEY_FILE: path.join(dir, 'host_ed25519'),
-  TUNNEL_PORT_MIN: '43000', TUNNEL_PORT_MAX: '43999', TRIAL_QUOTA_TUNNELS: '10', TUNNEL_MAX_CONNECTIONS: '200',
+  TUNNEL_PORT_MIN: '31000', TUNNEL_PORT_MAX: '31999', TRIAL_QUOTA_TUNNELS: '10', TUNNEL_MAX_CONNECTIONS: '200',
 });
 const children: ChildProcess[] = [];
 const servers: net.Server[] = [];

@@ -6,7 +6,7 @@ import { deleteTunnelRow, type TunnelRow } from './tunnel-store.js';
 // Port forwards to cloud resources (`kind: "forward"`, and `kind: "http"` with a vmId) live on
 // the user's OVN router: a load balancer `lb-<tunnelId>` on the router's external address and
 // the security-group rule that lets it in. The networks module owns routers, so it plugs in
-// here; until it does, such tunnels are refused in words (503) and nothing is reserved.
+// here; until it does, such tunnels are refused in words (409) and nothing is reserved.
 
 export interface ForwardProvider {
   /** Makes the forward exist on the hosts (idempotent); returns the address users reach it at. */
@@ -25,7 +25,8 @@ export function registerForwardProvider(p: ForwardProvider): void {
 
 export function forwardProvider(): ForwardProvider {
   if (!provider) {
-    throw new AppError('SERVICE_UNAVAILABLE', 'Port forwards to VMs need private networks, which this site does not offer yet; publish the service with a reverse tunnel (ssh -R) instead.', { kind: 'forward' });
+    // 409, not 503: nothing is down, the site does not offer it yet (the API answers no 5xx for a state it knows).
+    throw new AppError('CONFLICT', 'Port forwards to VMs need private networks, which this site does not offer yet; publish the service with a reverse tunnel (ssh -R) instead.', { kind: 'forward', reason: 'no-networks' });
   }
   return provider;
 }

@@ -1,11 +1,11 @@
 import type { AddressInfo } from 'node:net';
-import ssh2, { type Connection, type ServerChannel } from 'ssh2';
+import ssh2, { type Connection, type ServerChannel, type TcpipBindInfo } from 'ssh2';
 import { config } from '../../config.js';
 import { fingerprintSha256 } from '../../drivers/ssh/host-key.js';
 import { auditSystemAction } from '../../platform/audit.js';
-import { isAppError } from '../../platform/errors.js';
+import { errors, isAppError } from '../../platform/errors.js';
 import { logger } from '../../platform/logger.js';
-import { bindTunnel, markConnected, markDisconnected, retireTunnel } from './tunnel-bind.js';
+import { bindTunnel, markConnected, markDisconnected, retireTunnel, type BindRequest } from './tunnel-bind.js';
 import { countBytes, countConnection, registerLive, releaseLease, unregisterLive } from './tunnel-live.js';
 import { bindTarget } from './tunnel-names.js';
 import { Relay } from './tunnel-relay.js';
@@ -36,6 +36,40 @@ export interface TunnelGateway {
 function publishedAt(row: TunnelRow): string {
   const dto = tunnelDto(row, true);
   return dto.url ?? `tcp://${dto.address}`;
+}
+
+/**
+ * Binds the request to a tunnel and listens on its public side. A port this machine has given
+ * to something else meanwhile (EADDRINUSE): a port-0 request moves on to another port of the
+ * block, an asked-for port is refused in words.
+ */
+async function publish(client: Connection, user: { userId: string; keyId: string }, info: TcpipBindInfo, req: BindRequest): Promise<{ row: TunnelRow; relay: Relay }> {
+  for (let attempt = 1; ; attempt++) {
+    const row = await bindTunnel(user.userId, user.keyId, req);
+    const relay = new Relay({
+      maxConnections: config.TUNNEL_MAX_CONNECTIONS,
+      bytesPerSec: row.bandwidthLimit,
+      bytesIn: Number(row.bytesIn), bytesOut: Number(row.bytesOut),
+      onBytes: countBytes,
+      onRefused: () => countConnection('refused'),
+      open: (socket) => new Promise((resolve, reject) => {
+        countConnection('accepted');
+        client.forwardOut(info.bindAddr, info.bindPort === 0 ? row.port! : info.bindPort, socket.remoteAddress ?? '0.0.0.0', socket.remotePort ?? 0, (err, ch) => (err ? reject(err) : resolve(ch)));
+      }),
+    });
+    try {
+      // An HTTP name is reached through the HTTP front only, so its port stays on loopback.
+      await relay.listen(row.kind === 'http' ? '127.0.0.1' : config.TUNNEL_BIND_HOST, row.port!);
+      return { row, relay };
+    } catch (err) {
+      const retry = (err as NodeJS.ErrnoException).code === 'EADDRINUSE' && req.kind === 'reverse' && req.port === 0 && row.keyId !== null && attempt < 4;
+      if (retry) await retireTunnel(row.id, user.userId, 'port busy on the gateway machine');
+      else await releaseLease(row.id);
+      if (retry) continue;
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw errors.conflict(`Port ${row.port} is busy on the gateway machine; ask for another port, or for any (0).`);
+      throw err;
+    }
+  }
 }
 
 function handleClient(client: Connection, clientIp: string): void {
@@ -90,20 +124,9 @@ function handleClient(client: Connection, clientIp: string): void {
     void (async () => {
       let row: TunnelRow | undefined;
       try {
-        row = await bindTunnel(user.userId, user.keyId, req);
-        const relay = new Relay({
-          maxConnections: config.TUNNEL_MAX_CONNECTIONS,
-          bytesPerSec: row.bandwidthLimit,
-          bytesIn: Number(row.bytesIn), bytesOut: Number(row.bytesOut),
-          onBytes: countBytes,
-          onRefused: () => countConnection('refused'),
-          open: (socket) => new Promise((resolve, rejectOpen) => {
-            countConnection('accepted');
-            client.forwardOut(info.bindAddr, info.bindPort === 0 ? row!.port! : info.bindPort, socket.remoteAddress ?? '0.0.0.0', socket.remotePort ?? 0, (err, ch) => (err ? rejectOpen(err) : resolve(ch)));
-          }),
-        });
-        // An HTTP name is reached through the HTTP front only, so its port stays on loopback.
-        await relay.listen(row.kind === 'http' ? '127.0.0.1' : config.TUNNEL_BIND_HOST, row.port!);
+        const published = await publish(client, user, info, req);
+        row = published.row;
+        const relay = published.relay;
         const b: Bound = { row, relay, bindAddr: info.bindAddr, bindPort: info.bindPort };
         bound.set(`${info.bindAddr}:${info.bindPort}`, b);
         await markConnected(row.id, clientIp);

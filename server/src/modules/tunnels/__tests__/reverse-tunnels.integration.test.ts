@@ -7,7 +7,7 @@ import { redis, rkey } from '../../../platform/redis.js';
 import { adminClient, Client, resetState, startServer, type TestServer } from '../../../test/harness.js';
 import { createHttpFront } from '../http-front.js';
 import { createTunnelGateway, type TunnelGateway } from '../tunnel-gateway.js';
-import { stopLive } from '../tunnel-live.js';
+import { liveTunnels, stopLive } from '../tunnel-live.js';
 import { addKey, get, localServer, sshKey, sshR, tempDir, tunnelTestConfig, waitFor, type LocalServer, type SshTunnel } from './tunnel-support.js';
 
 // Reverse tunnels with the real OpenSSH client: a local HTTP server published with
@@ -49,6 +49,8 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   for (const t of running.splice(0)) { t.stop(); await t.exited; }
+  // The gateway has seen every client go (their ports are free again) before the next test.
+  await waitFor(() => (liveTunnels().length === 0 ? true : undefined), () => 'tunnels still live');
   await resetState();
 });
 

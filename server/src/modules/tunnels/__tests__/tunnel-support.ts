@@ -33,12 +33,15 @@ export async function sshKey(dir: string, name = 'id'): Promise<{ file: string; 
   return { file, pub: (await readFile(`${file}.pub`, 'utf8')).trim() };
 }
 
-/** Tunnel settings for a test: loopback only, a port pool unlikely to meet other tests'. */
+/**
+ * Tunnel settings for a test: loopback only, a port pool unlikely to meet other tests', below
+ * Linux's ephemeral range (32768+), where outgoing connections would take ports at random.
+ */
 export function tunnelTestConfig(dir: string, extra: Parameters<typeof setConfig>[0] = {}): () => void {
-  const base = 42000 + Math.floor(Math.random() * 200) * 50;
+  const base = 30000 + Math.floor(Math.random() * 40) * 50;
   return setConfig({
     TUNNEL_BIND_HOST: '127.0.0.1', TUNNEL_PUBLIC_HOST: '127.0.0.1', TUNNEL_HOST_KEY_FILE: path.join(dir, 'host_ed25519'),
-    TUNNEL_PORT_MIN: base, TUNNEL_PORT_MAX: base + 499, TUNNEL_PORTS_PER_USER: 10, ...extra,
+    TUNNEL_PORT_MIN: base, TUNNEL_PORT_MAX: base + 699, TUNNEL_PORTS_PER_USER: 10, ...extra,
   });
 }
 

@@ -177,8 +177,8 @@ describe('hostile input', () => {
     const { user, id } = await signedUp();
     for (const body of [{ kind: 'forward', vmId: crypto.randomUUID(), targetPort: 22 }, { kind: 'http', name: 'vm-app', vmId: crypto.randomUUID(), targetPort: 80 }]) {
       const r = await user.post('/api/tunnels', body);
-      expect(r.status).toBe(503);
-      expect(r.body.error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', message: expect.stringMatching(/need private networks/) });
+      expect(r.status).toBe(409);
+      expect(r.body.error).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/need private networks/), details: { reason: 'no-networks' } });
     }
     expect((await db.quota.findUnique({ where: { userId: id } }))?.usedTunnels).toBe(0);
     expect((await user.get('/api/tunnels')).body.forwardsAvailable).toBe(false);
