@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { db } from '../../platform/db.js';
 import { logger } from '../../platform/logger.js';
 import type { DomainState } from '../../drivers/hypervisor.js';
 import { driversFor } from '../hosts/host-connections.js';
 import type { VmState } from '../../generated/prisma/enums.js';
+import { recordFinding as record } from './findings.js';
+import { reconcileOvn } from '../networks/network-reconcile.js';
 
 // Reconciliation: each ready host's domains against the database. It corrects VM states
 // that changed behind the platform's back and records findings for admins; it never
@@ -12,14 +13,6 @@ import type { VmState } from '../../generated/prisma/enums.js';
 export interface ReconcileReport { hosts: number; corrected: number; findings: number }
 
 const settled = (s: DomainState): VmState | null => (s === 'running' ? 'running' : s === 'shutoff' || s === 'crashed' ? 'stopped' : null);
-
-async function record(kind: string, hostId: string, domainName: string, message: string, vmId: string | null) {
-  // One open finding per (host, domain, kind): a problem seen every minute is one line.
-  const open = await db.finding.findFirst({ where: { hostId, domainName, kind, resolvedAt: null } });
-  if (open) return false;
-  await db.finding.create({ data: { id: randomUUID(), kind, hostId, domainName, message, vmId } });
-  return true;
-}
 
 export async function reconcileHosts(): Promise<ReconcileReport> {
   const report: ReconcileReport = { hosts: 0, corrected: 0, findings: 0 };
@@ -62,6 +55,8 @@ export async function reconcileHosts(): Promise<ReconcileReport> {
       if (await record('unknown-domain', host.id, d.name, `Domain ${d.name} (${d.state}) on ${host.name} is not a VM the platform knows. It was left untouched.`, null)) report.findings++;
     }
   }
+  // OVN's logical objects against the networks, NICs and routers in the database.
+  report.findings += (await reconcileOvn()).findings;
   return report;
 }
 
