@@ -30,6 +30,7 @@ const en = {
     en: 'English',
   },
   nav: {
+    adminNetworks: 'Networks',
     networks: 'Networks',
     images: 'Images',
     storage: 'Object storage',
@@ -308,6 +309,14 @@ const en = {
     },
   },
   networks: {
+    adminTitle: 'Networks (all users)',
+    adminSubtitle: 'Every private network with its owner, its VMs and their hosts; the external network the routers SNAT to.',
+    adminEmpty: 'No networks yet.',
+    owner: 'Owner',
+    central: 'OVN central host',
+    noCentral: 'none: networking is off (mark a host as the OVN central)',
+    gatewayChassis: 'Gateway chassis',
+    externalCidr: 'External network',
     title: 'Private networks',
     subtitle: 'Your own networks across hosts: DHCP, a gateway, a way out through your router, and inbound rules. Your first VM makes "default".',
     create: 'New network',

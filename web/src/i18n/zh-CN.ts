@@ -30,6 +30,7 @@ const zhCN: MessageSchema = {
     en: 'English',
   },
   nav: {
+    adminNetworks: '网络',
     networks: '网络',
     images: '镜像',
     storage: '对象存储',
@@ -308,6 +309,14 @@ const zhCN: MessageSchema = {
     },
   },
   networks: {
+    adminTitle: '网络（所有用户）',
+    adminSubtitle: '所有私有网络及其所有者、虚拟机和所在主机；路由器做 SNAT 的外部网络。',
+    adminEmpty: '还没有网络。',
+    owner: '所有者',
+    central: 'OVN 中心主机',
+    noCentral: '无：网络功能未开启（将一台主机设为 OVN 中心）',
+    gatewayChassis: '网关 chassis',
+    externalCidr: '外部网络',
     title: '私有网络',
     subtitle: '跨主机的专属网络：DHCP、网关、经由你的路由器访问外部，以及入站规则。第一台虚拟机会自动创建 "default"。',
     create: '新建网络',
