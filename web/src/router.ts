@@ -176,6 +176,12 @@ export const router = createRouter({
           meta: { requiresAdmin: true, title: 'hosts.detailTitle', menu: '/admin/hosts' },
         },
         {
+          path: 'admin/networks',
+          name: 'admin-networks',
+          component: () => import('@/views/AdminNetworksView.vue'),
+          meta: { requiresAdmin: true, title: 'networks.adminTitle' },
+        },
+        {
           path: 'admin/vms',
           name: 'admin-vms',
           component: () => import('@/views/AdminVmsView.vue'),

@@ -72,5 +72,5 @@ describe('private networks in the browser', () => {
       await expect.poll(async () => (await page.request.delete(`/api/networks/${netId}`, { headers: { 'Idempotency-Key': newIdempotencyKey() } })).status(), { timeout: 120_000, interval: 2000 }).toBe(202);
       await expect.poll(async () => (await page.request.get(`/api/networks/${netId}`)).status(), { timeout: 60_000, interval: 1000 }).toBe(404);
     }
-  });
+  }, 300_000);
 });

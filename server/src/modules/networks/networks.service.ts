@@ -194,8 +194,10 @@ async function enqueueRulesSync(ownerId: string, networkId: string): Promise<str
  * on `networkIds`, or on the user's default network, made now if they have none. Returns []
  * while networking is off on the site (the VM gets the plain bridge NIC of old).
  */
-export async function allocateNics(tx: Tx, ownerId: string, vmId: string, networkIds: string[] | undefined): Promise<Nic[]> {
-  if (!(await networkingEnabled())) {
+export async function allocateNics(tx: Tx, ownerId: string, vmId: string, networkIds: string[] | undefined, networked: boolean): Promise<Nic[]> {
+  // `networked` (networkingEnabled()) is read before the transaction: a query on another pool
+  // connection from inside it could wait forever once every connection holds such a transaction.
+  if (!networked) {
     if (networkIds?.length) throw new AppError('SERVICE_UNAVAILABLE', 'Private networks are not set up on this site yet.');
     return [];
   }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { config } from '../../config.js';
 import { db } from '../../platform/db.js';
 import { forEachLimit } from '../../platform/concurrency.js';
@@ -7,6 +6,8 @@ import type { DomainState } from '../../drivers/hypervisor.js';
 import { driversFor } from '../hosts/host-connections.js';
 import type { VmState } from '../../generated/prisma/enums.js';
 import type { Host } from '../../generated/prisma/client.js';
+import { recordFinding } from './findings.js';
+import { reconcileOvn } from '../networks/network-reconcile.js';
 
 // Reconciliation: each ready host's domains against the database. It corrects VM states
 // that changed behind the platform's back and records findings for admins; it never
@@ -23,14 +24,7 @@ export function registerHostReconciler(r: HostReconciler): void {
   hostReconcilers.push(r);
 }
 
-/** Records a finding unless the same one is open; `domainName` names the thing on the host (a domain, a container). */
-export async function recordFinding(kind: string, hostId: string, domainName: string, message: string, vmId: string | null = null) {
-  // One open finding per (host, domain, kind): a problem seen every minute is one line.
-  const open = await db.finding.findFirst({ where: { hostId, domainName, kind, resolvedAt: null } });
-  if (open) return false;
-  await db.finding.create({ data: { id: randomUUID(), kind, hostId, domainName, message, vmId } });
-  return true;
-}
+export { recordFinding };
 
 /** Every ready host, several at once (VM_RECONCILE_CONCURRENCY): a sweep's time is not the sum of the hosts'. */
 export async function reconcileHosts(): Promise<ReconcileReport> {
@@ -43,6 +37,8 @@ export async function reconcileHosts(): Promise<ReconcileReport> {
     report.corrected += r.corrected;
     report.findings += r.findings;
   });
+  // OVN's logical objects against the networks, NICs and routers in the database.
+  report.findings += (await reconcileOvn()).findings;
   return report;
 }
 

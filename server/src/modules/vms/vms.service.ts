@@ -101,7 +101,7 @@ export async function createVm(ownerId: string, input: CreateVmInput) {
           domainName: `cc-${id}`, sshPublicKey: authorizedKeys.length ? authorizedKeys.join('\n') : null,
         },
       });
-      await allocateNics(tx, ownerId, id, input.networkIds);
+      await allocateNics(tx, ownerId, id, input.networkIds, networked);
       const opId = await createOperation(tx, { kind: 'vm.create', targetType: 'vm', targetId: id, ownerId, params: { vmId: id }, by: { kind: 'user', userId: ownerId } });
       await tx.vm.update({ where: { id }, data: { currentOperationId: opId } });
       return opId;
