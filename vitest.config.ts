@@ -11,6 +11,7 @@ const testEnv = {
   OPERATION_BACKOFF_MS: '50',
   OPERATION_LOCK_MS: '2000',
   VM_SHUTDOWN_TIMEOUT_MS: '15000',
+  CONTAINER_STOP_TIMEOUT_SECONDS: '2',
   // A fixed key for tests only: TOTP secrets sealed in the test database.
   TOTP_ENCRYPTION_KEY: '7e3f0c6a9b1d4e8f2a5c7b9d0e1f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f',
   // The local Swift's test identity (its own account, so its buckets never mix with the dev

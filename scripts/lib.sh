@@ -59,6 +59,11 @@ ensure_chromium() {
   [ -x /usr/bin/chromium ] || apt_install chromium
 }
 
+# The tunnel tests and benchmark drive the tunnel gateway with the stock OpenSSH client.
+ensure_ssh_client() {
+  have ssh && have ssh-keygen || apt_install openssh-client
+}
+
 # The tests' SMTP server (scripts/mail/smtp_sink.py) runs on Debian's python3-aiosmtpd.
 ensure_mail_sink() {
   apt_install python3-aiosmtpd

@@ -10,6 +10,7 @@ ensure_redis
 ensure_swift
 ensure_chromium
 ensure_mail_sink
+ensure_ssh_client
 # The monitoring tests start their own Prometheus/Alertmanager/exporters (scripts/monitoring/stack,
 # short intervals, free ports, a temporary directory), so only the packages are needed here.
 ensure_monitoring_packages

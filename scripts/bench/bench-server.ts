@@ -35,11 +35,16 @@ export async function startBenchServer(database: string, env: NodeJS.ProcessEnv 
 
 /** JSON in and out, the session cookie kept, a fresh Idempotency-Key each call. */
 export function apiClient(base: string) {
-  let cookie = '';
+  const jar = new Map<string, string>();
   return async function api<T>(method: string, p: string, body?: unknown): Promise<T> {
+    const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
     const res = await fetch(base + p, { method, headers: { 'content-type': 'application/json', cookie, 'idempotency-key': randomUUID() }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const set = res.headers.getSetCookie();
-    if (set.length) cookie = set.map((c) => c.split(';')[0]).join('; ');
+    // A cookie set by one answer (a CSRF token, say) keeps the others.
+    for (const c of res.headers.getSetCookie()) {
+      const pair = c.split(';')[0]!;
+      const eq = pair.indexOf('=');
+      if (eq > 0) jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+    }
     const text = await res.text();
     if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
     return (text ? JSON.parse(text) : undefined) as T;

@@ -23,6 +23,8 @@ import { authRoutes } from './modules/auth/auth.routes.js';
 import { accountRoutes } from './modules/auth/account.routes.js';
 import { adminUsersRoutes, meRoutes } from './modules/users/users.routes.js';
 import { tokensRoutes } from './modules/tokens/tokens.routes.js';
+import { keypairsRoutes } from './modules/keypairs/keypairs.routes.js';
+import { adminFlavorsRoutes, flavorsRoutes } from './modules/flavors/flavors.routes.js';
 import { creditsRoutes } from './modules/credits/credits.routes.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { hostsRoutes, sshKeyRoutes } from './modules/hosts/hosts.routes.js';
@@ -37,16 +39,24 @@ import { storagePoolsRoutes, volumesRoutes } from './modules/volumes/volumes.rou
 import { notificationsRoutes } from './modules/notifications/notifications.routes.js';
 import { adminTrialRoutes, trialRoutes } from './modules/trials/trials.routes.js';
 import { adminMonitoringRoutes, alertWebhookRoutes, monitoringRoutes, rumRoutes } from './modules/monitoring/monitoring.routes.js';
+import { adminTunnelsRoutes, tunnelKeysRoutes, tunnelsRoutes } from './modules/tunnels/tunnels.routes.js';
+import { frpPluginRoutes } from './modules/tunnels/frp.routes.js';
+import { adminNetworksRoutes, networksRoutes, vmNicsRoutes } from './modules/networks/networks.routes.js';
 import './modules/vms/vm-lifecycle.js';
+import './modules/tunnels/tunnel-lifecycle.js';
+import { containersRoutes, containerTemplatesRoutes } from './modules/containers/containers.routes.js';
+import { adminContainersRoutes, adminContainerTemplatesRoutes } from './modules/containers/containers.admin.routes.js';
+import './modules/containers/container-lifecycle.js';
 
 // More specific prefixes first: /api/me/tokens before /api/me. The account routes share
 // /api/me's prefix and come after it, so GET /api/me (every page view) never walks them.
-const modules: ModuleRouter[] = [authRoutes, tokensRoutes, accessKeysRoutes, creditsRoutes, meRoutes, accountRoutes, adminUsersRoutes, auditRoutes, hostsRoutes, sshKeyRoutes,
-  templatesRoutes, adminTemplatesRoutes, vmsRoutes, consoleRoutes, operationsRoutes, quotaRoutes,
+const modules: ModuleRouter[] = [authRoutes, tokensRoutes, keypairsRoutes, accessKeysRoutes, tunnelKeysRoutes, creditsRoutes, meRoutes, accountRoutes, adminUsersRoutes, auditRoutes, hostsRoutes, sshKeyRoutes,
+  templatesRoutes, adminTemplatesRoutes, flavorsRoutes, adminFlavorsRoutes, vmsRoutes, consoleRoutes, operationsRoutes, quotaRoutes,
   adminVmsRoutes, findingsRoutes, reconcileRoutes, bucketsRoutes, storageQuotaRoutes, adminStorageRoutes, imagesRoutes,
-  notificationsRoutes, trialRoutes, adminTrialRoutes, monitoringRoutes, adminMonitoringRoutes, volumesRoutes, storagePoolsRoutes];
+  notificationsRoutes, trialRoutes, adminTrialRoutes, monitoringRoutes, adminMonitoringRoutes, tunnelsRoutes, adminTunnelsRoutes,
+  containersRoutes, containerTemplatesRoutes, adminContainersRoutes, adminContainerTemplatesRoutes, networksRoutes, adminNetworksRoutes, vmNicsRoutes, volumesRoutes, storagePoolsRoutes];
 // Machine-to-machine ingest (browser beacons, Alertmanager): before audit, JSON and idempotency.
-const ingest: ModuleRouter[] = [rumRoutes, alertWebhookRoutes];
+const ingest: ModuleRouter[] = [rumRoutes, alertWebhookRoutes, frpPluginRoutes];
 
 // The operations endpoints live outside /api's module routers; they are documented here.
 documentRoute('get', '/healthz', 'ops', { summary: 'Liveness: the process answers', access: 'public', responses: { 200: z.object({ status: z.literal('ok') }) } });

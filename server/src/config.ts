@@ -40,6 +40,7 @@ const schema = z.object({
   TRIAL_QUOTA_MEMORY_MIB: z.coerce.number().int().nonnegative().default(4096),
   TRIAL_QUOTA_DISK_GIB: z.coerce.number().int().nonnegative().default(40),
   TRIAL_QUOTA_VMS: z.coerce.number().int().nonnegative().default(3),
+  TRIAL_QUOTA_CONTAINERS: z.coerce.number().int().nonnegative().default(3),
   RATE_LIMIT_LOGIN_PER_IP: z.coerce.number().int().positive().default(30),
   RATE_LIMIT_LOGIN_PER_EMAIL: z.coerce.number().int().positive().default(10),
   RATE_LIMIT_SIGNUP_PER_IP: z.coerce.number().int().positive().default(10),
@@ -58,15 +59,38 @@ const schema = z.object({
   OPERATION_BACKOFF_MS: z.coerce.number().int().min(0).default(2000),
   OPERATION_CONCURRENCY: z.coerce.number().int().min(1).default(8),
   OPERATION_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** How often unfinished operations without a live job are queued again, and from what age. */
+  OPERATION_REQUEUE_CRON: z.string().default('*/1 * * * *'),
+  OPERATION_REQUEUE_AFTER_MS: z.coerce.number().int().min(1000).default(30_000),
   VM_OVERCOMMIT_CPU: z.coerce.number().positive().default(4),
   VM_OVERCOMMIT_MEMORY: z.coerce.number().positive().default(1.5),
   VM_PLACEMENT: z.enum(['spread', 'pack']).default('spread'),
   VM_BRIDGE: z.string().regex(/^[a-z][a-z0-9-]{0,14}$/).default('br-int'),
   VM_RECONCILE_CRON: z.string().default('15 */1 * * * *'),
+  /** Hosts a reconcile sweep talks to at once. */
+  VM_RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  // Private networks (OVN): the pool users' networks are suggested from, the prefix of a
+  // suggested network, the external network routers SNAT to, and the gateway chassis.
+  NETWORK_POOL_CIDR: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be a CIDR like 10.200.0.0/16').default('10.200.0.0/16'),
+  NETWORK_DEFAULT_PREFIX: z.coerce.number().int().min(16).max(29).default(24),
+  NETWORK_MTU: z.coerce.number().int().min(576).max(9000).default(1442),
+  NETWORK_DNS_SERVERS: z.string().regex(/^(\d{1,3}(\.\d{1,3}){3})?(,\d{1,3}(\.\d{1,3}){3})*$/, 'comma-separated IPv4 addresses').default(''),
+  OVN_EXTERNAL_CIDR: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be a CIDR like 10.78.0.0/24').default('10.78.0.0/24'),
+  OVN_EXTERNAL_GATEWAY: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, 'must be an IPv4 address').default('10.78.0.1'),
+  /** First host number inside OVN_EXTERNAL_CIDR handed to routers (keeps the gateway and friends out). */
+  OVN_EXTERNAL_FIRST: z.coerce.number().int().min(1).default(10),
+  OVN_GATEWAY_CHASSIS: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/).default('lab1'),
+  OVN_PHYSNET: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/).default('physnet'),
   VM_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   VM_SNAPSHOTS_PER_VM: z.coerce.number().int().min(0).default(5),
   VM_SNAPSHOTS_PER_USER: z.coerce.number().int().min(0).default(15),
   HOST_DISK_RESERVE_GIB: z.coerce.number().int().min(0).default(5),
+  SSH_QUEUE_MAX_PER_HOST: z.coerce.number().int().min(0).default(64),
+  SSH_QUEUE_WAIT_MS: z.coerce.number().int().positive().default(30_000),
+  RATE_LIMIT_HOST_ACTIONS_PER_USER: z.coerce.number().int().min(1).default(60),
+  CONSOLE_MAX_PER_USER: z.coerce.number().int().min(1).default(4),
+  CONSOLE_MAX_PER_VM: z.coerce.number().int().min(1).default(2),
+  CONSOLE_MAX_MINUTES: z.coerce.number().positive().default(240),
   /** Free space a new storage pool keeps back from volumes and snapshots (admins change it per pool). */
   STORAGE_POOL_RESERVE_GIB: z.coerce.number().int().min(0).default(5),
   VOLUME_SNAPSHOTS_PER_VOLUME: z.coerce.number().int().min(0).default(5),
@@ -74,6 +98,12 @@ const schema = z.object({
   STORAGE_POOL_PROBE_CRON: z.string().default('40 */1 * * * *'),
   /** How often the meter books VM hours and stops VMs whose owner ran out of credits or trial. */
   VM_METERING_CRON: z.string().default('30 */1 * * * *'),
+  /** Containers: processes each may run, its data volume's share of the disk quota, the grace before a stop kills. */
+  CONTAINER_PIDS_LIMIT: z.coerce.number().int().min(16).max(32768).default(256),
+  CONTAINER_VOLUME_GIB: z.coerce.number().int().min(0).default(1),
+  CONTAINER_STOP_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
+  /** Bytes one live log view may carry before the server closes it (the page can reopen it). */
+  CONTAINER_LOG_FOLLOW_MAX_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
   CREDITS_PER_VCPU_HOUR: z.coerce.number().int().nonnegative().default(1),
   CREDITS_PER_GIB_MEMORY_HOUR: z.coerce.number().int().nonnegative().default(1),
   CREDITS_PER_10_GIB_DISK_HOUR: z.coerce.number().int().nonnegative().default(1),
@@ -158,6 +188,34 @@ const schema = z.object({
   TRIAL_GRACE_DAYS: z.coerce.number().min(0).default(7),
   TRIAL_FINAL_NOTICE_HOURS: z.coerce.number().int().min(1).default(24),
   TRIAL_LADDER_CRON: z.string().default('45 */1 * * * *'),
+  // Tunnels (modules/tunnels): the reverse-tunnel gateway for stock `ssh -R`, the public port
+  // pool (a block per user), the HTTP front by name, limits, and frps's server plugin.
+  TUNNEL_GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(2222),
+  TUNNEL_HOST_KEY_FILE: z.string().default('.data/tunnels/host_ed25519'),
+  /** The address users connect to (shown in commands and URLs). */
+  TUNNEL_PUBLIC_HOST: z.string().default('127.0.0.1'),
+  /** Where published ports listen. */
+  TUNNEL_BIND_HOST: z.string().default('0.0.0.0'),
+  TUNNEL_PORT_MIN: z.coerce.number().int().min(1024).max(65535).default(20000),
+  TUNNEL_PORT_MAX: z.coerce.number().int().min(1024).max(65535).default(29999),
+  TUNNEL_PORTS_PER_USER: z.coerce.number().int().min(1).max(1000).default(10),
+  TRIAL_QUOTA_TUNNELS: z.coerce.number().int().nonnegative().default(3),
+  TUNNEL_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(50),
+  /** Bytes per second per tunnel and direction; 0: no cap. */
+  TUNNEL_BANDWIDTH_BYTES_PER_SEC: z.coerce.number().int().nonnegative().default(0),
+  TUNNEL_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(3600),
+  /** How long a disconnected tunnel keeps its port or name for a reconnect (autossh). */
+  TUNNEL_RESERVATION_SECONDS: z.coerce.number().int().min(0).default(600),
+  APPS_DOMAIN: z.string().regex(/^[a-z0-9.-]+$/, 'a domain name').default('apps.localhost'),
+  /** The HTTP front for <name>.<APPS_DOMAIN>; 0: off. */
+  APPS_PORT: z.coerce.number().int().min(0).max(65535).default(8088),
+  /** The apps' public URL scheme and port as browsers see them (behind a site's proxy). */
+  APPS_PUBLIC_URL_TEMPLATE: z.string().optional(),
+  /** Addresses allowed to call /api/frp/plugin (frps); comma-separated; default loopback. */
+  FRP_PLUGIN_ALLOW: z.string().default('127.0.0.1,::1,::ffff:127.0.0.1'),
+  FRP_SERVER_ADDR: z.string().default('127.0.0.1'),
+  FRP_SERVER_PORT: z.coerce.number().int().min(1).max(65535).default(7000),
+  CREDITS_PER_TUNNEL_HOUR: z.coerce.number().int().nonnegative().default(0),
   /** `redis`: tests move the platform's clock through a Redis key (only with NODE_ENV=test). */
   CLOCK_SOURCE: z.enum(['system', 'redis']).default('system'),
 });
@@ -191,6 +249,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       // Links in mail must point at the site; taken from a request's Host header they could
       // be made to point anywhere (reset-link poisoning).
       if (c.SMTP_URL && !c.PUBLIC_URL) ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'required when SMTP_URL is set (links in mail point at it)' });
+      if (c.TUNNEL_PORT_MAX < c.TUNNEL_PORT_MIN + c.TUNNEL_PORTS_PER_USER - 1) ctx.addIssue({ code: 'custom', path: ['TUNNEL_PORT_MAX'], message: 'the pool must hold at least one block of TUNNEL_PORTS_PER_USER ports' });
       if (c.REQUIRE_2FA_FOR_ADMINS && !c.TOTP_ENCRYPTION_KEY) ctx.addIssue({ code: 'custom', path: ['TOTP_ENCRYPTION_KEY'], message: 'required when REQUIRE_2FA_FOR_ADMINS is true' });
     })
     .safeParse(merged);
@@ -202,6 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Relative paths are relative to the repository, whatever directory the process starts in.
   data.SSH_KEY_FILE = path.resolve(REPO_ROOT, data.SSH_KEY_FILE);
   data.OSS_SEAL_KEY_FILE = path.resolve(REPO_ROOT, data.OSS_SEAL_KEY_FILE);
+  data.TUNNEL_HOST_KEY_FILE = path.resolve(REPO_ROOT, data.TUNNEL_HOST_KEY_FILE);
   if (data.WEB_DIST) data.WEB_DIST = path.resolve(REPO_ROOT, data.WEB_DIST);
   if (data.MONITORING_TARGETS_DIR) data.MONITORING_TARGETS_DIR = path.resolve(REPO_ROOT, data.MONITORING_TARGETS_DIR);
   if (data.CLOCK_SOURCE === 'redis' && data.NODE_ENV !== 'test') throw new Error('Invalid configuration:\n  CLOCK_SOURCE: redis is for tests only (NODE_ENV=test)');

@@ -5,17 +5,18 @@ import { logger } from './platform/logger.js';
 import { db } from './platform/db.js';
 import { redis } from './platform/redis.js';
 import { closeSql } from './platform/sql.js';
-import { meterVms } from './modules/vms/vm-metering.js';
+import { meterCompute } from './modules/vms/vm-metering.js';
 import { pruneHistory } from './platform/retention.js';
 import { createApp } from './app.js';
 import { scheduleHostTasks } from './modules/hosts/hosts.tasks.js';
 import { stopSchedules } from './platform/schedules.js';
 import { closeHostConnections } from './modules/hosts/host-connections.js';
-import { requeueStranded, startOperationWorker, stopOperations } from './platform/operations/operations.js';
+import { closeOperationEnds, requeueStranded, startOperationWorker, stopOperations } from './platform/operations/operations.js';
 import { schedule } from './platform/schedules.js';
 import './modules/vms/vm-operations.js';
 import './modules/images/image-import.js';
 import { attachConsole } from './modules/console/console.ws.js';
+import { attachContainerStreams } from './modules/containers/container-streams.js';
 import { mailEnabled, startMailWorker, stopMail } from './platform/mail.js';
 import { answerClientErrors } from './platform/http/client-errors.js';
 import { reconcileHosts } from './modules/vms/vm-reconcile.js';
@@ -27,6 +28,7 @@ import { scheduleTrialTasks } from './modules/trials/trials.tasks.js';
 import { scheduleMonitoringTasks, stopMonitoringTasks } from './modules/monitoring/monitoring.tasks.js';
 import { setPlatformTarget } from './modules/monitoring/scrape-targets.js';
 import { closeNotificationStreams } from './modules/notifications/notifications.stream.js';
+import { startTunnels } from './modules/tunnels/tunnels.tasks.js';
 
 const app = createApp({ idempotency: process.env.BENCH_DISABLE_IDEMPOTENCY !== '1' });
 const server: Server = app.listen(config.PORT, config.HOST, () => {
@@ -43,13 +45,15 @@ const gateway = config.OSS_GATEWAY_PORT ? createS3Gateway().listen(config.OSS_GA
   logger.info({ port: config.OSS_GATEWAY_PORT }, 'S3 gateway listening');
 }) : undefined;
 const consoles = attachConsole(server, { trustProxy: app.get('trust proxy fn') as (addr: string, hop: number) => boolean });
+const containerStreams = attachContainerStreams(server, { trustProxy: app.get('trust proxy fn') as (addr: string, hop: number) => boolean });
 scheduleHostTasks();
 startOperationWorker();
 if (mailEnabled()) startMailWorker();
-// An operation whose enqueue was lost with a crashed process is queued again.
-schedule('operations-requeue', '*/1 * * * *', async () => { await requeueStranded(); });
+// An operation whose job was lost (a crashed process, Redis restarted empty) or failed while the
+// database was away is queued again.
+schedule('operations-requeue', config.OPERATION_REQUEUE_CRON, async () => { await requeueStranded(config.OPERATION_REQUEUE_AFTER_MS); });
 schedule('vm-reconcile', config.VM_RECONCILE_CRON, async () => { await reconcileHosts(); });
-schedule('vm-metering', config.VM_METERING_CRON, async () => { await meterVms(); });
+schedule('vm-metering', config.VM_METERING_CRON, async () => { await meterCompute(); });
 schedule('volume-reconcile', config.VM_RECONCILE_CRON, async () => { await reconcileVolumes(); });
 schedule('volume-metering', config.VM_METERING_CRON, async () => { await meterVolumes(); });
 schedule('storage-pool-probe', config.STORAGE_POOL_PROBE_CRON, probeAllPools);
@@ -57,6 +61,8 @@ schedule('retention', config.RETENTION_CRON, async () => { await pruneHistory();
 schedule('oss-usage', config.OSS_USAGE_CRON, async () => { await scanUsage(); });
 schedule('oss-billing', config.OSS_BILLING_CRON, async () => { await billStorage(); });
 scheduleTrialTasks();
+// Reverse tunnels (ssh -R) through the gateway, apps by name through the HTTP front.
+const tunnels = startTunnels().catch((err: unknown) => { logger.error({ err }, 'tunnels did not start'); return async () => undefined; });
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -67,8 +73,11 @@ async function shutdown(signal: string) {
   server.close();
   gateway?.close();
   consoles.close();
+  await (await tunnels)();
+  containerStreams.close();
   stopMonitoringTasks();
   await closeNotificationStreams();
+  await closeOperationEnds();
   await stopSchedules();
   await stopOperations();
   await stopMail();

@@ -88,6 +88,32 @@ export const router = createRouter({
           meta: { title: 'vms.detailTitle', menu: '/vms' },
         },
         {
+          path: 'containers',
+          name: 'containers',
+          component: () => import('@/views/ContainersView.vue'),
+          meta: { title: 'containers.title' },
+        },
+        {
+          path: 'containers/:id',
+          name: 'container',
+          component: () => import('@/views/ContainerDetailView.vue'),
+          props: true,
+          meta: { title: 'containers.detail.title', menu: '/containers' },
+        },
+        {
+          path: 'networks',
+          name: 'networks',
+          component: () => import('@/views/NetworksView.vue'),
+          meta: { title: 'networks.title' },
+        },
+        {
+          path: 'networks/:id',
+          name: 'network',
+          component: () => import('@/views/NetworkDetailView.vue'),
+          props: true,
+          meta: { title: 'networks.detailTitle', menu: '/networks' },
+        },
+        {
           path: 'storage',
           name: 'storage',
           component: () => import('@/views/StorageView.vue'),
@@ -105,6 +131,24 @@ export const router = createRouter({
           name: 'images',
           component: () => import('@/views/ImagesView.vue'),
           meta: { title: 'images.title' },
+        },
+        {
+          path: 'tunnels',
+          name: 'tunnels',
+          component: () => import('@/views/TunnelsView.vue'),
+          meta: { title: 'tunnels.title' },
+        },
+        {
+          path: 'admin/tunnels',
+          name: 'admin-tunnels',
+          component: () => import('@/views/AdminTunnelsView.vue'),
+          meta: { requiresAdmin: true, title: 'adminTunnels.title' },
+        },
+        {
+          path: 'activity',
+          name: 'activity',
+          component: () => import('@/views/ActivityView.vue'),
+          meta: { title: 'activity.title' },
         },
         {
           path: 'admin/users',
@@ -148,6 +192,12 @@ export const router = createRouter({
           name: 'admin-storage-pools',
           component: () => import('@/views/AdminStoragePoolsView.vue'),
           meta: { requiresAdmin: true, title: 'pools.title' },
+        },
+        {
+          path: 'admin/containers',
+          name: 'admin-containers',
+          component: () => import('@/views/AdminContainersView.vue'),
+          meta: { requiresAdmin: true, title: 'adminContainers.title' },
         },
         {
           path: 'admin/findings',

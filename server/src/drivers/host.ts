@@ -2,6 +2,7 @@ import type { ContainerDriver } from './container.js';
 import type { HypervisorDriver } from './hypervisor.js';
 import type { NetworkDriver } from './network.js';
 import type { StorageDriver } from './storage.js';
+import type { StreamOpener } from './docker/ssh-docker-agent.js';
 import type { CommandRunner } from './ssh/command-runner.js';
 import type { SshTarget } from './ssh/ssh-connection.js';
 
@@ -20,9 +21,10 @@ export interface HostDrivers {
   storage: StorageDriver;
 }
 
-/** What every driver implementation may use: the SSH pool and the platform's key. */
+/** What every driver implementation may use: the SSH pool (commands, and streams to a host's Unix sockets) and the platform's key. */
 export interface DriverContext {
   runner: CommandRunner;
+  streams: StreamOpener;
   privateKey: Buffer;
 }
 

@@ -62,6 +62,8 @@ export interface HypervisorDriver {
   domainStats(name: string): Promise<DomainStats | null>;
   /** null when the domain is missing or not running (no display). */
   vncDisplay(name: string): Promise<VncDisplay | null>;
+  /** IPv4 addresses by MAC as the guest agent reports them; null without an answering agent. */
+  guestAddresses(name: string): Promise<Record<string, string[]> | null>;
   /** Size of, and bytes available to an unprivileged writer on, the filesystem holding `dir`. */
   diskUsage(dir: string): Promise<DiskUsage>;
   /** Format, virtual and allocated size of an image in the image directory; null when missing. */

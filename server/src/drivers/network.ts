@@ -16,6 +16,20 @@ export interface PortInfo {
   trunks: number[];
 }
 
+/** What a hypervisor's ovn-controller set-up says about it (external_ids of Open_vSwitch). */
+export interface OvnChassisInfo {
+  /** external_ids:system-id, the OVN chassis name; null when the host is not set up for OVN. */
+  chassis: string | null;
+  encapIp: string | null;
+  encapType: string | null;
+  /** external_ids:ovn-bridge (ovn-controller's default: br-int). */
+  bridge: string;
+  /** external_ids:ovn-bridge-datapath-type: 'netdev' (userspace) or 'system' (kernel, the default). */
+  datapathType: string;
+  /** Whether ovn-controller answers on its control socket. */
+  controller: boolean;
+}
+
 export interface NetworkDriver {
   /** Resolves when the switch answers; throws the pool's typed errors otherwise. */
   ping(): Promise<void>;
@@ -25,4 +39,6 @@ export interface NetworkDriver {
   ensureBridge(name: string): Promise<void>;
   deleteBridge(name: string): Promise<void>;
   listPorts(bridge: string): Promise<PortInfo[]>;
+  /** The host's OVN chassis set-up and whether its ovn-controller answers. */
+  ovnChassis(): Promise<OvnChassisInfo>;
 }

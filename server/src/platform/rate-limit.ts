@@ -60,3 +60,11 @@ export const anonymousMutationLimit = rateLimit({
   name: 'anon', limit: () => config.RATE_LIMIT_ANONYMOUS_PER_IP, windowSeconds: () => config.RATE_LIMIT_WINDOW_SECONDS,
   keyOf: (req) => (MUTATING.has(req.method) && !req.principal ? byIp(req) : undefined),
 });
+
+/**
+ * Requests per user that make the platform work on a hypervisor host (VM operations, console
+ * tunnels): one user cannot keep every host's SSH channels busy for everyone else.
+ */
+export const hostActionLimit = rateLimit({
+  name: 'host-actions', limit: () => config.RATE_LIMIT_HOST_ACTIONS_PER_USER, windowSeconds: () => config.RATE_LIMIT_WINDOW_SECONDS, keyOf: byUser,
+});

@@ -7,6 +7,7 @@ import { redis } from '../platform/redis.js';
 import { config, type Config } from '../config.js';
 import { bumpAuthVersion } from '../platform/auth.js';
 import { attachConsole } from '../modules/console/console.ws.js';
+import { attachContainerStreams } from '../modules/containers/container-streams.js';
 import { answerClientErrors } from '../platform/http/client-errors.js';
 
 // A real HTTP server on an ephemeral port, real MariaDB and Redis underneath; tables
@@ -21,14 +22,15 @@ export async function startServer(opts: AppOptions = {}): Promise<TestServer> {
   });
   answerClientErrors(server);
   const consoles = attachConsole(server, { trustProxy: app.get('trust proxy fn') as (addr: string, hop: number) => boolean });
+  const streams = attachContainerStreams(server, { trustProxy: app.get('trust proxy fn') as (addr: string, hop: number) => boolean });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => { consoles.close(); server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () => new Promise<void>((resolve) => { consoles.close(); streams.close(); server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
 
-const TABLES = ['Notification', 'TrialStep', 'Alert', 'AuditLog', 'Finding', 'Operation', 'VolumeSnapshot', 'Volume', 'StoragePool', 'VmSnapshot', 'Vm', 'TemplateHost', 'Template', 'ApiToken', 'EmailToken', 'RecoveryCode', 'CreditEntry', 'Quota', 'ObjectUpload', 'S3AccessKey', 'Bucket', 'ObjectQuota', 'User', 'Host'];
+const TABLES = ['Flavor', 'SshKey', 'Tunnel', 'TunnelKey', 'TunnelRange', 'Notification', 'SecurityRule', 'Nic', 'Network', 'NetworkRouter', 'TrialStep', 'Alert', 'AuditLog', 'Finding', 'Operation', 'VolumeSnapshot', 'Volume', 'StoragePool', 'VmSnapshot', 'Vm', 'Container', 'ContainerTemplate', 'TemplateHost', 'Template', 'ApiToken', 'EmailToken', 'RecoveryCode', 'CreditEntry', 'Quota', 'ObjectUpload', 'S3AccessKey', 'Bucket', 'ObjectQuota', 'User', 'Host'];
 
 export async function resetState(): Promise<void> {
   // Children first; DELETE rather than TRUNCATE so foreign keys stay checked.

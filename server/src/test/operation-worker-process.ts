@@ -3,6 +3,7 @@
 import { startOperationWorker } from '../platform/operations/operations.js';
 import '../modules/vms/vm-operations.js';
 import '../modules/vms/vm-changes.js';
+import '../modules/containers/container-operations.js';
 
 startOperationWorker({ concurrency: 4 });
 console.log('worker ready');

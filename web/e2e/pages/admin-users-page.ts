@@ -50,7 +50,7 @@ export class AdminUsersPage extends AppShell {
   }
 
   /** Chooses an entry of the row's "Actions" menu (a dropdown teleported to <body>). */
-  async rowAction(row: Locator, action: 'admin-user-extend' | 'admin-user-credits' | 'admin-user-make-admin' | 'admin-user-make-user'): Promise<void> {
+  async rowAction(row: Locator, action: 'admin-user-extend' | 'admin-user-credits' | 'admin-user-quota' | 'admin-user-make-admin' | 'admin-user-make-user'): Promise<void> {
     await byTest(row, 'admin-user-more').click();
     await this.page.locator(`[data-test="${action}"]:visible`).click();
   }

@@ -132,7 +132,9 @@ describe('virtual machines', () => {
 
     // The cost line prices the size on screen with the server's rates.
     const vcpus = parseNumber((await wizard.vcpusValue.textContent()) ?? '');
-    const memoryMiB = parseNumber((await wizard.memoryValue.textContent())?.replace(' GiB', '') ?? '') * 1024;
+    // "512 MiB" below a GiB, "2 GiB" above.
+    const memoryText = (await wizard.memoryValue.textContent()) ?? '';
+    const memoryMiB = memoryText.endsWith(' MiB') ? parseNumber(memoryText.replace(' MiB', '')) : parseNumber(memoryText.replace(' GiB', '')) * 1024;
     const diskGiB = parseNumber((await wizard.diskValue.textContent())?.replace(' GiB', '') ?? '');
     expect(diskGiB).toBeGreaterThanOrEqual(template.defaultDiskGiB);
     const line = (await wizard.costLine.textContent())?.trim() ?? '';

@@ -31,7 +31,16 @@ export interface BrowserFixture {
 export interface FixtureOptions {
   /** navigator.language of the browser; decides the app's default language. */
   locale?: string;
+  /** Window size; a laptop's unless given (PHONE for the phone layout). */
+  viewport?: { width: number; height: number };
 }
+
+/** A laptop's window and a phone's (an iPhone 14's CSS pixels). */
+export const DESKTOP = { width: 1366, height: 860 };
+export const PHONE = { width: 390, height: 844 };
+
+/** Where the screenshots of the main pages are kept for a person to look at (ignored by git). */
+export const SCREENS_DIR = fileURLToPath(new URL('../../../test-results/screens/', import.meta.url));
 
 /**
  * One browser per spec file, a fresh context (cookies, storage) and page per test.
@@ -55,7 +64,8 @@ export function useBrowser(options: FixtureOptions = {}): BrowserFixture {
     context = await browser.newContext({
       baseURL: baseUrl,
       locale: options.locale ?? 'en-US',
-      viewport: { width: 1366, height: 860 },
+      viewport: options.viewport ?? DESKTOP,
+      ...(options.viewport && options.viewport.width <= PHONE.width ? { isMobile: true, hasTouch: true } : {}),
     });
     context.setDefaultTimeout(15_000);
     page = await context.newPage();

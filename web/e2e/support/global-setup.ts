@@ -77,6 +77,10 @@ export default async function setup(): Promise<(() => Promise<void>) | void> {
     TOTP_ENCRYPTION_KEY: 'e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0',
     // Its own S3 gateway port, so checkouts running side by side do not collide.
     OSS_GATEWAY_PORT: String(port + 500),
+    // The same for the tunnel gateway (ssh -R) and the HTTP front by name.
+    TUNNEL_GATEWAY_PORT: String(port + 1000),
+    APPS_PORT: String(port + 1500),
+    TUNNEL_BIND_HOST: '127.0.0.1',
     // Every spec's browser beacons come from 127.0.0.1: the per-address limit would drop the
     // monitoring spec's beacons after the specs before it.
     RUM_BEACONS_PER_MINUTE: '100000',

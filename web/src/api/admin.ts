@@ -1,5 +1,7 @@
 import { api, type RequestOptions } from './client';
 import type {
+  VmOperationResult,
+  VmPowerAction,
   AdminUser,
   AdminUserPatch,
   AdminUserQuery,
@@ -59,10 +61,21 @@ export async function setUserQuota(id: string, patch: QuotaLimitsPatch, options?
   return quota;
 }
 
-/** Every user's VMs (not deleted), with the owner's email. */
-export async function listAllVms(): Promise<AdminVm[]> {
-  const { items } = await api.get<{ items: AdminVm[] }>('/api/admin/vms');
-  return items;
+/** A page of every user's VMs (not deleted), newest first, with the owner's email. */
+export function listAllVms(page: { limit: number; cursor?: string | null }): Promise<{ items: AdminVm[]; nextCursor: string | null }> {
+  return api.get<{ items: AdminVm[]; nextCursor: string | null }>('/api/admin/vms', {
+    limit: String(page.limit), ...(page.cursor ? { cursor: page.cursor } : {}),
+  });
+}
+
+/** An administrator's power action on anyone's VM (audited; the owner is told). 409 when its state does not allow it. */
+export function adminVmAction(id: string, action: VmPowerAction, options?: RequestOptions): Promise<VmOperationResult> {
+  return api.post<VmOperationResult>(`/api/admin/vms/${encodeURIComponent(id)}/actions`, { action }, options);
+}
+
+/** Deletes anyone's VM and its disks (202: the VM goes to "deleting"). */
+export function adminDeleteVm(id: string, options?: RequestOptions): Promise<VmOperationResult> {
+  return api.deleteWithBody<VmOperationResult>(`/api/admin/vms/${encodeURIComponent(id)}`, options);
 }
 
 /** Open findings, or all of them (resolved ones too) with `all`. */

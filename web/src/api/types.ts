@@ -1,5 +1,10 @@
-// Wire types of the Campus Cloud API. They mirror the server's zod schemas
-// (server/src/modules/*/<name>.schemas.ts) and may later be replaced by `import type` from there.
+// Wire types of the Campus Cloud API. Those the server's zod schemas already say come from
+// them (./contract.ts: a changed field breaks this build); the rest still mirror them by hand
+// and move to the contract as their pages are touched.
+import type { CreditEntry, Operation, OperationStep, Vm } from './contract';
+export type { CreateVmBody } from './contract';
+
+export type { ActivityItem, ActivityPage, CreditEntry, Operation, OperationStep, Vm } from './contract';
 
 export type Role = 'user' | 'admin';
 export type UserStatus = 'active' | 'disabled';
@@ -10,6 +15,8 @@ export interface QuotaFigures {
   memoryMiB: number;
   diskGiB: number;
   vms: number;
+  /** Absent from older servers. */
+  containers?: number;
 }
 
 export interface Me {
@@ -48,14 +55,6 @@ export interface PageQuery {
   pageSize?: number;
 }
 
-export interface CreditEntry {
-  id: string;
-  amount: number;
-  balanceAfter: number;
-  reason: string;
-  reference: string | null;
-  createdAt: string;
-}
 
 export interface CreditLedger extends Page<CreditEntry> {
   balance: number;
@@ -193,39 +192,10 @@ export interface QuotaSummary {
   credits: { balance: number; perHour: number };
 }
 
-export type VmState =
-  | 'creating'
-  | 'starting'
-  | 'running'
-  | 'stopping'
-  | 'stopped'
-  | 'rebooting'
-  | 'deleting'
-  | 'error'
-  | 'deleted';
+export type VmState = Vm['state'];
 
 export type VmPowerAction = 'start' | 'shutdown' | 'poweroff' | 'reboot';
 
-export interface Vm {
-  id: string;
-  name: string;
-  state: VmState;
-  templateId: string | null;
-  templateName: string;
-  vcpus: number;
-  memoryMiB: number;
-  diskGiB: number;
-  /** The hypervisor it runs on; null until placed. */
-  hostName: string | null;
-  creditsPerHour: number;
-  createdAt: string;
-  /** The operation running on the VM right now, if any. */
-  currentOperationId: string | null;
-  /** Why the VM is in "error", in words. */
-  lastError: string | null;
-  /** Set when the platform, not the owner, shut it down: credits ran out or the trial ended. */
-  stoppedBy: { reason: 'credits' | 'trial'; at: string } | null;
-}
 
 export type OperationKind =
   | 'vm.create'
@@ -238,33 +208,10 @@ export type OperationKind =
   | 'vm.snapshot-create'
   | 'vm.snapshot-revert'
   | 'vm.snapshot-delete';
-export type OperationState = 'pending' | 'running' | 'succeeded' | 'failed' | 'compensated';
-export type OperationStepState = 'pending' | 'running' | 'done' | 'failed' | 'compensated';
+export type OperationState = Operation['state'];
+export type OperationStepState = OperationStep['state'];
 
-export interface OperationStep {
-  /** reserve, place, clone-disk … (shown raw when the SPA has no translation). */
-  name: string;
-  state: OperationStepState;
-  startedAt: string | null;
-  finishedAt: string | null;
-  error: string | null;
-  /** How far a long step is (bytes copied to hosts ...), when it says. */
-  progress?: { done: number; total: number; detail?: string };
-}
 
-/** A long-running job on a resource (create, power actions, delete), made of steps. */
-export interface Operation {
-  id: string;
-  kind: OperationKind;
-  state: OperationState;
-  steps: OperationStep[];
-  /** Why it failed, in words. */
-  error: string | null;
-  createdAt: string;
-  finishedAt: string | null;
-  /** The resource it works on (a VM id). */
-  targetId: string;
-}
 
 /** The answer to every VM mutation (202): the VM as it is now and the operation that carries on. */
 export interface VmOperationResult {
@@ -445,14 +392,6 @@ export interface TemplatePatch {
   enabled?: boolean;
 }
 
-export interface CreateVmBody {
-  name: string;
-  templateId: string | null;
-  vcpus: number;
-  memoryMiB: number;
-  diskGiB: number;
-  sshPublicKey?: string;
-}
 
 /** Only the figures to change; the disk can only grow; the VM must be stopped. */
 export interface ResizeVmBody {

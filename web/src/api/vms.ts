@@ -1,5 +1,5 @@
 import { api, type RequestOptions } from './client';
-import type { CreateVmBody, Operation, QuotaSummary, ResizeVmBody, Vm, VmOperationResult, VmPowerAction, VmSnapshot } from './types';
+import type { ActivityPage, CreateVmBody, Operation, QuotaSummary, ResizeVmBody, Vm, VmOperationResult, VmPowerAction, VmSnapshot } from './types';
 
 const vmUrl = (id: string) => `/api/vms/${encodeURIComponent(id)}`;
 
@@ -69,8 +69,13 @@ export async function getOperation(id: string): Promise<Operation> {
   return operation;
 }
 
-/** The VM's operations, newest first (the page shows the latest after a reload). */
+/** The VM's operations (its task log), newest first, 50 at most, with who or what started each. */
 export async function listVmOperations(id: string): Promise<Operation[]> {
   const { items } = await api.get<{ items: Operation[] }>(`${vmUrl(id)}/operations`);
   return items;
+}
+
+/** My activity: operations on all my resources, newest first. */
+export function listActivity(page: number, pageSize = 20): Promise<ActivityPage> {
+  return api.get<ActivityPage>('/api/operations', { page, pageSize });
 }

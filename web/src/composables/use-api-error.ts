@@ -15,6 +15,11 @@ export function errorMessage(error: unknown): string {
       ? t('errors.RATE_LIMITED_NO_WAIT')
       : t('errors.RATE_LIMITED', { retryAfterSeconds: Math.ceil(seconds) });
   }
+  // A refusal that says what it costs and what is there reads as such ("costs 3 an hour; your balance is 0").
+  const { needed, balance } = error.details;
+  if (error.code === 'INSUFFICIENT_CREDITS' && typeof needed === 'number' && typeof balance === 'number') {
+    return t('errors.INSUFFICIENT_CREDITS_AMOUNTS', { needed, balance });
+  }
   const key = `errors.${error.code}`;
   // te() checks the current locale only; the fallback locale (en) has every known code.
   if (te(key) || te(key, 'en')) return t(key, messageParams(error.details));
@@ -38,6 +43,13 @@ export function fieldErrorsOf(error: unknown): FieldErrors {
     const field = issue.path.split('.').filter(Boolean).at(-1);
     if (field && !(field in fields)) fields[field] = issue.message;
   }
+  return fields;
+}
+
+/** The form's field errors of a refusal; a refusal that names no field is shown as a toast instead. */
+export function fieldErrorsOrNotify(error: unknown): FieldErrors {
+  const fields = fieldErrorsOf(error);
+  if (!Object.keys(fields).length) notifyError(error);
   return fields;
 }
 

@@ -21,6 +21,11 @@ export function vmCostPerHour(size: VmSize, pricing: Pricing): number {
   return Math.round(cost * 1e6) / 1e6;
 }
 
+/** Credits per hour while stopped: the disk only (the server meters the same way). */
+export function vmStoppedCostPerHour(size: Pick<VmSize, 'diskGiB'>, pricing: Pricing): number {
+  return Math.round(Math.ceil(size.diskGiB / 10) * pricing.creditsPerTenGiBDiskHour * 1e6) / 1e6;
+}
+
 /** Whole hours a balance pays for at this rate; null when the VM costs nothing. */
 export function hoursAffordable(balance: number, perHour: number): number | null {
   if (!(perHour > 0)) return null;
@@ -41,6 +46,11 @@ export function useVmCost(
     const p = toValue(pricing);
     return s && p ? vmCostPerHour(s, p) : null;
   });
+  const stoppedPerHour = computed(() => {
+    const s = toValue(size);
+    const p = toValue(pricing);
+    return s && p ? vmStoppedCostPerHour(s, p) : null;
+  });
   const affordable = computed(() => {
     const cost = perHour.value;
     const b = toValue(balance);
@@ -51,5 +61,5 @@ export function useVmCost(
     const b = toValue(balance);
     return cost === null || b === null ? null : hoursAffordable(b, cost);
   });
-  return { perHour, affordable, hours };
+  return { perHour, stoppedPerHour, affordable, hours };
 }

@@ -101,7 +101,7 @@ export function sizeBounds(template: Pick<Template, 'minMemoryMiB' | 'defaultDis
   const memoryMax = Math.floor(Math.min(headroom.memoryMiB, VM_MAX.memoryMiB) / MEMORY_STEP_MIB) * MEMORY_STEP_MIB;
   const diskMin = Math.max(1, template.defaultDiskGiB);
   const bounds = {
-    vcpus: range(1, Math.min(headroom.vcpus, VM_MAX.vcpus)),
+    vcpus: range(1, Math.min(Math.floor(headroom.vcpus), VM_MAX.vcpus)), // containers may leave a fraction of a vCPU
     memoryMiB: range(memoryMin, memoryMax),
     diskGiB: range(diskMin, Math.min(template.maxDiskGiB, headroom.diskGiB, VM_MAX.diskGiB)),
   };
@@ -113,13 +113,25 @@ export function sizeBounds(template: Pick<Template, 'minMemoryMiB' | 'defaultDis
 
 const clamp = (value: number, r: SizeRange) => Math.min(r.max, Math.max(r.min, value));
 
-/** The size the wizard starts with: the template's minimum memory and default disk, two vCPUs when there is room. */
+/** The size a custom VM starts with: the smallest the template allows (one vCPU, its minimum memory, its disk), not half the quota. */
 export function defaultSize(template: Pick<Template, 'minMemoryMiB' | 'defaultDiskGiB'>, bounds: SizeBounds): VmSize {
   return {
-    vcpus: clamp(2, bounds.vcpus),
-    memoryMiB: clamp(Math.max(template.minMemoryMiB, 2048), bounds.memoryMiB),
+    vcpus: clamp(1, bounds.vcpus),
+    memoryMiB: clamp(template.minMemoryMiB, bounds.memoryMiB),
     diskGiB: clamp(template.defaultDiskGiB, bounds.diskGiB),
   };
+}
+
+const within = (value: number, r: SizeRange) => r.fits && value >= r.min && value <= r.max;
+
+/** True when a named size suits the template and what is left of the quota. */
+export function sizeFits(size: VmSize, bounds: SizeBounds): boolean {
+  return bounds.fits && within(size.vcpus, bounds.vcpus) && within(size.memoryMiB, bounds.memoryMiB) && within(size.diskGiB, bounds.diskGiB);
+}
+
+/** The first of `sizes` (listed smallest first) that fits; null when none does. */
+export function smallestFitting<S extends VmSize>(sizes: readonly S[], bounds: SizeBounds): S | null {
+  return sizes.find((s) => sizeFits(s, bounds)) ?? null;
 }
 
 /** True when the size asks for more than is left of any quota figure (or no VM is left). */
@@ -150,7 +162,7 @@ export function resizeBounds(
 ): ResizeBounds {
   const step = RESIZE_MEMORY_STEP_MIB;
   const roomFor = (left: number, own: number, cap: number, keep: number) => Math.max(keep, Math.min(Math.max(0, left) + own, cap));
-  const vcpusMax = roomFor(headroom.vcpus, current.vcpus, VM_MAX.vcpus, current.vcpus);
+  const vcpusMax = roomFor(Math.floor(headroom.vcpus), current.vcpus, VM_MAX.vcpus, current.vcpus);
   const memoryMin = Math.min(current.memoryMiB, Math.max(step, Math.ceil((template?.minMemoryMiB ?? 0) / step) * step));
   const memoryMax = Math.max(
     current.memoryMiB,
@@ -195,8 +207,9 @@ export function defaultVmName(templateName: string, random: () => number = Math.
   return `${base}-${suffix}`;
 }
 
-/** "2 GiB", "1.5 GiB", "0.25 GiB". */
+/** Memory in the unit a person reads: "512 MiB" below a GiB, "2 GiB" and "1.5 GiB" above (never "0.13 GiB"). */
 export function formatGiB(mebibytes: number, locale: string): string {
+  if (mebibytes < 1024) return `${new Intl.NumberFormat(locale).format(mebibytes)} MiB`;
   return `${new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(mebibytes / 1024)} GiB`;
 }
 

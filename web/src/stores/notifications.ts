@@ -4,6 +4,15 @@ import { newIdempotencyKey } from '@/api/client';
 import * as notificationsApi from '@/api/notifications';
 import type { AppNotification } from '@/api/notifications';
 
+/** One of the person's resources changed (an operation started or ended on it): pages showing it read it again. */
+export interface ResourceChange {
+  type: string;
+  id: string;
+}
+
+/** Said after the stream reconnects: anything may have changed meanwhile. */
+export const ANY_CHANGE: ResourceChange = { type: '*', id: '*' };
+
 /** The bell: the newest notifications, the unread count, and a live stream while signed in. */
 export const useNotificationsStore = defineStore('notifications', () => {
   const items = ref<AppNotification[]>([]);
@@ -13,6 +22,15 @@ export const useNotificationsStore = defineStore('notifications', () => {
   /** True while the live stream is open (false: reconnecting, or EventSource unavailable). */
   const live = ref(false);
   let source: EventSource | null = null;
+  /** Pages that follow changes to the person's resources (use-resource-changes.ts). */
+  const changeListeners = new Set<(change: ResourceChange) => void>();
+  const tell = (change: ResourceChange) => changeListeners.forEach((listener) => listener(change));
+
+  /** Calls `listener` on every change pushed for this person; returns the unsubscribe. */
+  function onChange(listener: (change: ResourceChange) => void): () => void {
+    changeListeners.add(listener);
+    return () => changeListeners.delete(listener);
+  }
 
   async function load(): Promise<void> {
     loading.value = true;
@@ -32,10 +50,19 @@ export const useNotificationsStore = defineStore('notifications', () => {
     source = new EventSource(notificationsApi.NOTIFICATION_STREAM_URL, { withCredentials: true });
     // On every (re)connect, read the list again: what happened while disconnected (or between
     // the first read and the stream opening) was not pushed.
-    source.onopen = () => { live.value = true; load().catch(() => undefined); };
+    // Changes pushed while disconnected were missed too: every page following one reads again.
+    source.onopen = () => {
+      const reconnected = live.value === false && loaded.value;
+      live.value = true;
+      load().catch(() => undefined);
+      if (reconnected) tell(ANY_CHANGE);
+    };
     source.onerror = () => { live.value = false; };
     source.addEventListener('unread', (e) => {
       unread.value = (JSON.parse((e as MessageEvent<string>).data) as { unread: number }).unread;
+    });
+    source.addEventListener('change', (e) => {
+      tell(JSON.parse((e as MessageEvent<string>).data) as ResourceChange);
     });
     source.addEventListener('notification', (e) => {
       const n = JSON.parse((e as MessageEvent<string>).data) as AppNotification;
@@ -72,5 +99,5 @@ export const useNotificationsStore = defineStore('notifications', () => {
     loaded.value = false;
   }
 
-  return { items, unread, loaded, loading, live, load, connect, disconnect, markRead, markAllRead, reset };
+  return { items, unread, loaded, loading, live, load, connect, disconnect, markRead, markAllRead, reset, onChange };
 });

@@ -6,7 +6,11 @@ import { LibvirtDriver } from '../libvirt/libvirt-driver.js';
 import { OvsDriver } from '../ovs/ovs-driver.js';
 import { ScriptedRunner } from './scripted-runner.js';
 
-const context = { runner: new ScriptedRunner(), privateKey: Buffer.from('unused') };
+const context = {
+  runner: new ScriptedRunner(),
+  streams: { openStreamLocal: () => Promise.reject(new Error('no host in this test')) },
+  privateKey: Buffer.from('unused'),
+};
 const host = { kind: 'libvirt', address: '10.77.0.11', port: 22, user: 'root' };
 
 describe('driver factory', () => {

@@ -14,7 +14,7 @@ const [lab1, lab2] = labHosts(2);
 if (!lab1 || !lab2) throw new Error('unreachable: labHosts(2) returns two hosts');
 const privateKey = platformKey();
 const pool = new SshPool({ privateKey });
-const factory = createDriverFactory({ runner: pool, privateKey });
+const factory = createDriverFactory({ runner: pool, streams: pool, privateKey });
 const drivers = (host: typeof lab1) => factory.driversFor({ kind: 'libvirt', ...host.pinnedTarget, imageDir: host.imageDir });
 const one = drivers(lab1);
 const two = drivers(lab2);

@@ -17,7 +17,7 @@ const [lab1] = labHosts(1);
 if (!lab1) throw new Error('unreachable: labHosts(1) returns a host');
 const privateKey = platformKey();
 const pool = new SshPool({ privateKey });
-const { hypervisor: hv } = createDriverFactory({ runner: pool, privateKey }).driversFor({ kind: 'libvirt', ...lab1.pinnedTarget, imageDir: lab1.imageDir });
+const { hypervisor: hv } = createDriverFactory({ runner: pool, streams: pool, privateKey }).driversFor({ kind: 'libvirt', ...lab1.pinnedTarget, imageDir: lab1.imageDir });
 const libvirt = hv as LibvirtDriver;
 const host = lab1.pinnedTarget;
 

@@ -19,6 +19,15 @@ export interface DomainNic {
   vlanTag?: number;
   /** Locally administered, QEMU's prefix: 52:54:00:xx:xx:xx. Absent: libvirt picks one. */
   mac?: string;
+  /** OVN logical switch port the NIC binds to (a UUID; becomes the OVS interface's external_ids:iface-id). */
+  interfaceId?: string;
+  /** The NIC's MTU (what the overlay leaves, e.g. 1442 inside Geneve). */
+  mtu?: number;
+  /**
+   * false: the guest computes checksums and segments itself. For OVS's userspace datapath,
+   * whose TSO support (3.1) does not extend to tunnels: frames leave the guest ready to encapsulate.
+   */
+  offloads?: boolean;
 }
 
 export interface DomainSpec {
@@ -45,6 +54,8 @@ export interface DomainSpec {
   vncPassword?: string;
   /** Free-form description shown by `virsh desc`. */
   description?: string;
+  /** A virtio-serial channel for the QEMU guest agent (used where the guest runs one). */
+  guestAgent?: boolean;
 }
 
 const MAC = /^52:54:00(:[0-9a-f]{2}){3}$/;
@@ -55,18 +66,27 @@ const CMDLINE = /^[A-Za-z0-9 _.,:=/+@-]{0,1024}$/;
 const VM_ID = /^[^\u0000-\u001f\u007f\ufffe\uffff]{1,128}$/;
 const VNC_PASSWORD = /^[\x21-\x7e]{1,8}$/;
 
+
 function nicXml(nic: DomainNic): XmlElement {
   assertSafeName('bridge', nic.bridge);
   if (nic.mac !== undefined && !MAC.test(nic.mac)) throw new UnsafeValueError('MAC address', nic.mac, 'it must look like 52:54:00:xx:xx:xx (lower-case hex)');
   if (nic.vlanTag !== undefined) assertIntInRange('VLAN tag', nic.vlanTag, 1, 4094);
+  if (nic.interfaceId !== undefined && !UUID.test(nic.interfaceId)) throw new UnsafeValueError('interface id', nic.interfaceId, 'it must be a lower-case UUID (libvirt requires one)');
+  if (nic.mtu !== undefined) assertIntInRange('MTU', nic.mtu, 576, 9000);
   return el(
     'interface',
     { type: 'bridge' },
     nic.mac !== undefined && el('mac', { address: nic.mac }),
     el('source', { bridge: nic.bridge }),
-    el('virtualport', { type: 'openvswitch' }),
+    el('virtualport', { type: 'openvswitch' }, nic.interfaceId !== undefined && el('parameters', { interfaceid: nic.interfaceId })),
     nic.vlanTag !== undefined && el('vlan', {}, el('tag', { id: nic.vlanTag })),
     el('model', { type: 'virtio' }),
+    nic.offloads === false && el(
+      'driver', {},
+      el('host', { csum: 'off', gso: 'off', tso4: 'off', tso6: 'off', ecn: 'off', ufo: 'off' }),
+      el('guest', { csum: 'off', tso4: 'off', tso6: 'off', ecn: 'off', ufo: 'off' }),
+    ),
+    nic.mtu !== undefined && el('mtu', { size: nic.mtu }),
   );
 }
 
@@ -150,6 +170,8 @@ export function buildDomainXml(spec: DomainSpec): string {
       ...(spec.nics ?? []).map(nicXml),
       el('serial', { type: 'pty' }, serialLog !== undefined && el('log', { file: serialLog, append: 'on' }), el('target', { port: 0 })),
       el('console', { type: 'pty' }, el('target', { type: 'serial', port: 0 })),
+      // libvirt picks the socket path; `virsh qemu-agent-command` and `domifaddr --source agent` use it.
+      spec.guestAgent === true && el('channel', { type: 'unix' }, el('target', { type: 'virtio', name: 'org.qemu.guest_agent.0' })),
       // Only on the host's loopback: users reach it through the platform's console proxy.
       el(
         'graphics',

@@ -30,6 +30,7 @@ import {
   parseVersion,
   parseVmMetadata,
   parseVncDisplay,
+  parseDomIfAddr,
   type DomainInfo,
   type DomainListEntry,
   type DomainState,
@@ -116,6 +117,15 @@ export class LibvirtDriver implements HypervisorDriver {
   async domainStats(name: string): Promise<DomainStats | null> {
     const result = await this.virshUnless(['domstats', assertSafeName('vm', name)], isDomainMissing);
     return result && parseDomainStats(result.stdout);
+  }
+
+  /**
+   * IPv4 addresses the guest reports through the QEMU guest agent, by MAC; null when the domain
+   * is missing, not running, or has no answering agent (the platform uses the agent only where present).
+   */
+  async guestAddresses(name: string): Promise<Record<string, string[]> | null> {
+    const result = await this.virshUnless(['domifaddr', assertSafeName('vm', name), '--source', 'agent'], () => true, { timeoutMs: 10_000 });
+    return result ? parseDomIfAddr(result.stdout) : null;
   }
 
   async vncDisplay(name: string): Promise<VncDisplay | null> {

@@ -317,3 +317,21 @@ export const isSnapshotExisting = (stderr: string) => /domain (moment|snapshot) 
 
 /** stderr of `metadata` when the domain has no element in that namespace. */
 export const isMetadataMissing = (stderr: string) => /metadata not found|Requested metadata element is not present/i.test(stderr);
+
+/**
+ * `virsh domifaddr DOM --source agent`: a table of name, MAC, protocol, address/prefix; an
+ * interface with several addresses continues on lines whose name and MAC are "-". Returns the
+ * IPv4 addresses (without prefix) by MAC, loopback left out.
+ */
+export function parseDomIfAddr(text: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  let mac = '';
+  for (const line of text.split('\n')) {
+    const cols = line.trim().split(/\s+/);
+    if (cols.length < 4 || cols[0] === 'Name' || cols[0]!.startsWith('---')) continue;
+    if (cols[1] !== '-') mac = cols[1]!.toLowerCase();
+    if (cols[2] !== 'ipv4' || mac === '00:00:00:00:00:00' || !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac)) continue;
+    (out[mac] ??= []).push(cols[3]!.split('/')[0]!);
+  }
+  return out;
+}

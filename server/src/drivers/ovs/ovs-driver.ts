@@ -1,9 +1,9 @@
-import type { BridgeInfo, NetworkDriver, PortInfo } from '../network.js';
+import type { BridgeInfo, NetworkDriver, OvnChassisInfo, PortInfo } from '../network.js';
 import { assertSafeName } from '../ssh/argv.js';
 import type { CommandRunner } from '../ssh/command-runner.js';
 import type { SshTarget } from '../ssh/ssh-connection.js';
 import { UnexpectedOutputError } from '../driver-errors.js';
-import { intSetColumn, optionalIntColumn, parseOvsTable, parseOvsTables, setOf, stringColumn, uuidColumn, uuidSetColumn, parseOvsVersion } from './ovs-parse.js';
+import { stringMapColumn, intSetColumn, optionalIntColumn, parseOvsTable, parseOvsTables, setOf, stringColumn, uuidColumn, uuidSetColumn, parseOvsVersion } from './ovs-parse.js';
 
 // Open vSwitch over SSH with `ovs-vsctl`: --may-exist / --if-exists make every change
 // idempotent, and reads use --format=json (parsed by ovs-parse.ts), never the human tables.
@@ -71,5 +71,17 @@ export class OvsDriver implements NetworkDriver {
       .filter((row) => mine.has(uuidColumn(row, '_uuid')))
       .map((row) => ({ name: stringColumn(row, 'name'), tag: optionalIntColumn(row, 'tag'), trunks: intSetColumn(row, 'trunks') }))
       .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async ovnChassis(): Promise<OvnChassisInfo> {
+    const [row] = parseOvsTable(await this.vsctl(['--format=json', '--columns=external_ids', 'list', 'Open_vSwitch']));
+    const ids = row ? stringMapColumn(row, 'external_ids') : {};
+    // ovn-appctl finds the controller through its pidfile in OVN's run directory.
+    const controller = await this.runner.exec(this.target, ['ovn-appctl', '--timeout=5', '-t', 'ovn-controller', 'version'], { timeoutMs: 10_000, allowFailure: true })
+      .then((r) => r.exitCode === 0, () => false);
+    return {
+      chassis: ids['system-id'] ?? null, encapIp: ids['ovn-encap-ip'] ?? null, encapType: ids['ovn-encap-type'] ?? null,
+      bridge: ids['ovn-bridge'] ?? 'br-int', datapathType: ids['ovn-bridge-datapath-type'] ?? 'system', controller,
+    };
   }
 }

@@ -24,6 +24,11 @@ export interface ConnectionSettings {
   keepaliveIntervalMs: number;
   keepaliveCountMax: number;
   maxChannels: number;
+  /** Channels kept for priority work (health probes). */
+  reservedChannels: number;
+  /** Ordinary requests that may wait for a channel, and for how long. */
+  maxQueued: number;
+  queueWaitMs: number;
 }
 
 export const targetKey = (t: SshTarget) => `${t.user}@${t.address}:${t.port}`;
@@ -75,7 +80,7 @@ export class HostConnection {
     readonly target: Omit<SshTarget, 'hostKeySha256'>,
     private readonly settings: ConnectionSettings,
   ) {
-    this.slots = new Semaphore(settings.maxChannels);
+    this.slots = new Semaphore(settings.maxChannels, { reserved: settings.reservedChannels, maxQueue: settings.maxQueued, waitMs: settings.queueWaitMs });
   }
 
   private get host(): HostAddress {

@@ -31,6 +31,16 @@ export class HostUnreachableError extends DriverError {
   }
 }
 
+/** Every SSH channel to the host is taken and too many requests wait, or the wait ran out. */
+export class HostBusyError extends DriverError {
+  constructor(
+    readonly host: HostAddress,
+    readonly reason: string,
+  ) {
+    super('HOST_BUSY', `${where(host)} is busy (${reason}); try again shortly.`, { address: host.address, port: host.port, reason });
+  }
+}
+
 export class SshTimeoutError extends DriverError {
   constructor(
     readonly host: HostAddress,

@@ -1,9 +1,11 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Readable } from 'node:stream';
-import type { ClientChannel } from 'ssh2';
+import type { Client, ClientChannel } from 'ssh2';
 import type { Logger } from '../../platform/logger.js';
 import { ChannelOpenError, runCommand, type RawExecResult } from './ssh-exec.js';
 import { HostConnection, targetKey, type SshTarget } from './ssh-connection.js';
-import { CommandFailedError, HostUnreachableError, SshTimeoutError, type HostAddress } from './ssh-errors.js';
+import { CommandFailedError, HostBusyError, HostUnreachableError, SshTimeoutError, type HostAddress } from './ssh-errors.js';
+import { SlotRefusedError } from './semaphore.js';
 
 export type { SshTarget } from './ssh-connection.js';
 
@@ -18,6 +20,11 @@ export interface SshPoolOptions {
   keepaliveIntervalMs?: number;
   keepaliveCountMax?: number;
   maxChannelsPerHost?: number;
+  /** Channels per host only priority work (asPriority: health probes) may use. */
+  reservedChannelsPerHost?: number;
+  /** Ordinary requests that may wait for a channel per host, and how long each may wait. */
+  maxQueuedPerHost?: number;
+  queueWaitMs?: number;
   defaultTimeoutMs?: number;
   defaultMaxOutputBytes?: number;
   /** How long a stopped command's channel may take to close before its slot is reused anyway. */
@@ -45,12 +52,31 @@ const DEFAULTS = {
   keepaliveIntervalMs: 15_000,
   keepaliveCountMax: 3,
   maxChannelsPerHost: 8,
+  reservedChannelsPerHost: 1,
+  maxQueuedPerHost: 64,
+  queueWaitMs: 30_000,
   defaultTimeoutMs: 60_000,
   defaultMaxOutputBytes: 8 * 1024 * 1024,
   closeGraceMs: 5_000,
 };
 
 const hostOf = (t: SshTarget): HostAddress => ({ address: t.address, port: t.port });
+
+const priority = new AsyncLocalStorage<true>();
+
+/** Runs `work` with the right to the channels kept for priority work (a host's health probe). */
+export const asPriority = <T>(work: () => Promise<T>): Promise<T> => priority.run(true, work);
+
+/** A channel slot on the host, or HostBusyError when the queue is full or the wait runs out. */
+async function slotOn(conn: HostConnection, target: SshTarget) {
+  try {
+    return await conn.slots.acquire(priority.getStore() === true);
+  } catch (e) {
+    if (!(e instanceof SlotRefusedError)) throw e;
+    const { limit } = conn.slots.stats;
+    throw new HostBusyError(hostOf(target), e.reason === 'queue-full' ? `all ${limit} SSH channels are in use and ${e.queued} requests are waiting` : `no SSH channel of ${limit} became free in time`);
+  }
+}
 
 export class SshPool {
   private readonly connections = new Map<string, HostConnection>();
@@ -74,6 +100,9 @@ export class SshPool {
           keepaliveIntervalMs: this.settings.keepaliveIntervalMs,
           keepaliveCountMax: this.settings.keepaliveCountMax,
           maxChannels: this.settings.maxChannelsPerHost,
+          reservedChannels: this.settings.reservedChannelsPerHost,
+          maxQueued: this.settings.maxQueuedPerHost,
+          queueWaitMs: this.settings.queueWaitMs,
         },
       );
       this.connections.set(key, conn);
@@ -97,7 +126,7 @@ export class SshPool {
   async exec(target: SshTarget, argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     this.started.commands++;
     const conn = this.connection(target);
-    const release = await conn.slots.acquire();
+    const release = await slotOn(conn, target);
     let running: Awaited<ReturnType<typeof runCommand>>;
     try {
       running = await this.start(conn, target, argv, options);
@@ -152,8 +181,25 @@ export class SshPool {
    */
   async forwardOut(target: SshTarget, host: string, port: number, options: ForwardOptions = {}): Promise<ClientChannel> {
     this.started.forwards++;
+    return this.openChannel(target, `${host}:${port}`, options, (client, cb) => client.forwardOut('127.0.0.1', 0, host, port, cb));
+  }
+
+  /**
+   * A stream to a Unix socket on the target (e.g. /var/run/docker.sock), over the host's one
+   * connection (sshd's stream-local forwarding). It holds one channel slot until it closes.
+   */
+  async openStreamLocal(target: SshTarget, socketPath: string, options: ForwardOptions = {}): Promise<ClientChannel> {
+    this.started.forwards++;
+    return this.openChannel(target, `unix:${socketPath}`, options, (client, cb) => client.openssh_forwardOutStreamLocal(socketPath, cb));
+  }
+
+  /** Opens one channel under the host's slot budget and a deadline; the slot frees when it closes. */
+  private async openChannel(
+    target: SshTarget, what: string, options: ForwardOptions,
+    open: (client: Client, cb: (err: Error | undefined, stream: ClientChannel) => void) => void,
+  ): Promise<ClientChannel> {
     const conn = this.connection(target);
-    const release = await conn.slots.acquire();
+    const release = await slotOn(conn, target);
     try {
       const client = await conn.open(target.hostKeySha256);
       const timeoutMs = options.timeoutMs ?? this.settings.readyTimeoutMs;
@@ -161,21 +207,29 @@ export class SshPool {
         let timedOut = false;
         const timer = setTimeout(() => {
           timedOut = true;
-          reject(new SshTimeoutError(hostOf(target), ['forward', `${host}:${port}`], timeoutMs));
+          reject(new SshTimeoutError(hostOf(target), ['forward', what], timeoutMs));
         }, timeoutMs);
         try {
-          client.forwardOut('127.0.0.1', 0, host, port, (err, stream) => {
+          open(client, (err, stream) => {
             clearTimeout(timer);
             if (timedOut) stream?.close();
-            else if (err) reject(new HostUnreachableError(hostOf(target), `could not forward to ${host}:${port} (${err.message})`, err));
+            else if (err) reject(new HostUnreachableError(hostOf(target), `could not open ${what} (${err.message})`, err));
             else resolve(stream);
           });
         } catch (e) {
           clearTimeout(timer);
-          reject(new HostUnreachableError(hostOf(target), `could not forward to ${host}:${port} (${String(e)})`, e));
+          reject(new HostUnreachableError(hostOf(target), `could not open ${what} (${String(e)})`, e));
         }
       });
-      channel.once('close', release);
+      // When the connection goes, ssh2 ends the channel's readable side but says 'close' only
+      // once that end is read: a channel nobody reads (an idle kept-alive Docker socket) would
+      // linger half-dead and be handed out again. Reading it out lets it close.
+      const onConnectionGone = () => channel.resume();
+      client.once('close', onConnectionGone);
+      channel.once('close', () => {
+        client.removeListener('close', onConnectionGone);
+        release();
+      });
       return channel;
     } catch (e) {
       release();

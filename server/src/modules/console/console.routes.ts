@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../../platform/errors.js';
 import { moduleRouter } from '../../platform/http/route.js';
+import { hostActionLimit } from '../../platform/rate-limit.js';
 import { VmIdParams } from '../vms/vms.schemas.js';
 import { ConsoleTicket } from './console.schemas.js';
 import { issueConsoleTicket } from './console.service.js';
@@ -10,7 +11,7 @@ import { issueConsoleTicket } from './console.service.js';
 export const consoleRoutes = moduleRouter('/api/vms', 'console');
 
 consoleRoutes.post('/:id/console', {
-  summary: 'A single-use ticket (30 s) to open the VM console over WebSocket (noVNC)', access: 'user', params: VmIdParams,
+  summary: 'A single-use ticket (30 s) to open the VM console over WebSocket (noVNC)', access: 'user', before: [hostActionLimit], params: VmIdParams,
   responses: { 201: ConsoleTicket }, audit: 'vm.console', returnsSecret: ['ticket', 'path'],
 }, async ({ params, user, req }) => {
   Object.assign(req.audit, { targetType: 'vm', targetId: params.id });

@@ -3,17 +3,16 @@ import type { ClientChannel } from 'ssh2';
 import { db } from '../../platform/db.js';
 import { redis, rkey } from '../../platform/redis.js';
 import { sha256 } from '../../platform/auth.js';
-import { AppError, errors } from '../../platform/errors.js';
-import { driversFor, hostRuntime, targetOf } from '../hosts/host-connections.js';
+import { errors } from '../../platform/errors.js';
+import { assertStreamRoom, driversFor, hostRuntime, targetOf } from '../hosts/host-connections.js';
 import type { ConsoleTicketDto } from './console.schemas.js';
+import { reserveConsoleSlot, type ConsoleSlot } from './console-sessions.js';
 
 // The VM console: a short-lived, single-use ticket (bound to the user and the VM) lets the
 // browser open a WebSocket, which is bridged to the domain's VNC port on the host's
 // loopback through the host's existing SSH connection. The VNC port is never exposed.
 
 export const TICKET_TTL_SECONDS = 30;
-/** Channel slots on a host that consoles leave free for commands (operations, probes). */
-const SLOTS_KEPT_FOR_COMMANDS = 2;
 
 // Redis holds only the ticket's hash: a dump of Redis cannot be replayed as a ticket.
 const ticketKey = (ticket: string) => rkey('console', sha256(ticket));
@@ -56,6 +55,8 @@ export interface ConsoleTunnel {
   channel: ClientChannel;
   vmName: string;
   hostName: string;
+  /** Counts against the user's and the VM's console caps until released. */
+  slot: ConsoleSlot;
 }
 
 /** A byte stream to the VM's VNC server, through the host's SSH connection. */
@@ -63,17 +64,28 @@ export async function openConsoleTunnel(userId: string, vmId: string): Promise<C
   const vm = await ownVmWithHost(userId, vmId);
   if (vm.state !== 'running' || !vm.host) throw notRunning(vm.name, vm.state);
   const { hypervisor } = await driversFor(vm.host);
-  const vnc = await hypervisor.vncDisplay(vm.domainName);
-  if (!vnc) throw notRunning(vm.name, 'not running on its host');
   const { pool } = await hostRuntime();
   const target = targetOf(vm.host);
   // A console holds a channel for as long as it is open; never let consoles take the
   // slots that operations and health checks need.
-  const slots = pool.channelStats(target);
-  if (slots.active + slots.queued >= slots.limit - SLOTS_KEPT_FOR_COMMANDS) {
-    throw new AppError('SERVICE_UNAVAILABLE', `Too many consoles are open on ${vm.host.name}; close one and try again.`);
+  await assertStreamRoom(vm.host, 'consoles and terminals');
+  const slot = await reserveConsoleSlot(userId, vm.id, vm.name);
+  try {
+    // The port belongs to this domain only while the same instance runs: its id (new at every
+    // start) is read before and after the forward connects, so a domain that stopped in between
+    // (its port free for another VM to take) is never what the user is shown.
+    const [before, vnc] = await Promise.all([hypervisor.domainInfo(vm.domainName), hypervisor.vncDisplay(vm.domainName)]);
+    if (!vnc || before?.id == null) throw notRunning(vm.name, 'not running on its host');
+    // libvirt listens on the host's loopback only (domain XML: listen='127.0.0.1').
+    const channel = await pool.forwardOut(target, '127.0.0.1', vnc.port);
+    const after = await hypervisor.domainInfo(vm.domainName).catch(() => null);
+    if (after?.id !== before.id) {
+      channel.close();
+      throw errors.conflict(`${vm.name} restarted while its console was opening; open it again.`);
+    }
+    return { channel, vmName: vm.name, hostName: vm.host.name, slot };
+  } catch (e) {
+    await slot.release();
+    throw e;
   }
-  // libvirt listens on the host's loopback only (domain XML: listen='127.0.0.1').
-  const channel = await pool.forwardOut(target, '127.0.0.1', vnc.port);
-  return { channel, vmName: vm.name, hostName: vm.host.name };
 }

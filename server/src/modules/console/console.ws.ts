@@ -1,16 +1,17 @@
-import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Gauge } from 'prom-client';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { ClientChannel } from 'ssh2';
 import { logger } from '../../platform/logger.js';
 import { registry } from '../../platform/metrics.js';
 import { AppError } from '../../platform/errors.js';
 import { DriverError } from '../../drivers/driver-errors.js';
-import { principalFromCredentials, sessionCookieOf } from '../../platform/auth.js';
-import { originAllowed, type TrustProxyFn } from '../../platform/http/csrf.js';
+import type { TrustProxyFn } from '../../platform/http/csrf.js';
+import { authenticateUpgrade, isServedUpgradePath, keepAlive, refuseUpgrade as refuse, registerUpgradePath, safeDecode, toBuffer } from '../../platform/http/ws-upgrade.js';
 import { VmIdParams } from '../vms/vms.schemas.js';
 import { openConsoleTunnel, redeemConsoleTicket } from './console.service.js';
+import { consoleMaxMs, stopConsoleSessions, trackConsole, type ConsoleSlot } from './console-sessions.js';
 
 // GET /api/vms/:id/console/ws?ticket=... with Upgrade: websocket. Checked before the
 // handshake completes (so a refusal is a plain HTTP status): the caller's session cookie or
@@ -19,6 +20,7 @@ import { openConsoleTunnel, redeemConsoleTicket } from './console.service.js';
 // is never logged (nor is the request URL, which carries it).
 
 const CONSOLE_PATH = /^\/api\/vms\/([^/]+)\/console\/ws$/;
+registerUpgradePath(CONSOLE_PATH);
 const HEARTBEAT_MS = 30_000;
 /** Stop reading from VNC while this much is waiting to go out to a slow browser. */
 const HIGH_WATER = 4 * 1024 * 1024;
@@ -33,60 +35,27 @@ export interface ConsoleAttachment {
   close(): void;
 }
 
-function refuse(socket: Duplex, status: number, code: string, message: string) {
-  if (!socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const body = JSON.stringify({ error: { code, message } });
-  socket.once('finish', () => socket.destroy());
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
-}
-
-
-function bearerOf(req: IncomingMessage): string | undefined {
-  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-  return m?.[1];
-}
-
-/** A path segment decoded, or '' when it is not valid percent-encoding (never a throw, never a 500). */
-const safeDecode = (segment: string) => {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return '';
-  }
-};
-
-const toBuffer = (data: RawData): Buffer =>
-  Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-
 /** Pipes bytes both ways; whichever side closes first closes the other. */
-function bridge(ws: WebSocket, channel: ClientChannel, ctx: { userId: string; vmId: string; hostName: string }) {
+function bridge(ws: WebSocket, channel: ClientChannel, slot: ConsoleSlot, ctx: { userId: string; vmId: string; hostName: string }) {
   const started = Date.now();
+  // 4000-4999: the application's own close codes; the SPA shows the reason.
+  const untrack = trackConsole(slot, (reason) => ws.close(4001, reason));
+  const deadline = setTimeout(() => ws.close(4000, 'the maximum console time was reached; open it again'), consoleMaxMs());
+  deadline.unref();
   let toBrowser = 0;
   let toVm = 0;
-  let alive = true;
   let finished = false;
   openConsoles.inc();
   log.info({ ...ctx }, 'console opened');
-
-  const heartbeat = setInterval(() => {
-    // A browser that vanished without a close frame (sleep, network loss) is dropped.
-    if (!alive) return ws.terminate();
-    alive = false;
-    ws.ping();
-  }, HEARTBEAT_MS);
-  heartbeat.unref();
-  ws.on('pong', () => { alive = true; });
+  const stopHeartbeat = keepAlive(ws, HEARTBEAT_MS);
 
   const finish = (by: string) => {
     if (finished) return;
     finished = true;
-    clearInterval(heartbeat);
+    stopHeartbeat();
+    clearTimeout(deadline);
+    untrack();
+    void slot.release();
     openConsoles.dec();
     log.info({ ...ctx, by, seconds: Math.round((Date.now() - started) / 1000), toBrowser, toVm }, 'console closed');
   };
@@ -147,8 +116,8 @@ export function attachConsole(server: Server, opts: ConsoleOptions = {}): Consol
     const url = new URL(req.url ?? '/', 'http://localhost');
     const m = CONSOLE_PATH.exec(url.pathname);
     if (!m) {
-      // Nobody else serves WebSockets here: answer rather than leave the socket hanging.
-      if (server.listenerCount('upgrade') === 1) refuse(socket, 404, 'NOT_FOUND', 'No WebSocket is served at this path.');
+      // No handler serves this path: answer rather than leave the socket hanging.
+      if (!isServedUpgradePath(url.pathname)) refuse(socket, 404, 'NOT_FOUND', 'No WebSocket is served at this path.');
       return;
     }
     void handleConsoleUpgrade(wss, req, socket, head, url, m[1] ?? '', opts);
@@ -158,6 +127,7 @@ export function attachConsole(server: Server, opts: ConsoleOptions = {}): Consol
     close: () => {
       for (const ws of wss.clients) ws.close(1001, 'server shutting down');
       wss.close();
+      void stopConsoleSessions();
     },
   };
 }
@@ -169,16 +139,9 @@ async function handleConsoleUpgrade(wss: WebSocketServer, req: IncomingMessage, 
   socket.once('close', onClose);
   let channel: ClientChannel | undefined;
   try {
-    if (req.method !== 'GET' || req.headers.upgrade?.toLowerCase() !== 'websocket') {
-      return refuse(socket, 400, 'VALIDATION_FAILED', 'Expected a WebSocket upgrade.');
-    }
-    // Cross-site WebSocket hijacking: a page elsewhere can open a socket that carries our
-    // cookie. Browsers always send Origin on a WebSocket; it must be this site. (Programs with
-    // a bearer token send none.) Checked before the ticket, so a refused try does not use it up.
-    if (!originAllowed(req, opts.trustProxy)) return refuse(socket, 403, 'FORBIDDEN', 'This console can only be opened from the platform\'s own pages.');
-    const principal = await principalFromCredentials({ bearer: bearerOf(req), sessionCookie: sessionCookieOf(req) });
-    if (!principal) return refuse(socket, 401, 'UNAUTHENTICATED', 'Sign in to continue.');
-    if (principal.status !== 'active') return refuse(socket, 403, 'ACCOUNT_DISABLED', 'This account has been disabled.');
+    // Cross-site WebSocket hijacking: checked before the ticket, so a refused try does not use it up.
+    const principal = await authenticateUpgrade(req, socket, opts.trustProxy, 'This console');
+    if (!principal) return;
     const id = VmIdParams.safeParse({ id: safeDecode(rawVmId) });
     if (!id.success) return refuse(socket, 404, 'NOT_FOUND', 'VM was not found.');
     const vmId = id.data.id;
@@ -191,11 +154,12 @@ async function handleConsoleUpgrade(wss: WebSocketServer, req: IncomingMessage, 
     channel = tunnel.channel;
     if (gone) {
       channel.close();
+      await tunnel.slot.release();
       return;
     }
     socket.removeListener('close', onClose);
     const ch = channel;
-    wss.handleUpgrade(req, socket, head, (ws) => bridge(ws, ch, { userId: principal.userId, vmId, hostName: tunnel.hostName }));
+    wss.handleUpgrade(req, socket, head, (ws) => bridge(ws, ch, tunnel.slot, { userId: principal.userId, vmId, hostName: tunnel.hostName }));
   } catch (err) {
     channel?.close();
     if (err instanceof AppError) return refuse(socket, err.status, err.code, err.message);

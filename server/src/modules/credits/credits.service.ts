@@ -37,17 +37,34 @@ export async function applyCredit(tx: Tx, change: CreditChange): Promise<{ balan
   }
 }
 
+/** `vm:<id>:h<k>` (an hour), `vm:<id>:refund`: the VM an entry is about, so the ledger can name it. */
+const VM_REFERENCE = /^vm:([0-9a-f-]{36}):(?:h(\d+)|[a-z-]+)$/;
+
+export function parseVmReference(reference: string | null): { vmId: string; hour: number | null } | null {
+  const m = reference ? VM_REFERENCE.exec(reference) : null;
+  return m ? { vmId: m[1]!, hour: m[2] === undefined ? null : Number(m[2]) } : null;
+}
+
 export async function listCredits(userId: string, page: number, pageSize: number) {
   const [user, items, total] = await Promise.all([
     db.user.findUniqueOrThrow({ where: { id: userId }, select: { creditBalance: true } }),
     db.creditEntry.findMany({ where: { userId }, orderBy: { id: 'desc' }, skip: (page - 1) * pageSize, take: pageSize }),
     db.creditEntry.count({ where: { userId } }),
   ]);
+  // The VMs the page's entries are about, deleted ones included (their name stays on the row).
+  const vmIds = [...new Set(items.map((e) => parseVmReference(e.reference)?.vmId).filter((id): id is string => !!id))];
+  const vms = vmIds.length ? await db.vm.findMany({ where: { id: { in: vmIds }, ownerId: userId }, select: { id: true, name: true } }) : [];
+  const names = new Map(vms.map((v) => [v.id, v.name]));
   return {
     balance: user.creditBalance,
-    items: items.map((e) => ({
-      id: e.id.toString(), amount: e.amount, balanceAfter: e.balanceAfter, reason: e.reason, reference: e.reference, createdAt: e.createdAt.toISOString(),
-    })),
+    items: items.map((e) => {
+      const ref = parseVmReference(e.reference);
+      const name = ref ? names.get(ref.vmId) : undefined;
+      return {
+        id: e.id.toString(), amount: e.amount, balanceAfter: e.balanceAfter, reason: e.reason, reference: e.reference, createdAt: e.createdAt.toISOString(),
+        vm: ref && name !== undefined ? { id: ref.vmId, name, hour: ref.hour } : null,
+      };
+    }),
     total, page, pageSize,
   };
 }

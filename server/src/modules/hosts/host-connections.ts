@@ -2,6 +2,7 @@ import { Counter, Gauge } from 'prom-client';
 import { config } from '../../config.js';
 import { registry } from '../../platform/metrics.js';
 import { logger } from '../../platform/logger.js';
+import { AppError } from '../../platform/errors.js';
 import { createDriverFactory, type DriverFactory, type HostDrivers } from '../../drivers/factory.js';
 import { SshPool } from '../../drivers/ssh/ssh-pool.js';
 import { ensureIdentity, type SshIdentity } from '../../drivers/ssh/ssh-identity.js';
@@ -16,8 +17,11 @@ let runtime: Promise<Runtime> | undefined;
 export function hostRuntime(): Promise<Runtime> {
   runtime ??= (async () => {
     const identity = await ensureIdentity(config.SSH_KEY_FILE);
-    const pool = new SshPool({ privateKey: identity.privateKey, readyTimeoutMs: config.SSH_CONNECT_TIMEOUT_MS, logger });
-    const factory = createDriverFactory({ runner: pool, privateKey: identity.privateKey });
+    const pool = new SshPool({
+      privateKey: identity.privateKey, readyTimeoutMs: config.SSH_CONNECT_TIMEOUT_MS, logger,
+      maxQueuedPerHost: config.SSH_QUEUE_MAX_PER_HOST, queueWaitMs: config.SSH_QUEUE_WAIT_MS,
+    });
+    const factory = createDriverFactory({ runner: pool, streams: pool, privateKey: identity.privateKey });
     return { identity, pool, factory };
   })();
   return runtime;
@@ -71,6 +75,21 @@ export const targetOf = (h: HostRow, pin = h.hostKeySha256): SshTarget => ({
 export async function driversFor(h: HostRow): Promise<HostDrivers> {
   const { factory } = await hostRuntime();
   return factory.driversFor({ ...targetOf(h), kind: h.kind, imageDir: h.imageDir });
+}
+
+/** Channel slots on a host that long streams (consoles, terminals, live logs) leave free for commands (operations, probes). */
+const SLOTS_KEPT_FOR_COMMANDS = 2;
+
+/**
+ * A long stream holds a channel for as long as it is open: refuse a new one (503, in words)
+ * when the host's streams would take the slots that operations and health checks need.
+ */
+export async function assertStreamRoom(h: HostRow & { name: string }, what: string): Promise<void> {
+  const { pool } = await hostRuntime();
+  const slots = pool.channelStats(targetOf(h));
+  if (slots.active + slots.queued >= slots.limit - SLOTS_KEPT_FOR_COMMANDS) {
+    throw new AppError('SERVICE_UNAVAILABLE', `Too many ${what} are open on ${h.name}; close one and try again.`);
+  }
 }
 
 export async function closeHostConnections(): Promise<void> {

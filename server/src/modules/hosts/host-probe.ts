@@ -1,6 +1,8 @@
 import { isDriverError } from '../../drivers/driver-errors.js';
+import type { OvnChassisInfo } from '../../drivers/network.js';
 import { HostKeyMismatchError, HostUnreachableError, SshAuthError, SshTimeoutError } from '../../drivers/ssh/ssh-errors.js';
 import { driversFor, hostRuntime, targetOf, type HostRow } from './host-connections.js';
+import { asPriority } from '../../drivers/ssh/ssh-pool.js';
 
 // A probe connects (pinning the host key the first time), then asks libvirt, Open vSwitch and
 // Docker what they have, all at once, each within its own deadline. It never throws: every
@@ -21,6 +23,8 @@ export interface ProbeOutcome {
     libvirtVersion: string; qemuVersion: string; ovsVersion: string | null; dockerVersion: string | null;
     services: { libvirt: boolean; ovs: boolean; docker: boolean };
     cpuModel: string;
+    /** OVN on this hypervisor; chassis is null when ovn-controller is not set up or does not answer. */
+    ovn: OvnChassisInfo | null;
   };
 }
 
@@ -66,10 +70,11 @@ async function probeOnce(host: HostRow): Promise<ProbeOutcome> {
     return classifyConnectError(e, host.sshUser);
   }
   const d = await driversFor({ ...host, hostKeySha256: pinned });
-  const [node, versions, disk, ovsPing, ovsVersion, docker] = await Promise.allSettled([
+  // The probe may use the channel the pool keeps for it: a host busy with users' work is not down.
+  const [node, versions, disk, ovsPing, ovsVersion, docker, ovn] = await asPriority(() => Promise.allSettled([
     d.hypervisor.nodeInfo(), d.hypervisor.versions(), d.hypervisor.diskUsage(host.imageDir),
-    d.network.ping(), d.network.version(), d.containers.version(),
-  ]);
+    d.network.ping(), d.network.version(), d.containers.version(), d.network.ovnChassis(),
+  ]));
   const base = { seen: true, ...(firstPin ? { hostKeySha256: firstPin } : {}) };
   for (const r of [node, versions, disk]) {
     if (r.status === 'rejected') {
@@ -81,6 +86,8 @@ async function probeOnce(host: HostRow): Promise<ProbeOutcome> {
   const degraded: string[] = [];
   if (ovsPing.status === 'rejected') degraded.push(`Open vSwitch does not answer: ${message(ovsPing.reason)}`);
   if (docker.status === 'rejected') degraded.push(`Docker does not answer: ${message(docker.reason)}`);
+  const ovnInfo = ok(ovn) ?? null;
+  if (ovnInfo?.chassis && !ovnInfo.controller) degraded.push(`ovn-controller does not answer (chassis ${ovnInfo.chassis}): no new networked VMs are placed here.`);
   return {
     ...base,
     status: 'ready',
@@ -91,6 +98,7 @@ async function probeOnce(host: HostRow): Promise<ProbeOutcome> {
       libvirtVersion: v.libvirt, qemuVersion: v.qemu,
       ovsVersion: ok(ovsVersion) ?? null, dockerVersion: ok(docker)?.version ?? null,
       services: { libvirt: true, ovs: ovsPing.status === 'fulfilled', docker: docker.status === 'fulfilled' },
+      ovn: ovnInfo,
     },
   };
 }

@@ -15,9 +15,12 @@ export const RegisterHostBody = z.object({
   zone: Name.default('default'),
 }).strict();
 
-export const UpdateHostBody = z.object({ maintenance: z.boolean().optional(), zone: Name.optional() })
+export const UpdateHostBody = z.object({
+  maintenance: z.boolean().optional(), zone: Name.optional(),
+  ovnCentral: z.boolean().optional().describe("This host holds OVN's northbound database (one per site; setting it moves the role)"),
+})
   .strict()
-  .refine((b) => b.maintenance !== undefined || b.zone !== undefined, 'give maintenance or zone');
+  .refine((b) => b.maintenance !== undefined || b.zone !== undefined || b.ovnCentral !== undefined, 'give maintenance, zone or ovnCentral');
 
 export const HostIdParams = z.object({ id: z.uuid('not a host id') });
 
@@ -33,6 +36,10 @@ export const Host = z.object({
   capacity: z.object({ cpus: n, memoryMiB: n, diskTotalBytes: n, diskFreeBytes: n }),
   versions: z.object({ libvirt: z.string().nullable(), qemu: z.string().nullable(), ovs: z.string().nullable(), docker: z.string().nullable() }),
   services: z.object({ libvirt: z.boolean(), ovs: z.boolean(), docker: z.boolean() }).nullable(),
+  ovn: z.object({
+    chassis: z.string().nullable(), encapIp: z.string().nullable(), encapType: z.string().nullable(), bridge: z.string(), datapathType: z.string(), controller: z.boolean(),
+  }).nullable().describe('OVN chassis set-up and whether ovn-controller answers'),
+  ovnCentral: z.boolean().describe("Holds OVN's northbound database"),
   lastProbeAt: z.string().nullable(), lastSeenAt: z.string().nullable(), createdAt: z.string(),
 });
 export const HostResponse = z.object({ host: Host });

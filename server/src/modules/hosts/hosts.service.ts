@@ -17,7 +17,7 @@ import type { HostDto, RegisterHostInput } from './hosts.schemas.js';
 const num = (v: bigint | number | null) => (v === null ? null : Number(v));
 
 export function toHostDto(h: HostRecord): HostDto {
-  const probe = (h.probe ?? null) as { services?: HostDto['services'] } | null;
+  const probe = (h.probe ?? null) as { services?: HostDto['services']; ovn?: HostDto['ovn'] } | null;
   return {
     id: h.id, name: h.name, address: h.address, port: h.port, sshUser: h.sshUser, zone: h.zone, kind: h.kind,
     status: h.status, statusReason: h.statusReason, maintenance: h.maintenance,
@@ -25,6 +25,7 @@ export function toHostDto(h: HostRecord): HostDto {
     capacity: { cpus: h.cpus, memoryMiB: h.memoryMiB, diskTotalBytes: num(h.diskTotalBytes), diskFreeBytes: num(h.diskFreeBytes) },
     versions: { libvirt: h.libvirtVersion, qemu: h.qemuVersion, ovs: h.ovsVersion, docker: h.dockerVersion },
     services: probe?.services ?? null,
+    ovn: probe?.ovn ?? null, ovnCentral: h.ovnCentral,
     lastProbeAt: h.lastProbeAt?.toISOString() ?? null,
     lastSeenAt: h.lastSeenAt?.toISOString() ?? null,
     createdAt: h.createdAt.toISOString(),
@@ -73,7 +74,9 @@ async function applyProbe(h: HostRecord, o: ProbeOutcome): Promise<HostRecord> {
       ...(f ? {
         cpus: f.cpus, memoryMiB: f.memoryMiB, diskTotalBytes: BigInt(f.diskTotalBytes), diskFreeBytes: BigInt(f.diskFreeBytes),
         libvirtVersion: f.libvirtVersion, qemuVersion: f.qemuVersion, ovsVersion: f.ovsVersion, dockerVersion: f.dockerVersion,
-        probe: { services: f.services, cpuModel: f.cpuModel } as Prisma.InputJsonValue,
+        probe: { services: f.services, cpuModel: f.cpuModel, ovn: f.ovn } as Prisma.InputJsonValue,
+        // Placeable for networked VMs only while its ovn-controller answers.
+        ovnChassis: f.ovn?.controller ? f.ovn.chassis : null, ovnBridge: f.ovn?.bridge ?? null,
       } : {}),
     },
   });
@@ -106,9 +109,13 @@ export async function probeHostNow(id: string): Promise<HostDto> {
 export const listHosts = async () => ({ items: (await db.host.findMany({ orderBy: { name: 'asc' } })).map(toHostDto) });
 export const getHost = async (id: string) => toHostDto(await find(id));
 
-export async function updateHost(id: string, change: { maintenance?: boolean; zone?: string }): Promise<HostDto> {
+export async function updateHost(id: string, change: { maintenance?: boolean; zone?: string; ovnCentral?: boolean }): Promise<HostDto> {
   await find(id);
-  return toHostDto(await db.host.update({ where: { id }, data: change }));
+  // One OVN central per site: naming a host moves the role.
+  return toHostDto(await db.$transaction(async (tx) => {
+    if (change.ovnCentral) await tx.host.updateMany({ where: { id: { not: id }, ovnCentral: true }, data: { ovnCentral: false } });
+    return tx.host.update({ where: { id }, data: change });
+  }));
 }
 
 /** The admin accepts the key the host now presents (a reinstalled host), then it is probed again. */

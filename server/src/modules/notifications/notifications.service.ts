@@ -1,6 +1,7 @@
 import { db } from '../../platform/db.js';
 import { errors } from '../../platform/errors.js';
 import { logger } from '../../platform/logger.js';
+import { onOperationEnd } from '../../platform/operations/operations.js';
 import { redis, rkey } from '../../platform/redis.js';
 import { execute, query, queryOne } from '../../platform/sql.js';
 import { Prisma } from '../../generated/prisma/client.js';
@@ -27,6 +28,24 @@ export const toNotificationDto = (n: NotificationRow): NotificationDto => ({
   id: String(n.id), kind: n.kind, severity: n.severity, text: n.text,
   params: (n.params ?? null) as Record<string, unknown> | null, link: n.link,
   createdAt: n.createdAt.toISOString(), readAt: n.readAt?.toISOString() ?? null,
+});
+
+/** What changed: the kind of resource and its id; pages showing it read it again. */
+export interface ResourceChange { type: string; id: string }
+
+/**
+ * Tells the person's open pages, at once and in every server process, that one of their
+ * resources changed (an operation started or ended on it): live pages without polling. Not
+ * stored; a page that missed it reads everything again when its stream reconnects.
+ */
+export async function publishChange(userId: string, change: ResourceChange): Promise<void> {
+  await redis.publish(NOTIFY_CHANNEL(), JSON.stringify({ userId, change }))
+    .catch((err: unknown) => logger.warn({ err }, 'resource change not pushed live'));
+}
+
+// Every operation's end changes what its owner sees (a state, a size, a snapshot list).
+onOperationEnd(async (end) => {
+  if (end.ownerId) await publishChange(end.ownerId, { type: end.targetType, id: end.targetId });
 });
 
 /** Stores and pushes one notification; null when its dedupeKey was already used for this reader. */

@@ -8,7 +8,8 @@ import { NOTIFY_CHANNEL, unreadCount } from './notifications.service.js';
 // Live notifications over Server-Sent Events: GET /api/notifications/stream keeps a response
 // open; one Redis subscription per process relays what any process published to the readers
 // connected here. Events: `unread` {unread} (on connect and when read elsewhere) and
-// `notification` (a NotificationDto). A comment line every 25 s keeps proxies from closing it.
+// `notification` (a NotificationDto), `change` {type, id} (one of their resources changed: an
+// operation started or ended on it; live pages read it again). A comment line every 25 s keeps proxies from closing it.
 
 const HEARTBEAT_MS = 25_000;
 const MAX_STREAMS_PER_USER = 10;
@@ -24,12 +25,13 @@ function ensureSubscribed() {
   subscriber = createRedis();
   subscriber.subscribe(NOTIFY_CHANNEL()).catch((err: unknown) => logger.error({ err }, 'notification channel not subscribed'));
   subscriber.on('message', (_channel, raw: string) => {
-    let msg: { userId?: unknown; notification?: unknown; unread?: unknown };
+    let msg: { userId?: unknown; notification?: unknown; unread?: unknown; change?: unknown };
     try { msg = JSON.parse(raw) as typeof msg; } catch { return; }
     if (typeof msg.userId !== 'string') return;
     for (const res of streams.get(msg.userId) ?? []) {
       if (msg.notification) send(res, 'notification', msg.notification);
       if (typeof msg.unread === 'number') send(res, 'unread', { unread: msg.unread });
+      if (msg.change) send(res, 'change', msg.change);
     }
   });
 }

@@ -10,7 +10,8 @@ export const Role = z.enum(['user', 'admin']);
 export const UserStatus = z.enum(['active', 'disabled']);
 const Iso = z.string().describe('ISO 8601 date-time');
 
-export const QuotaNumbers = z.object({ vcpus: z.number().int(), memoryMiB: z.number().int(), diskGiB: z.number().int(), vms: z.number().int() });
+// vcpus in use may be fractional: containers take quarters of a CPU from the same quota.
+export const QuotaNumbers = z.object({ vcpus: z.number(), memoryMiB: z.number().int(), diskGiB: z.number().int(), vms: z.number().int(), containers: z.number().int() });
 export const QuotaView = z.object({ limits: QuotaNumbers, used: QuotaNumbers });
 
 export const Me = z.object({
@@ -72,5 +73,6 @@ export const UpdateQuotaBody = z.object({
   memoryMiB: z.number().int().min(0).max(4_194_304).optional(),
   diskGiB: z.number().int().min(0).max(65_536).optional(),
   vms: z.number().int().min(0).max(1000).optional(),
+  containers: z.number().int().min(0).max(1000).optional(),
 }).strict().refine((b) => Object.keys(b).length > 0, 'give at least one limit');
 export const QuotaResponse = z.object({ quota: QuotaView });

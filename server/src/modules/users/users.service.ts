@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import argon2 from 'argon2';
 import { config } from '../../config.js';
 import { db } from '../../platform/db.js';
+import { accountDisabled } from '../../platform/account-events.js';
 import { AppError, errors } from '../../platform/errors.js';
 import { bumpAuthVersion, destroyUserSessions } from '../../platform/auth.js';
 import { execute, queryOne } from '../../platform/sql.js';
@@ -10,6 +11,7 @@ import type { Role, UserStatus } from '../../generated/prisma/enums.js';
 import { createTrialQuota, quotaView, setQuotaLimits, type QuotaRow, type Resources } from '../quotas/quotas.service.js';
 import { applyCredit } from '../credits/credits.service.js';
 import { restoreAfterExtension } from '../trials/trial-ladder.js';
+import { dropLiveTunnelsOf } from '../tunnels/tunnels.service.js';
 import type { AdminUserDto, MeDto } from './users.schemas.js';
 
 const DAY_MS = 86_400_000;
@@ -94,15 +96,16 @@ export async function createUser(input: NewUser): Promise<MeDto> {
 }
 
 interface MeRow extends UserRow {
-  maxVcpus: number | null; maxMemoryMiB: number | null; maxDiskGiB: number | null; maxVms: number | null;
-  usedVcpus: number | null; usedMemoryMiB: number | null; usedDiskGiB: number | null; usedVms: number | null;
+  maxVcpus: number | null; maxMemoryMiB: number | null; maxDiskGiB: number | null; maxVms: number | null; maxContainers: number | null;
+  usedVcpus: number | null; usedMemoryMiB: number | null; usedDiskGiB: number | null; usedVms: number | null; usedContainers: number | null; usedCpuMillis: number | null;
 }
 
 /** GET /api/me runs on every page view: one fixed join on the driver pool (see platform/sql.ts). */
 export async function getMe(userId: string): Promise<MeDto> {
   const r = await queryOne<MeRow>(
     `SELECT u.id, u.email, u.displayName, u.role, u.status, u.trialEndsAt, u.creditBalance, u.createdAt, u.emailVerifiedAt, u.totpEnabledAt,
-            q.maxVcpus, q.maxMemoryMiB, q.maxDiskGiB, q.maxVms, q.usedVcpus, q.usedMemoryMiB, q.usedDiskGiB, q.usedVms
+            q.maxVcpus, q.maxMemoryMiB, q.maxDiskGiB, q.maxVms, q.maxContainers, q.usedVcpus, q.usedMemoryMiB, q.usedDiskGiB, q.usedVms,
+            q.usedContainers, q.usedCpuMillis
      FROM \`User\` u LEFT JOIN Quota q ON q.userId = u.id WHERE u.id = ?`, [userId]);
   if (!r) throw errors.notFound('User');
   const quota = r.maxVcpus === null ? null : (r as QuotaRow & UserRow);
@@ -148,7 +151,12 @@ export async function updateUser(actorId: string, id: string, change: { role?: R
   // The auth layer re-reads status on every request, so tokens stop at once too; sessions
   // are also dropped so nothing lingers if the account is enabled again later.
   if (sets.length) await bumpAuthVersion(id);
-  if (change.status === 'disabled') await destroyUserSessions(id);
+  if (change.status === 'disabled') {
+    await destroyUserSessions(id);
+    // Their running things stop now (data kept), their consoles close.
+    await accountDisabled(id);
+    await dropLiveTunnelsOf(id, 'closed: the account was disabled');
+  }
   return toAdminUser(u);
 }
 

@@ -4,7 +4,8 @@ import { defineOperation } from '../../platform/operations/operations.js';
 import { creditsPerHour, releaseQuota, reserveQuota } from '../quotas/quotas.service.js';
 import { actualState, loadVm, release } from './vm-operations.js';
 import { config } from '../../config.js';
-import { claimVm, lockedHostLoads } from './vms.service.js';
+import { claimVm } from './vms.service.js';
+import { lockedHostLoads } from '../compute/host-loads.js';
 import { hostShortOf } from './vm-placement.js';
 
 // Changes to an existing VM that hold it like any other operation: resize (when shut off,

@@ -2,6 +2,7 @@ import { db } from '../../platform/db.js';
 import { logger } from '../../platform/logger.js';
 import { auditSystemAction } from '../../platform/audit.js';
 import { onOperationEnd } from '../../platform/operations/operations.js';
+import { onAccountDisabled } from '../../platform/account-events.js';
 import { query } from '../../platform/sql.js';
 import { notify } from '../notifications/notifications.service.js';
 import { registerTrialResource } from '../trials/trial-resources.js';
@@ -12,12 +13,17 @@ import { runVmAction } from './vms.service.js';
 // them again after an extension, deleting them when a trial's grace period is over, and
 // saying when an operation on one failed.
 
-export type StopReason = 'credits' | 'trial';
+export type StopReason = 'credits' | 'trial' | 'disabled';
 
 const STOP_WORDS: Record<StopReason, { audit: string; text: string }> = {
   credits: { audit: 'vm.stop.out-of-credits', text: 'your credits ran out' },
   trial: { audit: 'vm.stop.trial-ended', text: 'your trial ended' },
+  disabled: { audit: 'vm.stop.account-disabled', text: 'your account was disabled' },
 };
+
+// A disabled account's VMs shut down at once; disks, snapshots and quota stay (an admin who
+// enables the account again leaves them stopped for the owner to start).
+onAccountDisabled('vms', (userId) => stopOwnerVms(userId, 'disabled'));
 
 /** Shuts the owner's running VMs down for `reason`; returns how many it started stopping. */
 export async function stopOwnerVms(ownerId: string, reason: StopReason): Promise<number> {
@@ -25,7 +31,7 @@ export async function stopOwnerVms(ownerId: string, reason: StopReason): Promise
   let stopping = 0;
   for (const vm of running) {
     try {
-      await runVmAction(ownerId, vm.id, 'shutdown');
+      await runVmAction(ownerId, vm.id, 'shutdown', { kind: 'platform', reason });
     } catch (err) {
       // Busy with another operation: a later tick tries again.
       logger.warn({ err, vmId: vm.id }, 'could not stop a VM whose owner cannot keep it running');
@@ -51,7 +57,7 @@ registerTrialResource({
     const stopped = await db.vm.findMany({ where: { ownerId: userId, stoppedReason: 'trial', state: 'stopped', currentOperationId: null }, select: { id: true } });
     let started = 0;
     for (const vm of stopped) {
-      try { await runVmAction(userId, vm.id, 'start'); started++; } catch (err) { logger.warn({ err, vmId: vm.id }, 'could not start a VM after a trial extension'); }
+      try { await runVmAction(userId, vm.id, 'start', { kind: 'platform', reason: 'trial-extended' }); started++; } catch (err) { logger.warn({ err, vmId: vm.id }, 'could not start a VM after a trial extension'); }
     }
     return started;
   },
@@ -60,7 +66,7 @@ registerTrialResource({
     for (const vm of left) {
       if (vm.currentOperationId || !['running', 'stopped', 'error'].includes(vm.state)) continue;
       try {
-        await runVmAction(userId, vm.id, 'delete');
+        await runVmAction(userId, vm.id, 'delete', { kind: 'platform', reason: 'trial-deleted' });
         await auditSystemAction({ action: 'vm.delete.trial-ended', targetType: 'vm', targetId: vm.id, details: { ownerId: userId, name: vm.name } });
       } catch (err) {
         logger.warn({ err, vmId: vm.id }, 'could not delete a VM of an ended trial; the next tick retries');

@@ -1,67 +1,37 @@
 import { db } from '../../platform/db.js';
-import { AppError } from '../../platform/errors.js';
-import { applyCredit } from '../credits/credits.service.js';
-import { BILLABLE_VM_STATES } from '../quotas/quotas.service.js';
-import type { VmState } from '../../generated/prisma/enums.js';
+import { BILLABLE_VM_STATES, hourlyRate } from '../quotas/quotas.service.js';
+import { meterCompute, meterKind, registerMeteredKind, type MeteredKind, type MeterResult } from '../compute/metering.js';
 import { stopOwnerVms } from './vm-lifecycle.js';
 
-// Credits pay for VMs by the hour of their life: hour 0 at create (vms.service), then hour k
-// once `createdAt + k h` has passed. A VM is billed for what it holds, running or stopped
-// (its quota stays reserved either way); hours it spends being made, broken or deleted are
-// skipped, never charged later. Each hour is one ledger entry with reference `vm:<id>:h<k>`,
-// unique per user, and moves `billedHours` in the same transaction with a guard on its old
-// value: two meters running at once, or one re-run after a crash, book every hour once.
-//
-// When an owner cannot pay an hour, their running VMs are shut down (ACPI, then power-off: the
-// usual operation; vm-lifecycle.ts records why and tells the owner) and starting one is
-// refused until an admin adds credits. Nothing is deleted: the disks stay. An ended trial is
-// the trial ladder's to handle (modules/trials).
+// VMs on the one compute meter (modules/compute/metering.ts): hour 0 is paid at create
+// (vms.service), each later hour is booked once as `vm:<id>:h<k>`. A running VM pays its full
+// price, a stopped one its disk only (as public clouds bill: the vCPUs and memory go back to the
+// host while it is off), by its state when the hour is booked. When an owner cannot pay a
+// running VM's hour, their running VMs are shut down (ACPI, then power-off: the usual operation;
+// vm-lifecycle.ts records why and tells the owner) and starting one is refused until an admin
+// adds credits; a stopped VM's unpaid disk hour stops nothing. Nothing is deleted: the disks
+// stay. An ended trial is the trial ladder's (modules/trials).
 
-const HOUR_MS = 3_600_000;
-const BILLABLE: readonly VmState[] = BILLABLE_VM_STATES;
-const MAX_HOURS_PER_TICK = 48;
+export const vmMetering: MeteredKind = {
+  kind: 'vm', table: 'Vm', reason: 'vm-hour', billable: BILLABLE_VM_STATES,
+  reference: (id, hour) => `vm:${id}:h${hour}`,
+  advance: async (id, hour, tx = db) => (await tx.vm.updateMany({ where: { id, billedHours: hour }, data: { billedHours: hour + 1 } })).count === 1,
+  extraColumns: ['diskGiB'],
+  // A stopped VM's hour has a reason of its own, so the ledger says it was the disk only.
+  price: (row) => ({ amount: hourlyRate({ state: row.state, creditsPerHour: row.creditsPerHour, diskGiB: Number(row.diskGiB) }), reason: row.state === 'stopped' ? 'vm-disk-hour' : 'vm-hour' }),
+  stopsWhenUnpaid: (row) => row.state !== 'stopped',
+  stopOwner: (ownerId) => stopOwnerVms(ownerId, 'credits'),
+};
+registerMeteredKind(vmMetering);
 
-export interface MeterResult { charged: number; skipped: number; unpaid: number; stopping: number }
+export type { MeterResult };
 
+/** Books VM hours (and stops the VMs of owners who cannot pay); the schedule runs meterCompute for every kind. */
 export async function meterVms(now = Date.now()): Promise<MeterResult> {
-  const result: MeterResult = { charged: 0, skipped: 0, unpaid: 0, stopping: 0 };
-  // Everything the meter needs in one read; the guarded UPDATE below, not this snapshot,
-  // decides whether an hour is still to book.
-  const due = await db.$queryRaw<{ id: string; ownerId: string; state: VmState; createdAt: Date; billedHours: number; creditsPerHour: number }[]>`
-    SELECT id, ownerId, state, createdAt, billedHours, creditsPerHour FROM Vm
-    WHERE state <> 'deleted' AND createdAt <= ${new Date(now - HOUR_MS)}
-      AND TIMESTAMPDIFF(SECOND, createdAt, ${new Date(now)}) >= billedHours * 3600`;
-  const broke = new Set<string>();
-  for (const vm of due) {
-    const { id } = vm;
-    const lastDue = Math.min(Math.floor((now - vm.createdAt.getTime()) / HOUR_MS), vm.billedHours + MAX_HOURS_PER_TICK - 1);
-    const billable = BILLABLE.includes(vm.state) && vm.creditsPerHour > 0;
-    for (let hour = vm.billedHours; hour <= lastDue; hour++) {
-      // Moves the meter past this hour; false if another meter did first.
-      const advance = async (c: Pick<typeof db, 'vm'>) => (await c.vm.updateMany({ where: { id, billedHours: hour }, data: { billedHours: hour + 1 } })).count === 1;
-      const outcome = await db.$transaction(async (tx) => {
-        if (!(await advance(tx))) return 'raced' as const;
-        if (!billable) return 'skipped' as const;
-        await applyCredit(tx, { userId: vm.ownerId, amount: -vm.creditsPerHour, reason: 'vm-hour', reference: `vm:${id}:h${hour}` });
-        return 'charged' as const;
-      }).catch(async (e: unknown) => {
-        if (!(e instanceof AppError)) throw e;
-        // Out of credits (or, rarely, the hour already booked): the hour is not charged and
-        // not owed; the meter moves on, and the owner's VMs are stopped below.
-        await advance(db);
-        if (e.code === 'INSUFFICIENT_CREDITS') {
-          broke.add(vm.ownerId);
-          return 'unpaid' as const;
-        }
-        return 'skipped' as const;
-      });
-      if (outcome === 'raced') break;
-      result[outcome]++;
-    }
-  }
-
-  // Owners who could not pay: their running VMs are stopped (and they are told why). Trials
-  // that ended are the trial ladder's (modules/trials).
-  for (const ownerId of broke) result.stopping += await stopOwnerVms(ownerId, 'credits');
-  return result;
+  const r = await meterKind(vmMetering, now);
+  let stopping = 0;
+  for (const ownerId of r.broke) stopping += await vmMetering.stopOwner(ownerId);
+  return { charged: r.charged, skipped: r.skipped, unpaid: r.unpaid, stopping };
 }
+
+export { meterCompute };

@@ -7,7 +7,9 @@ import { applyCredit } from '../credits/credits.service.js';
 import { releaseQuota } from '../quotas/quotas.service.js';
 import { releaseStorage } from '../quotas/storage-accounting.js';
 import { driversFor } from '../hosts/host-connections.js';
+import { closeForwardsOf } from '../tunnels/tunnel-forwards.js';
 import type { VmState } from '../../generated/prisma/enums.js';
+import { realizeNics, removeNicPorts } from '../networks/network-ovn.js';
 
 // The VM sagas. Every step checks before it acts (the drivers treat "already there" and
 // "already gone" as success), so a retried job or a restarted worker resumes safely.
@@ -32,6 +34,30 @@ export async function loadVm(vmId: string) {
 }
 
 type Ctx = StepContext<VmOpParams>;
+type LoadedVm = Awaited<ReturnType<typeof loadVm>>;
+
+// The VM an operation works on is claimed by it (currentOperationId), so its row, host and
+// paths stay what they were when the run began: one load per run (attempt), not per step.
+const loaded = new WeakMap<Ctx, Promise<LoadedVm>>();
+function vmOf(ctx: Ctx): Promise<LoadedVm> {
+  let p = loaded.get(ctx);
+  if (!p) {
+    p = loadVm(ctx.params.vmId);
+    p.catch(() => loaded.delete(ctx));
+    loaded.set(ctx, p);
+  }
+  return p;
+}
+
+const nicIdsOf = async (vmId: string) => (await db.nic.findMany({ where: { vmId }, select: { id: true } })).map((n) => n.id);
+
+/** The domain's NICs: one per private network, bound to its OVN port; without any, the plain bridge of old. */
+export async function domainNics(vmId: string, host: { ovnBridge: string | null; probe: unknown }) {
+  const nics = await db.nic.findMany({ where: { vmId }, orderBy: { createdAt: 'asc' } });
+  if (!nics.length) return [{ bridge: config.VM_BRIDGE }];
+  const userspace = (host.probe as { ovn?: { datapathType?: string } } | null)?.ovn?.datapathType === 'netdev';
+  return nics.map((n) => ({ bridge: host.ovnBridge ?? 'br-int', mac: n.mac, interfaceId: n.id, mtu: config.NETWORK_MTU, ...(userspace ? { offloads: false } : {}) }));
+}
 
 /** Where the template's image is on the VM's host: its imported copy there, or the template's path. */
 async function templateImageOn(template: { id: string; imagePath: string; sourceKey: string | null }, hostId: string | null): Promise<string> {
@@ -43,7 +69,7 @@ async function templateImageOn(template: { id: string; imagePath: string; source
 
 /** Waits for the domain to run (the driver polls; a missing domain or the deadline throws). */
 async function waitRunning(ctx: Ctx): Promise<void> {
-  const { vm, hypervisor } = await loadVm(ctx.params.vmId);
+  const { vm, hypervisor } = await vmOf(ctx);
   await hypervisor.waitForState(vm.domainName, ['running'], 60_000);
 }
 
@@ -63,7 +89,7 @@ export async function actualState(vmId: string): Promise<VmState> {
 }
 
 const undefine = async (ctx: Ctx) => {
-  const { vm, hypervisor } = await loadVm(ctx.params.vmId);
+  const { vm, hypervisor } = await vmOf(ctx);
   await hypervisor.destroy(vm.domainName);
   await hypervisor.undefine(vm.domainName);
 };
@@ -74,31 +100,41 @@ defineOperation<VmOpParams>({
     {
       name: 'clone-disk',
       run: async (ctx) => {
-        const { vm, template, hypervisor, paths } = await loadVm(ctx.params.vmId);
+        const { vm, template, hypervisor, paths } = await vmOf(ctx);
         if (!template) throw new PermanentStepError('The template was removed.');
         // An ISO installs onto an empty disk; any other image is the base of a linked clone.
         if (template.format === 'iso') await hypervisor.createBlankDisk(paths.disk, vm.diskGiB);
         else await hypervisor.createLinkedClone({ base: await templateImageOn(template, vm.hostId), target: paths.disk, sizeGiB: vm.diskGiB });
       },
-      compensate: async (ctx) => { const { hypervisor, paths } = await loadVm(ctx.params.vmId); await hypervisor.removeFile(paths.disk); },
+      compensate: async (ctx) => { const { hypervisor, paths } = await vmOf(ctx); await hypervisor.removeFile(paths.disk); },
     },
     {
       name: 'seed-iso',
       run: async (ctx) => {
-        const { vm, hypervisor, paths } = await loadVm(ctx.params.vmId);
-        await hypervisor.createSeedIso({ path: paths.seed, hostname: vm.name, instanceId: vm.id, sshAuthorizedKeys: vm.sshPublicKey ? [vm.sshPublicKey] : [] });
+        const { vm, hypervisor, paths } = await vmOf(ctx);
+        await hypervisor.createSeedIso({ path: paths.seed, hostname: vm.name, instanceId: vm.id, sshAuthorizedKeys: vm.sshPublicKey ? vm.sshPublicKey.split('\n') : [] });
       },
-      compensate: async (ctx) => { const { hypervisor, paths } = await loadVm(ctx.params.vmId); await hypervisor.removeFile(paths.seed); },
+      compensate: async (ctx) => { const { hypervisor, paths } = await vmOf(ctx); await hypervisor.removeFile(paths.seed); },
+    },
+    {
+      // The NICs' logical switch ports (and their networks, router, security group) in OVN.
+      name: 'ports',
+      run: async (ctx) => {
+        await realizeNics(ctx.params.vmId);
+        const nics = await db.nic.findMany({ where: { vmId: ctx.params.vmId }, select: { networkId: true } });
+        await db.network.updateMany({ where: { id: { in: nics.map((n) => n.networkId) }, state: 'creating', currentOperationId: null }, data: { state: 'ready' } });
+      },
+      compensate: async (ctx) => { await removeNicPorts(await nicIdsOf(ctx.params.vmId)); },
     },
     {
       name: 'define',
       run: async (ctx) => {
-        const { vm, template, hypervisor, paths } = await loadVm(ctx.params.vmId);
+        const { vm, host, template, hypervisor, paths } = await vmOf(ctx);
         const installIso = template?.format === 'iso' ? await templateImageOn(template, vm.hostId) : undefined;
         const xml = buildDomainXml({
           name: vm.domainName, uuid: vm.id, memoryMiB: vm.memoryMiB, vcpus: vm.vcpus,
           disk: { path: paths.disk, format: 'qcow2' }, seedIso: paths.seed, ...(installIso ? { installIso } : {}),
-          nics: [{ bridge: config.VM_BRIDGE }], description: `campus-cloud vm ${vm.id} (${vm.name})`,
+          nics: await domainNics(vm.id, host), description: `campus-cloud vm ${vm.id} (${vm.name})`, guestAgent: true,
         });
         await hypervisor.defineDomain(xml);
       },
@@ -106,10 +142,8 @@ defineOperation<VmOpParams>({
     },
     {
       name: 'start',
-      run: async (ctx) => {
-        const { vm, hypervisor } = await loadVm(ctx.params.vmId);
-        if ((await hypervisor.domainState(vm.domainName)) !== 'running') await hypervisor.start(vm.domainName);
-      },
+      // The driver's start checks the domain's state before it acts.
+      run: async (ctx) => { const { vm, hypervisor } = await vmOf(ctx); await hypervisor.start(vm.domainName); },
     },
     {
       name: 'wait-running',
@@ -125,6 +159,8 @@ defineOperation<VmOpParams>({
         await releaseQuota(tx, vm.ownerId, { vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, diskGiB: vm.diskGiB, vms: 1 });
         await applyCredit(tx, { userId: vm.ownerId, amount: vm.creditsPerHour, reason: 'vm-create-refund', reference: `vm:${vm.id}:refund` });
       }
+      // The addresses go back to their networks (the ports were compensated).
+      await tx.nic.deleteMany({ where: { vmId: vm.id } });
       await tx.vm.update({ where: { id: vm.id }, data: { quotaHeld: false, state: 'error', currentOperationId: null, lastError: `Creation failed and was rolled back: ${error}`.slice(0, 1000) } });
     });
   },
@@ -133,7 +169,7 @@ defineOperation<VmOpParams>({
 defineOperation<VmOpParams>({
   kind: 'vm.start',
   steps: [
-    { name: 'start', run: async (ctx) => { const { vm, hypervisor } = await loadVm(ctx.params.vmId); if ((await hypervisor.domainState(vm.domainName)) !== 'running') await hypervisor.start(vm.domainName); } },
+    { name: 'start', run: async (ctx) => { const { vm, hypervisor } = await vmOf(ctx); await hypervisor.start(vm.domainName); } },
     { name: 'wait-running', run: waitRunning },
   ],
   onSucceeded: async (ctx) => release(ctx.params.vmId, 'running'),
@@ -143,12 +179,12 @@ defineOperation<VmOpParams>({
 defineOperation<VmOpParams>({
   kind: 'vm.shutdown',
   steps: [
-    { name: 'shutdown', run: async (ctx) => { const { vm, hypervisor } = await loadVm(ctx.params.vmId); if ((await hypervisor.domainState(vm.domainName)) === 'running') await hypervisor.shutdown(vm.domainName); } },
+    { name: 'shutdown', run: async (ctx) => { const { vm, hypervisor } = await vmOf(ctx); if ((await hypervisor.domainState(vm.domainName)) === 'running') await hypervisor.shutdown(vm.domainName); } },
     {
       // ACPI first; a guest that ignores it is powered off after the timeout.
       name: 'wait-stopped',
       run: async (ctx) => {
-        const { vm, hypervisor } = await loadVm(ctx.params.vmId);
+        const { vm, hypervisor } = await vmOf(ctx);
         try {
           await hypervisor.waitForState(vm.domainName, ['shutoff'], config.VM_SHUTDOWN_TIMEOUT_MS);
         } catch (e) {
@@ -164,7 +200,7 @@ defineOperation<VmOpParams>({
 
 defineOperation<VmOpParams>({
   kind: 'vm.poweroff',
-  steps: [{ name: 'destroy', run: async (ctx) => { const { vm, hypervisor } = await loadVm(ctx.params.vmId); await hypervisor.destroy(vm.domainName); } }],
+  steps: [{ name: 'destroy', run: async (ctx) => { const { vm, hypervisor } = await vmOf(ctx); await hypervisor.destroy(vm.domainName); } }],
   onSucceeded: async (ctx) => release(ctx.params.vmId, 'stopped'),
   onGaveUp: async (ctx, error) => release(ctx.params.vmId, await actualState(ctx.params.vmId), error),
 });
@@ -172,7 +208,7 @@ defineOperation<VmOpParams>({
 defineOperation<VmOpParams>({
   kind: 'vm.reboot',
   steps: [
-    { name: 'reboot', run: async (ctx) => { const { vm, hypervisor } = await loadVm(ctx.params.vmId); await hypervisor.reboot(vm.domainName); } },
+    { name: 'reboot', run: async (ctx) => { const { vm, hypervisor } = await vmOf(ctx); await hypervisor.reboot(vm.domainName); } },
     { name: 'wait-running', run: waitRunning },
   ],
   onSucceeded: async (ctx) => release(ctx.params.vmId, 'running'),
@@ -182,11 +218,14 @@ defineOperation<VmOpParams>({
 defineOperation<VmOpParams>({
   kind: 'vm.delete',
   steps: [
+    // Port forwards and HTTP names to the VM go first (idempotent: none left is done).
+    { name: 'close-tunnels', run: async (ctx) => { await closeForwardsOf(ctx.params.vmId); } },
     { name: 'undefine', run: undefine },
+    { name: 'ports', run: async (ctx) => { await removeNicPorts(await nicIdsOf(ctx.params.vmId)); } },
     {
       name: 'remove-disks',
       run: async (ctx) => {
-        const { hypervisor, paths } = await loadVm(ctx.params.vmId);
+        const { hypervisor, paths } = await vmOf(ctx);
         await hypervisor.removeFile(paths.disk);
         await hypervisor.removeFile(paths.seed);
       },
@@ -208,6 +247,7 @@ defineOperation<VmOpParams>({
           const snaps = await tx.vmSnapshot.aggregate({ where: { vmId: vm.id }, _sum: { chargedGiB: true } });
           await releaseStorage(tx, vm.ownerId, snaps._sum.chargedGiB ?? 0);
           await tx.vmSnapshot.deleteMany({ where: { vmId: vm.id } });
+          await tx.nic.deleteMany({ where: { vmId: vm.id } });
           await tx.vm.update({ where: { id: vm.id }, data: { quotaHeld: false, state: 'deleted', activeName: null, deletedAt: new Date(), currentOperationId: null } });
         });
       },

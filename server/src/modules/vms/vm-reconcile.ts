@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { config } from '../../config.js';
 import { db } from '../../platform/db.js';
+import { forEachLimit } from '../../platform/concurrency.js';
 import { logger } from '../../platform/logger.js';
 import type { DomainState } from '../../drivers/hypervisor.js';
 import { driversFor } from '../hosts/host-connections.js';
 import type { VmState } from '../../generated/prisma/enums.js';
+import type { Host } from '../../generated/prisma/client.js';
 
 // Reconciliation: each ready host's domains against the database. It corrects VM states
 // that changed behind the platform's back and records findings for admins; it never
@@ -13,7 +16,15 @@ export interface ReconcileReport { hosts: number; corrected: number; findings: n
 
 const settled = (s: DomainState): VmState | null => (s === 'running' ? 'running' : s === 'shutoff' || s === 'crashed' ? 'stopped' : null);
 
-async function record(kind: string, hostId: string, domainName: string, message: string, vmId: string | null) {
+/** Other kinds of compute on the same hosts (containers) reconcile in the same pass. */
+export type HostReconciler = (host: Host) => Promise<{ corrected: number; findings: number }>;
+const hostReconcilers: HostReconciler[] = [];
+export function registerHostReconciler(r: HostReconciler): void {
+  hostReconcilers.push(r);
+}
+
+/** Records a finding unless the same one is open; `domainName` names the thing on the host (a domain, a container). */
+export async function recordFinding(kind: string, hostId: string, domainName: string, message: string, vmId: string | null = null) {
   // One open finding per (host, domain, kind): a problem seen every minute is one line.
   const open = await db.finding.findFirst({ where: { hostId, domainName, kind, resolvedAt: null } });
   if (open) return false;
@@ -21,46 +32,68 @@ async function record(kind: string, hostId: string, domainName: string, message:
   return true;
 }
 
+/** Every ready host, several at once (VM_RECONCILE_CONCURRENCY): a sweep's time is not the sum of the hosts'. */
 export async function reconcileHosts(): Promise<ReconcileReport> {
   const report: ReconcileReport = { hosts: 0, corrected: 0, findings: 0 };
   const hosts = await db.host.findMany({ where: { status: 'ready' } });
-  for (const host of hosts) {
-    let domains: { name: string; state: DomainState }[];
+  await forEachLimit(hosts, config.VM_RECONCILE_CONCURRENCY, async (host) => {
+    const r = await reconcileHost(host);
+    if (!r) return;
+    report.hosts++;
+    report.corrected += r.corrected;
+    report.findings += r.findings;
+  });
+  return report;
+}
+
+/** One host: one SSH command and a few queries, however many domains it has; null if unreachable. */
+export async function reconcileHost(host: Host): Promise<Omit<ReconcileReport, 'hosts'> | null> {
+  const report = { corrected: 0, findings: 0 };
+  let domains: { name: string; state: DomainState }[];
+  try {
+    domains = await (await driversFor(host)).hypervisor.listDomainsWithState();
+  } catch (err) {
+    logger.warn({ err, host: host.name }, 'reconcile: could not list domains');
+    return null;
+  }
+  for (const r of hostReconcilers) {
     try {
-      domains = await (await driversFor(host)).hypervisor.listDomainsWithState();
+      const x = await r(host);
+      report.corrected += x.corrected;
+      report.findings += x.findings;
     } catch (err) {
-      logger.warn({ err, host: host.name }, 'reconcile: could not list domains');
+      logger.warn({ err, host: host.name }, 'reconcile: a host reconciler failed');
+    }
+  }
+  const byName = new Map(domains.map((d) => [d.name, d.state]));
+  const vms = await db.vm.findMany({ where: { hostId: host.id, state: { notIn: ['deleted', 'error'] } } });
+  const known = new Set(vms.map((v) => v.domainName));
+  for (const vm of vms) {
+    if (vm.currentOperationId) continue;
+    const actual = byName.get(vm.domainName);
+    if (actual === undefined) {
+      const msg = `The domain of VM ${vm.name} is gone from ${host.name}; the VM is marked as failed.`;
+      const changed = await db.vm.updateMany({ where: { id: vm.id, currentOperationId: null, state: vm.state }, data: { state: 'error', lastError: msg } });
+      report.corrected += changed.count;
+      if (await recordFinding('domain-missing', host.id, vm.domainName, msg, vm.id)) report.findings++;
       continue;
     }
-    report.hosts++;
-    const byName = new Map(domains.map((d) => [d.name, d.state]));
-    const vms = await db.vm.findMany({ where: { hostId: host.id, state: { notIn: ['deleted', 'error'] } } });
-    const known = new Set(vms.map((v) => v.domainName));
-    for (const vm of vms) {
-      if (vm.currentOperationId) continue;
-      const actual = byName.get(vm.domainName);
-      if (actual === undefined) {
-        const msg = `The domain of VM ${vm.name} is gone from ${host.name}; the VM is marked as failed.`;
-        const changed = await db.vm.updateMany({ where: { id: vm.id, currentOperationId: null, state: vm.state }, data: { state: 'error', lastError: msg } });
-        report.corrected += changed.count;
-        if (await record('domain-missing', host.id, vm.domainName, msg, vm.id)) report.findings++;
-        continue;
-      }
-      const next = settled(actual);
-      if (next && next !== vm.state) {
-        const changed = await db.vm.updateMany({ where: { id: vm.id, currentOperationId: null, state: vm.state }, data: { state: next } });
-        report.corrected += changed.count;
-        if (await record('state-changed', host.id, vm.domainName, `VM ${vm.name} was ${vm.state} in the platform but ${actual} on ${host.name}; corrected to ${next}.`, vm.id)) report.findings++;
-      }
+    const next = settled(actual);
+    if (next && next !== vm.state) {
+      const changed = await db.vm.updateMany({ where: { id: vm.id, currentOperationId: null, state: vm.state }, data: { state: next } });
+      report.corrected += changed.count;
+      if (await recordFinding('state-changed', host.id, vm.domainName, `VM ${vm.name} was ${vm.state} in the platform but ${actual} on ${host.name}; corrected to ${next}.`, vm.id)) report.findings++;
     }
-    // Domains being created or deleted right now are not strangers.
-    const busy = new Set((await db.vm.findMany({ where: { hostId: host.id, currentOperationId: { not: null } }, select: { domainName: true } })).map((v) => v.domainName));
-    for (const d of domains) {
-      if (known.has(d.name) || busy.has(d.name)) continue;
-      const owned = await db.vm.findUnique({ where: { domainName: d.name }, select: { state: true } });
-      if (owned && owned.state !== 'deleted') continue;
-      if (await record('unknown-domain', host.id, d.name, `Domain ${d.name} (${d.state}) on ${host.name} is not a VM the platform knows. It was left untouched.`, null)) report.findings++;
-    }
+  }
+  // Domains the host's live VMs do not explain, looked up in one query: being created or
+  // deleted right now (busy), or a VM the platform knows elsewhere, are not strangers.
+  const others = domains.filter((d) => !known.has(d.name));
+  if (!others.length) return report;
+  const rows = await db.vm.findMany({ where: { domainName: { in: others.map((d) => d.name) } }, select: { domainName: true, state: true, currentOperationId: true } });
+  const explained = new Set(rows.filter((r) => r.currentOperationId || r.state !== 'deleted').map((r) => r.domainName));
+  for (const d of others) {
+    if (explained.has(d.name)) continue;
+    if (await recordFinding('unknown-domain', host.id, d.name, `Domain ${d.name} (${d.state}) on ${host.name} is not a VM the platform knows. It was left untouched.`, null)) report.findings++;
   }
   return report;
 }

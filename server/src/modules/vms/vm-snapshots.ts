@@ -4,7 +4,8 @@ import { errors } from '../../platform/errors.js';
 import { defineOperation, PermanentStepError } from '../../platform/operations/operations.js';
 import { chargeOfBytes, chargeSnapshot, hostReserveShortfall, rechargeStorage, releaseStorage, snapshotEstimateGiB } from '../quotas/storage-accounting.js';
 import { actualState, loadVm, release } from './vm-operations.js';
-import { assertMayRun, claimVm } from './vms.service.js';
+import { claimVm } from './vms.service.js';
+import { assertOwnerMayRun } from '../compute/may-run.js';
 
 // Snapshots, each with a row of its own (VmSnapshot): the VM's size when taken, whether it
 // holds RAM, and the disk quota it is charged (storage-accounting.ts). Listing reads that
@@ -123,7 +124,7 @@ export async function revertSnapshot(ownerId: string, vmId: string, name: string
           { snapshot: sizeOf(snap), now: sizeOf(vm) });
       }
       // A snapshot with RAM comes back running: a stopped VM is started, so it needs what a start needs.
-      if (snap.withMemory && vm.state === 'stopped') await assertMayRun(ownerId, vmId);
+      if (snap.withMemory && vm.state === 'stopped') await assertOwnerMayRun(ownerId, vm, 'VMs');
     },
   });
 }

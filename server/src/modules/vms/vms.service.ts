@@ -2,24 +2,28 @@ import { randomUUID } from 'node:crypto';
 import { config } from '../../config.js';
 import { db, type Tx } from '../../platform/db.js';
 import { AppError, errors } from '../../platform/errors.js';
-import { createOperation, enqueueOperation } from '../../platform/operations/operations.js';
+import { createOperation, enqueueOperation, waitForOperationEnd, type OperationInitiator, type OperationInput } from '../../platform/operations/operations.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import type { Host, Operation as OperationRow, Vm as VmRow } from '../../generated/prisma/client.js';
 import type { VmState } from '../../generated/prisma/enums.js';
 import { applyCredit } from '../credits/credits.service.js';
-import { creditsPerHour, reserveQuota } from '../quotas/quotas.service.js';
-import { storageChargedByHost } from '../quotas/storage-accounting.js';
+import { notify, publishChange } from '../notifications/notifications.service.js';
+import { keyLines } from '../keypairs/keypairs.service.js';
+import { creditsPerHour, reserveQuota, stoppedCreditsPerHour } from '../quotas/quotas.service.js';
 import { registerHostResourceCounter } from '../hosts/hosts.service.js';
+import { lockedHostLoads } from '../compute/host-loads.js';
 import { placeVm, type HostLoad } from './vm-placement.js';
+import { allocateNics } from '../networks/networks.service.js';
+import { networkingEnabled } from '../networks/network-ovn.js';
 import type { CreateVmInput, OperationDto, VmActionName, VmDto } from './vms.schemas.js';
+import { assertOwnerMayRun } from '../compute/may-run.js';
+import { claimInstance, type ClaimTable, type InstanceClaim } from '../compute/claim.js';
 import './vm-operations.js';
 import './vm-changes.js';
 import './vm-snapshots.js';
 
 // A VM request is one short transaction (quota, credits, placement, the VM row and its
 // operation), then the operation runs on a worker. Users only ever see their own VMs.
-
-const GiB = 1024 ** 3;
 
 registerHostResourceCounter('vms', (hostId) => db.vm.count({ where: { hostId, state: { not: 'deleted' } } }));
 
@@ -28,15 +32,25 @@ type VmWithNames = VmRow & { host: Pick<Host, 'name'> | null };
 export const toVmDto = (v: VmWithNames): VmDto => ({
   id: v.id, name: v.name, state: v.state, templateId: v.templateId, templateName: v.templateName,
   vcpus: v.vcpus, memoryMiB: v.memoryMiB, diskGiB: v.diskGiB, hostName: v.host?.name ?? null,
-  creditsPerHour: v.creditsPerHour, createdAt: v.createdAt.toISOString(),
+  creditsPerHour: v.creditsPerHour, stoppedCreditsPerHour: stoppedCreditsPerHour(v), createdAt: v.createdAt.toISOString(),
   currentOperationId: v.currentOperationId, lastError: v.lastError,
-  stoppedBy: v.stoppedReason === 'credits' || v.stoppedReason === 'trial' ? { reason: v.stoppedReason, at: (v.stoppedAt ?? v.updatedAt).toISOString() } : null,
+  stoppedBy: isStopReason(v.stoppedReason) ? { reason: v.stoppedReason, at: (v.stoppedAt ?? v.updatedAt).toISOString() } : null,
 });
+
+/** Who or what started it, as the task log shows it; null for operations older than the record. */
+function startedBy(o: OperationRow): OperationDto['startedBy'] {
+  const by = (o.input as unknown as OperationInput<unknown> | null)?.by;
+  return by ? { kind: by.kind, userId: by.userId ?? null, name: by.name ?? null, reason: by.reason ?? null } : null;
+}
 
 export const toOperationDto = (o: OperationRow): OperationDto => ({
   id: o.id, kind: o.kind, targetId: o.targetId, state: o.state, steps: o.steps as OperationDto['steps'],
   error: o.error, createdAt: o.createdAt.toISOString(), finishedAt: o.finishedAt?.toISOString() ?? null,
+  attempts: o.attempts, startedBy: startedBy(o),
 });
+
+const STOP_REASONS = ['credits', 'trial', 'disabled'] as const;
+const isStopReason = (r: string | null): r is (typeof STOP_REASONS)[number] => (STOP_REASONS as readonly (string | null)[]).includes(r);
 
 const withNames = { host: { select: { name: true } } } as const;
 
@@ -44,31 +58,6 @@ async function ownVm(ownerId: string, id: string): Promise<VmWithNames> {
   const vm = await db.vm.findFirst({ where: { id, ownerId, state: { not: 'deleted' } }, include: withNames });
   if (!vm) throw errors.notFound('VM');
   return vm;
-}
-
-/** Ready hosts of a zone (or one host), locked for the rest of the transaction, with what their VMs use. */
-export async function lockedHostLoads(tx: Tx, which: { zone: string } | { hostId: string }): Promise<HostLoad[]> {
-  type Row = { id: string; name: string; maintenance: number; cpus: number; memoryMiB: number; diskTotalBytes: bigint };
-  const rows = 'zone' in which
-    ? await tx.$queryRaw<Row[]>`
-    SELECT id, name, maintenance, cpus, memoryMiB, diskTotalBytes FROM Host
-    WHERE zone = ${which.zone} AND status = 'ready' AND cpus IS NOT NULL ORDER BY id FOR UPDATE`
-    : await tx.$queryRaw<Row[]>`
-    SELECT id, name, maintenance, cpus, memoryMiB, diskTotalBytes FROM Host WHERE id = ${which.hostId} AND cpus IS NOT NULL FOR UPDATE`;
-  if (!rows.length) return [];
-  const usage = await tx.vm.groupBy({
-    by: ['hostId'], where: { hostId: { in: rows.map((r) => r.id) }, quotaHeld: true },
-    _sum: { vcpus: true, memoryMiB: true, diskGiB: true },
-  });
-  const stored = await storageChargedByHost(tx, rows.map((r) => r.id));
-  return rows.map((r) => {
-    const u = usage.find((x) => x.hostId === r.id)?._sum;
-    return {
-      id: r.id, name: r.name, maintenance: Boolean(r.maintenance), cpus: r.cpus, memoryMiB: r.memoryMiB,
-      diskTotalGiB: Math.floor(Number(r.diskTotalBytes ?? 0) / GiB),
-      usedVcpus: u?.vcpus ?? 0, usedMemoryMiB: u?.memoryMiB ?? 0, usedDiskGiB: (u?.diskGiB ?? 0) + (stored.get(r.id) ?? 0),
-    };
-  });
 }
 
 export async function createVm(ownerId: string, input: CreateVmInput) {
@@ -86,14 +75,19 @@ export async function createVm(ownerId: string, input: CreateVmInput) {
     throw new AppError('TRIAL_EXPIRED', 'Your free trial has ended; ask an administrator to extend it.');
   }
 
+  // Saved key pairs first, then a pasted one-off key; the same key twice goes in once.
+  const authorizedKeys = [...new Set([...(await keyLines(ownerId, input.keyIds ?? [])), ...(input.sshPublicKey ? [input.sshPublicKey] : [])])];
+
   const id = randomUUID();
   const cost = creditsPerHour(input);
+  const networked = await networkingEnabled();
   let operationId: string;
   try {
     operationId = await db.$transaction(async (tx) => {
       await reserveQuota(tx, ownerId, { vcpus: input.vcpus, memoryMiB: input.memoryMiB, diskGiB: input.diskGiB, vms: 1 });
       await applyCredit(tx, { userId: ownerId, amount: -cost, reason: 'vm-hour', reference: `vm:${id}:h0` });
-      const hosts = (await lockedHostLoads(tx, { zone: template.zone })).filter((h) => !imageHosts || imageHosts.has(h.id));
+      let hosts = (await lockedHostLoads(tx, { zone: template.zone })).filter((h) => !imageHosts || imageHosts.has(h.id));
+      if (networked) hosts = await withOvnController(tx, hosts, template.zone);
       const placed = placeVm(hosts, input, {
         cpuOvercommit: config.VM_OVERCOMMIT_CPU, memoryOvercommit: config.VM_OVERCOMMIT_MEMORY, strategy: config.VM_PLACEMENT,
       }, template.zone);
@@ -102,10 +96,11 @@ export async function createVm(ownerId: string, input: CreateVmInput) {
         data: {
           id, ownerId, name: input.name, activeName: input.name, templateId: template.id, templateName: template.name, hostId: placed.host.id,
           vcpus: input.vcpus, memoryMiB: input.memoryMiB, diskGiB: input.diskGiB, creditsPerHour: cost,
-          domainName: `cc-${id}`, sshPublicKey: input.sshPublicKey ?? null,
+          domainName: `cc-${id}`, sshPublicKey: authorizedKeys.length ? authorizedKeys.join('\n') : null,
         },
       });
-      const opId = await createOperation(tx, { kind: 'vm.create', targetType: 'vm', targetId: id, ownerId, params: { vmId: id } });
+      await allocateNics(tx, ownerId, id, input.networkIds);
+      const opId = await createOperation(tx, { kind: 'vm.create', targetType: 'vm', targetId: id, ownerId, params: { vmId: id }, by: { kind: 'user', userId: ownerId } });
       await tx.vm.update({ where: { id }, data: { currentOperationId: opId } });
       return opId;
     });
@@ -114,7 +109,19 @@ export async function createVm(ownerId: string, input: CreateVmInput) {
     throw e;
   }
   await enqueueOperation(operationId, 'vm.create');
+  await publishChange(ownerId, { type: 'vm', id });
   return accepted(id, operationId);
+}
+
+/** A VM on a private network needs a host whose ovn-controller answered its last probe. */
+async function withOvnController(tx: Tx, hosts: HostLoad[], zone: string): Promise<HostLoad[]> {
+  if (!hosts.length) return hosts;
+  const ready = new Set((await tx.host.findMany({ where: { id: { in: hosts.map((h) => h.id) }, ovnChassis: { not: null } }, select: { id: true } })).map((h) => h.id));
+  const usable = hosts.filter((h) => ready.has(h.id));
+  if (!usable.length) {
+    throw new AppError('NO_CAPACITY', `No host in zone ${zone} runs an answering ovn-controller, which a VM on a private network needs (${hosts.map((h) => h.name).join(', ')} do not); ask an administrator.`);
+  }
+  return usable;
 }
 
 /** An imported image is placeable only where it was copied; other templates on every host of the zone. */
@@ -141,78 +148,38 @@ const ACTIONS: Record<VmActionName | 'delete', { from: VmState[]; to: VmState; k
   delete: { from: ['running', 'stopped', 'error'], to: 'deleting', kind: 'vm.delete' },
 };
 
-export interface VmClaim {
-  from: VmState[];
-  /** The state while the operation runs; absent: unchanged (the operation id marks it busy). */
-  to?: VmState;
-  kind: string;
+export interface VmClaim extends InstanceClaim<VmState, VmRow> {
   params: { vmId: string } & Record<string, unknown>;
-  /** What the refusal says when the VM is in another state. */
-  action: string;
-  /**
-   * More work in the same transaction (a quota reservation), after the VM's row is locked: what
-   * it computes from the row is what the claim commits. May add to the operation's params.
-   */
-  inTx?: (tx: Tx, vm: VmRow) => Promise<Record<string, unknown> | void>;
 }
 
-const busy = (name: string, operationId: string | null) =>
-  new AppError('VM_BUSY', `Another operation is running on ${name}; wait for it to finish.`, { operationId });
+const vmTable: ClaimTable<VmState, VmRow> = {
+  targetType: 'vm', noun: 'VM', busyCode: 'VM_BUSY',
+  claim: async (tx, id, claim, opId) => (await tx.vm.updateMany({
+    where: { id, currentOperationId: null, state: { in: claim.from } },
+    data: {
+      currentOperationId: opId, lastError: null, ...(claim.to ? { state: claim.to } : {}),
+      // Started again (by its owner or after an extension): no longer "stopped by the platform".
+      ...(claim.kind === 'vm.start' ? { stoppedReason: null, stoppedAt: null } : {}),
+    },
+  })).count,
+  lock: async (tx, id) => (await tx.$queryRaw<VmRow[]>`SELECT * FROM Vm WHERE id = ${id} FOR UPDATE`)[0],
+  holder: async (tx, id) => (await tx.vm.findUniqueOrThrow({ where: { id }, select: { currentOperationId: true } })).currentOperationId,
+};
 
 /** Claims the VM for one operation: a conditional UPDATE, so two requests cannot both win. */
 export async function claimVm(ownerId: string, vmId: string, claim: VmClaim) {
   const vm = await ownVm(ownerId, vmId);
-  if (vm.currentOperationId) throw busy(vm.name, vm.currentOperationId);
-  if (!claim.from.includes(vm.state)) throw errors.conflict(`Cannot ${claim.action} a VM that is ${vm.state}.`, { state: vm.state });
-  const operationId = await db.$transaction(async (tx) => {
-    let params = claim.params;
-    if (claim.inTx) {
-      // The row as it is now, held until the commit: a change that finished since the read
-      // above (a resize, a revert) cannot slip between what inTx computes and the claim.
-      const locked = (await tx.$queryRaw<VmRow[]>`SELECT * FROM Vm WHERE id = ${vm.id} FOR UPDATE`)[0];
-      if (!locked || locked.currentOperationId) throw busy(vm.name, locked?.currentOperationId ?? null);
-      if (!claim.from.includes(locked.state)) throw errors.conflict(`Cannot ${claim.action} a VM that is ${locked.state}.`, { state: locked.state });
-      params = { ...params, ...(await claim.inTx(tx, locked)) };
-    }
-    const opId = await createOperation(tx, { kind: claim.kind, targetType: 'vm', targetId: vm.id, ownerId, params });
-    const claimed = await tx.vm.updateMany({
-      where: { id: vm.id, currentOperationId: null, state: { in: claim.from } },
-      data: {
-        currentOperationId: opId, lastError: null, ...(claim.to ? { state: claim.to } : {}),
-        // Started again (by its owner or after an extension): no longer "stopped by the platform".
-        ...(claim.kind === 'vm.start' ? { stoppedReason: null, stoppedAt: null } : {}),
-      },
-    });
-    if (claimed.count !== 1) {
-      const now = await tx.vm.findUniqueOrThrow({ where: { id: vm.id }, select: { currentOperationId: true } });
-      throw busy(vm.name, now.currentOperationId);
-    }
-    return opId;
-  });
-  await enqueueOperation(operationId, claim.kind);
+  const operationId = await claimInstance(vmTable, ownerId, vm, claim);
+  // The owner's other pages (another tab, their phone) see it start; an admin's or the meter's action too.
+  await publishChange(ownerId, { type: 'vm', id: vm.id });
   return accepted(vm.id, operationId);
 }
 
-export async function runVmAction(ownerId: string, vmId: string, action: VmActionName | 'delete', options: { volumes?: 'keep' | 'delete' } = {}) {
+export async function runVmAction(ownerId: string, vmId: string, action: VmActionName | 'delete', by?: OperationInitiator, options: { volumes?: 'keep' | 'delete' } = {}) {
   const rule = ACTIONS[action];
-  if (action === 'start') await assertMayRun(ownerId, vmId);
-  return claimVm(ownerId, vmId, { ...rule, action, params: { vmId, ...(action === 'delete' && options.volumes ? { volumes: options.volumes } : {}) } });
-}
-
-/** Starting a VM needs a live trial (or none) and credits for its next hour (vm-metering.ts stops the rest). */
-export async function assertMayRun(ownerId: string, vmId: string): Promise<void> {
-  const [owner, vm] = await Promise.all([
-    db.user.findUniqueOrThrow({ where: { id: ownerId }, select: { trialEndsAt: true, creditBalance: true } }),
-    ownVm(ownerId, vmId),
-  ]);
-  if (owner.trialEndsAt && owner.trialEndsAt.getTime() <= Date.now()) {
-    throw new AppError('TRIAL_EXPIRED', 'Your free trial has ended, so your VMs cannot run; ask an administrator to extend it.');
-  }
-  if (owner.creditBalance < vm.creditsPerHour) {
-    throw new AppError('INSUFFICIENT_CREDITS', `Running ${vm.name} costs ${vm.creditsPerHour} credits an hour; your balance is ${owner.creditBalance}.`, {
-      needed: vm.creditsPerHour, balance: owner.creditBalance,
-    });
-  }
+  if (action === 'start') await assertOwnerMayRun(ownerId, await ownVm(ownerId, vmId), 'VMs');
+  const params = { vmId, ...(action === 'delete' && options.volumes ? { volumes: options.volumes } : {}) };
+  return claimVm(ownerId, vmId, { ...rule, action, params, ...(by ? { by } : {}) });
 }
 
 export async function listVms(ownerId: string) {
@@ -220,11 +187,50 @@ export async function listVms(ownerId: string) {
   return { items: rows.map(toVmDto) };
 }
 
+// Keyset paging for the admin list: the cursor is the last row's (createdAt, id), so a page
+// costs an index walk however deep it is, and rows made meanwhile never shift the pages.
+const encodeCursor = (v: { createdAt: Date; id: string }) => Buffer.from(`${v.createdAt.toISOString()}|${v.id}`).toString('base64url');
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const createdAt = new Date(at ?? '');
+  if (!id || Number.isNaN(createdAt.getTime())) throw errors.validation([{ path: 'query.cursor', message: 'not a cursor from this list' }], 'query');
+  return { createdAt, id };
+}
+
+/** Every live VM with its owner, newest first, `limit` at a time. */
+export async function listAllVms(limit: number, cursor?: string) {
+  const after = cursor ? decodeCursor(cursor) : undefined;
+  const rows = await db.vm.findMany({
+    where: {
+      state: { not: 'deleted' },
+      ...(after ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] } : {}),
+    },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit + 1,
+    include: { ...withNames, owner: { select: { email: true } } },
+  });
+  const page = rows.slice(0, limit);
+  return {
+    items: page.map((v) => ({ ...toVmDto(v), ownerEmail: v.owner.email })),
+    nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null,
+  };
+}
+
 export const getVm = async (ownerId: string, id: string) => toVmDto(await ownVm(ownerId, id));
 
-export async function getOperation(principal: { userId: string; role: string }, id: string): Promise<OperationDto> {
-  const op = await db.operation.findUnique({ where: { id } });
-  if (!op || (principal.role !== 'admin' && op.ownerId !== principal.userId)) throw errors.notFound('Operation');
+const ENDED = ['succeeded', 'failed', 'compensated'];
+
+/** The operation; with `waitMs`, answered when it ends or the time is up, whichever is first. */
+export async function getOperation(principal: { userId: string; role: string }, id: string, waitMs = 0): Promise<OperationDto> {
+  const read = async () => {
+    const op = await db.operation.findUnique({ where: { id } });
+    if (!op || (principal.role !== 'admin' && op.ownerId !== principal.userId)) throw errors.notFound('Operation');
+    return op;
+  };
+  let op = await read();
+  if (waitMs > 0 && !ENDED.includes(op.state)) {
+    await waitForOperationEnd(id, waitMs, async () => ENDED.includes((op = await read()).state));
+    if (!ENDED.includes(op.state)) op = await read();
+  }
   return toOperationDto(op);
 }
 
@@ -233,4 +239,18 @@ export async function listVmOperations(ownerId: string, vmId: string) {
   await ownVm(ownerId, vmId);
   const rows = await db.operation.findMany({ where: { targetType: 'vm', targetId: vmId }, orderBy: { createdAt: 'desc' }, take: 50 });
   return { items: rows.map(toOperationDto) };
+}
+
+const ADMIN_VERBS: Record<VmActionName, string> = { start: 'start', shutdown: 'shut down', poweroff: 'power off', reboot: 'reboot' };
+
+/** An administrator's action on anyone's VM: the owner's own rules apply (states, start checks), audited by the route. */
+export async function adminVmAction(vmId: string, action: VmActionName | 'delete', adminId?: string) {
+  const vm = await db.vm.findFirst({ where: { id: vmId, state: { not: 'deleted' } }, select: { ownerId: true, name: true } });
+  if (!vm) throw errors.notFound('VM');
+  const accepted = await runVmAction(vm.ownerId, vmId, action, { kind: 'admin', ...(adminId ? { userId: adminId } : {}) });
+  await notify(vm.ownerId, {
+    kind: 'vm.admin-action', severity: 'warning', link: `/vms/${vmId}`, params: { name: vm.name, action },
+    text: `An administrator asked to ${action === 'delete' ? 'delete' : ADMIN_VERBS[action]} ${vm.name}.`,
+  });
+  return { ...accepted, ownerId: vm.ownerId, name: vm.name };
 }

@@ -127,6 +127,8 @@ export function moduleRouter(prefix: string, tag: string) {
           res,
         };
         const reply = await handler(input);
+        // A handler that answered itself (a file download in another media type) is done.
+        if (res.headersSent) return;
         if (reply.body === undefined) res.status(reply.status).send();
         else res.status(reply.status).json(reply.body);
       };

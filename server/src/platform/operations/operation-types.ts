@@ -4,7 +4,8 @@ import type { Logger } from '../logger.js';
 // again after a retry or a crash is harmless; a step that created something says how to
 // undo it (compensate). The runner records every transition in the Operation row.
 
-export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'compensated';
+/** `retrying`: this attempt failed and the job waits to run it again (not a failure yet). */
+export type StepState = 'pending' | 'running' | 'retrying' | 'done' | 'failed' | 'compensated';
 
 export interface StepRecord {
   name: string;
@@ -14,10 +15,28 @@ export interface StepRecord {
   error: string | null;
   /** How far a long step is (bytes copied, hosts done ...), when it says. */
   progress?: { done: number; total: number; detail?: string };
+  /** The operation's run that last tried this step again after it failed (2, 3 ...); absent if it never failed. */
+  attempt?: number;
+}
+
+/**
+ * Who or what started an operation, kept with it so a task log can say so: the owner, an
+ * admin (with the reason the owner reads), or the platform on its own (the meter, the trial
+ * ladder), with a reason code.
+ */
+export interface OperationInitiator {
+  kind: 'user' | 'admin' | 'platform';
+  userId?: string;
+  /** The person's display name when they acted (a later rename does not rewrite history). */
+  name?: string;
+  /** Why: an admin's words, or the platform's code ('credits', 'trial', 'trial-extended', 'trial-deleted'). */
+  reason?: string;
 }
 
 export interface OperationInput<P> {
   params: P;
+  /** Absent on operations made before it was recorded. */
+  by?: OperationInitiator;
   /** Facts steps hand to later steps (paths, host id ...), persisted after each step. */
   state: Record<string, unknown>;
 }

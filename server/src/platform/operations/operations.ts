@@ -3,13 +3,16 @@ import { Queue, Worker, UnrecoverableError, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { config } from '../../config.js';
 import { db, type Tx } from '../db.js';
+import { redis } from '../redis.js';
+import { publishOperationEnd } from './operation-ends.js';
 import { logger } from '../logger.js';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { registry } from '../metrics.js';
 import type { Prisma } from '../../generated/prisma/client.js';
-import { PermanentStepError, type OperationDef, type OperationInput, type StepContext, type StepRecord } from './operation-types.js';
+import { PermanentStepError, type OperationDef, type OperationInitiator, type OperationInput, type StepContext, type StepRecord } from './operation-types.js';
 
 export * from './operation-types.js';
+export { waitForOperationEnd, closeOperationEnds } from './operation-ends.js';
 
 // Durable operations: the Operation row is the journal (the user's view), a BullMQ job per
 // operation does the work (retries with backoff, multi-instance workers, stalled-job
@@ -71,6 +74,7 @@ function recordEnd(row: Omit<OperationEnd, 'outcome' | 'error'> & { createdAt: D
   finished.inc({ kind: row.kind, outcome });
   duration.observe({ kind: row.kind, outcome }, (Date.now() - row.createdAt.getTime()) / 1000);
   const end: OperationEnd = { id: row.id, kind: row.kind, targetType: row.targetType, targetId: row.targetId, ownerId: row.ownerId, outcome, error };
+  void publishOperationEnd(redis, row.id);
   for (const l of endListeners) l(end).catch((err: unknown) => logger.warn({ err, operationId: row.id }, 'an operation-end listener failed'));
 }
 
@@ -80,6 +84,8 @@ export interface NewOperation<P> {
   targetId: string;
   ownerId?: string | null;
   params: P;
+  /** Who or what asked for it (shown in the task log). */
+  by?: OperationInitiator;
 }
 
 /** Writes the operation row inside the caller's transaction; enqueue it after the commit. */
@@ -88,7 +94,7 @@ export async function createOperation<P>(tx: Tx, op: NewOperation<P>): Promise<s
   if (!def) throw new Error(`Unknown operation kind ${op.kind}`);
   const id = randomUUID();
   const steps: StepRecord[] = def.steps.map((s) => ({ name: s.name, state: 'pending', startedAt: null, finishedAt: null, error: null }));
-  const input: OperationInput<P> = { params: op.params, state: {} };
+  const input: OperationInput<P> = { params: op.params, state: {}, ...(op.by ? { by: op.by } : {}) };
   await tx.operation.create({
     data: {
       id, kind: op.kind, targetType: op.targetType, targetId: op.targetId, ownerId: op.ownerId ?? null,
@@ -137,27 +143,41 @@ async function runOperation(job: Job<{ id: string }>): Promise<void> {
     },
   };
 
-  await save({ state: 'running', attempts: { increment: 1 }, ...(row.startedAt ? {} : { startedAt: new Date() }), error: null });
+  // One journal write per transition: a step's "done" and the next step's "running" are the
+  // same write, and so are the operation's start and its first step's (the user sees the
+  // same progress with half the round trips to the database).
+  // A step that failed on an earlier attempt says which attempt this is (the SPA shows "retrying").
+  const markRunning = (i: number) => Object.assign(steps[i]!, {
+    state: 'running', startedAt: new Date().toISOString(), error: null, ...(steps[i]!.state === 'retrying' ? { attempt: job.attemptsMade + 1 } : {}),
+  });
+  const nextPending = (from: number) => { for (let i = from; i < def.steps.length; i++) if (steps[i]!.state !== 'done') return i; return -1; };
+  let next = nextPending(0);
+  if (next >= 0) markRunning(next);
+  await save({
+    state: 'running', attempts: { increment: 1 }, ...(row.startedAt ? {} : { startedAt: new Date() }), error: null,
+    steps: steps as unknown as Prisma.InputJsonValue,
+  });
 
   let failedAt = -1;
   let error = '';
-  for (let i = 0; i < def.steps.length; i++) {
+  while (next >= 0) {
+    const i = next;
     const rec = steps[i]!;
-    if (rec.state === 'done') continue;
     current = i;
-    Object.assign(rec, { state: 'running', startedAt: new Date().toISOString(), error: null });
-    await persistSteps();
     try {
       await def.steps[i]!.run(ctx);
       Object.assign(rec, { state: 'done', finishedAt: new Date().toISOString() });
-      await persistSteps();
+      next = nextPending(i + 1);
+      // The last step's "done" is written with the operation's end state below.
+      if (next >= 0) { markRunning(next); await persistSteps(); }
     } catch (e) {
       failedAt = i;
       error = message(e);
       stepFailures.inc({ kind: row.kind, step: rec.name });
-      Object.assign(rec, { state: 'failed', finishedAt: new Date().toISOString(), error });
-      await persistSteps({ error });
       const final = e instanceof PermanentStepError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      // A failure that will be retried is shown as such, not as the operation's end.
+      Object.assign(rec, { state: final ? 'failed' : 'retrying', finishedAt: new Date().toISOString(), error });
+      await persistSteps({ error });
       log.warn({ step: rec.name, attempt: job.attemptsMade + 1, final, err: error }, 'operation step failed');
       if (!final) throw e; // BullMQ retries the job; done steps are skipped next time.
       break;
@@ -166,7 +186,7 @@ async function runOperation(job: Job<{ id: string }>): Promise<void> {
 
   if (failedAt < 0) {
     await def.onSucceeded?.(ctx);
-    await save({ state: 'succeeded', finishedAt: new Date(), error: null });
+    await persistSteps({ state: 'succeeded', finishedAt: new Date(), error: null });
     recordEnd(row, 'succeeded');
     return;
   }
@@ -216,15 +236,28 @@ export async function stopOperations(force = false): Promise<void> {
   queue = undefined;
 }
 
-/** Operations whose enqueue was lost (the process died right after the commit) are queued again. */
+/**
+ * Operations left without a worker are queued again: their enqueue was lost (the process died
+ * right after the commit, or Redis restarted empty), or every attempt failed while the
+ * database was away, so not even the failure could be written and the row still says
+ * running. A failed job is retried as it is: done steps are skipped and the last attempt
+ * compensates. Rows that have already had many tries are left to an admin.
+ */
 export async function requeueStranded(olderThanMs = 30_000): Promise<number> {
   const stranded = await db.operation.findMany({
     where: { state: { in: ['pending', 'running'] }, createdAt: { lt: new Date(Date.now() - olderThanMs) } },
-    select: { id: true, kind: true },
+    select: { id: true, kind: true, attempts: true },
   });
+  let requeued = 0;
   for (const op of stranded) {
     const job = await getQueue().getJob(op.id);
-    if (!job) await enqueueOperation(op.id, op.kind);
+    if (!job) {
+      await enqueueOperation(op.id, op.kind);
+      requeued++;
+    } else if (op.attempts < 3 * config.OPERATION_ATTEMPTS && (await job.getState()) === 'failed') {
+      await job.retry('failed');
+      requeued++;
+    }
   }
-  return stranded.length;
+  return requeued;
 }

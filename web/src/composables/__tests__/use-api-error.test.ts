@@ -53,6 +53,13 @@ describe('errorMessage', () => {
     expect(errorMessage(domains)).toBe('仅限以下域名的邮箱注册：campus.edu, stu.campus.edu。');
   });
 
+  it('says what a refused start costs and what the balance is, and how to get credits', () => {
+    const refused = apiError('INSUFFICIENT_CREDITS', 'Running a costs 3 credits an hour; your balance is 0.', { needed: 3, balance: 0 });
+    expect(errorMessage(refused)).toBe('This costs 3 credits an hour; your balance is 0. Ask an administrator to add credits.');
+    i18n.global.locale.value = 'zh-CN';
+    expect(errorMessage(refused)).toBe('每小时需要 3 积分，你的余额为 0。请联系管理员添加积分。');
+  });
+
   it("falls back to the server's message for a code it does not know", () => {
     expect(errorMessage(apiError('SOMETHING_NEW', 'Not enough vCPUs left.'))).toBe('Not enough vCPUs left.');
   });

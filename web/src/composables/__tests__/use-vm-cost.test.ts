@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ref } from 'vue';
 import type { Pricing } from '../../api/types';
-import { hoursAffordable, useVmCost, vmCostPerHour, type VmSize } from '../use-vm-cost';
+import { hoursAffordable, useVmCost, vmCostPerHour, vmStoppedCostPerHour, type VmSize } from '../use-vm-cost';
 
 const pricing: Pricing = { creditsPerVcpuHour: 2, creditsPerGiBMemoryHour: 1, creditsPerTenGiBDiskHour: 0.5 };
 
@@ -33,6 +33,14 @@ describe('vmCostPerHour', () => {
   it('is free when every rate is zero', () => {
     const free: Pricing = { creditsPerVcpuHour: 0, creditsPerGiBMemoryHour: 0, creditsPerTenGiBDiskHour: 0 };
     expect(vmCostPerHour({ vcpus: 8, memoryMiB: 16_384, diskGiB: 100 }, free)).toBe(0);
+  });
+});
+
+describe('vmStoppedCostPerHour', () => {
+  it('charges a stopped VM for its disk only, in whole 10 GiB blocks', () => {
+    const pricing = { creditsPerVcpuHour: 2, creditsPerGiBMemoryHour: 3, creditsPerTenGiBDiskHour: 1.5 };
+    expect(vmStoppedCostPerHour({ diskGiB: 25 }, pricing)).toBe(4.5);
+    expect(vmStoppedCostPerHour({ diskGiB: 10 }, pricing)).toBe(1.5);
   });
 });
 

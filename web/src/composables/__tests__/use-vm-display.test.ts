@@ -3,6 +3,8 @@ import type { QuotaFigures, VmState } from '../../api/types';
 import { i18n } from '../../i18n';
 import {
   defaultSize,
+  sizeFits,
+  smallestFitting,
   defaultVmName,
   exceedsHeadroom,
   formatVmSize,
@@ -90,11 +92,22 @@ describe('sizeBounds', () => {
     expect(sizeBounds(template, headroom({ vms: 0 })).fits).toBe(false);
   });
 
-  it('starts from a sensible size inside the bounds', () => {
+  it('starts a custom size at the smallest the template allows, not half the quota', () => {
     const bounds = sizeBounds(template, headroom());
-    expect(defaultSize(template, bounds)).toEqual({ vcpus: 2, memoryMiB: 2048, diskGiB: 10 });
-    const tight = sizeBounds(template, headroom({ vcpus: 1, memoryMiB: 1024 }));
-    expect(defaultSize(template, tight)).toEqual({ vcpus: 1, memoryMiB: 1024, diskGiB: 10 });
+    // 1000 MiB rounds up to the next 64 MiB step.
+    expect(defaultSize(template, bounds)).toEqual({ vcpus: 1, memoryMiB: 1024, diskGiB: 10 });
+  });
+
+  it('picks the smallest named size that suits the template and the quota', () => {
+    const sizes = [
+      { name: 'nano', vcpus: 1, memoryMiB: 256, diskGiB: 10 },
+      { name: 'small', vcpus: 1, memoryMiB: 2048, diskGiB: 10 },
+      { name: 'large', vcpus: 4, memoryMiB: 8192, diskGiB: 40 },
+    ];
+    const bounds = sizeBounds({ ...template, minMemoryMiB: 1024 }, headroom());
+    expect(smallestFitting(sizes, bounds)?.name).toBe('small');
+    expect(sizeFits(sizes[2]!, bounds)).toBe(sizeFits({ vcpus: 4, memoryMiB: 8192, diskGiB: 40 }, bounds));
+    expect(smallestFitting(sizes, sizeBounds({ ...template, minMemoryMiB: 1024 }, headroom({ memoryMiB: 1024 })))).toBeNull();
   });
 });
 
@@ -162,6 +175,8 @@ describe('formatVmSize', () => {
   it('reads "2 vCPU · 2 GiB · 10 GiB"', () => {
     expect(formatVmSize({ vcpus: 2, memoryMiB: 2048, diskGiB: 10 }, 'en')).toBe('2 vCPU · 2 GiB · 10 GiB');
     expect(formatVmSize({ vcpus: 1, memoryMiB: 1536, diskGiB: 20 }, 'en')).toBe('1 vCPU · 1.5 GiB · 20 GiB');
+    // Below a GiB, memory reads in MiB ("128 MiB", not "0.13 GiB").
+    expect(formatVmSize({ vcpus: 1, memoryMiB: 128, diskGiB: 1 }, 'en')).toBe('1 vCPU · 128 MiB · 1 GiB');
   });
 });
 

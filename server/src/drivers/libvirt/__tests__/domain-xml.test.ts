@@ -53,6 +53,18 @@ describe('buildDomainXml', () => {
     expect(xml).toContain(`<graphics type='vnc' autoport='yes' listen='127.0.0.1'>`);
   });
 
+  it('binds a NIC to an OVN logical port with its MTU, offloads off on request, and adds the guest agent channel', () => {
+    const port = '0b6c1c59-4a57-4bb5-9c1f-1a2b3c4d5e6f';
+    const xml = buildDomainXml({ ...spec, guestAgent: true, nics: [{ bridge: 'br-ovn', mac: '52:54:00:12:ab:ef', interfaceId: port, mtu: 1442, offloads: false }] });
+    expect(wellFormed(xml)).toBe('domain');
+    expect(xml).toMatch(new RegExp(`<virtualport type='openvswitch'>\\s*<parameters interfaceid='${port}'/>\\s*</virtualport>`));
+    expect(xml).toMatch(/<model type='virtio'\/>\s*<driver>\s*<host csum='off'[^>]*\/>\s*<guest csum='off'[^>]*\/>\s*<\/driver>\s*<mtu size='1442'\/>/);
+    expect(xml).toMatch(/<channel type='unix'>\s*<target type='virtio' name='org.qemu.guest_agent.0'\/>/);
+    expect(buildDomainXml(spec)).not.toContain('guest_agent');
+    expect(() => buildDomainXml({ ...spec, nics: [{ bridge: 'br-ovn', interfaceId: "lsp-1'/><x" }] })).toThrow(/UUID/);
+    expect(() => buildDomainXml({ ...spec, nics: [{ bridge: 'br-ovn', mtu: 99999 }] })).toThrow(/MTU/);
+  });
+
   it('boots an install ISO before the disk, and never the seed ISO', () => {
     const xml = buildDomainXml({ ...spec, installIso: '/var/lib/libvirt/images/base/img-0b7e.iso' });
     expect(wellFormed(xml)).toBe('domain');

@@ -3,8 +3,8 @@ import ssh2 from 'ssh2';
 import { afterAll, describe, expect, it } from 'vitest';
 import { labHosts, platformKey, uniqueSuffix } from '../../__tests__/lab-hosts.js';
 import { fingerprintSha256 } from '../host-key.js';
-import { CommandFailedError, HostKeyMismatchError, HostUnreachableError, OutputTooLargeError, SshAuthError, SshTimeoutError } from '../ssh-errors.js';
-import { SshPool } from '../ssh-pool.js';
+import { CommandFailedError, HostBusyError, HostKeyMismatchError, HostUnreachableError, OutputTooLargeError, SshAuthError, SshTimeoutError } from '../ssh-errors.js';
+import { asPriority, SshPool } from '../ssh-pool.js';
 import { identityFromPrivateKey } from '../ssh-identity.js';
 import { hostileArgs } from './hostile-args.js';
 
@@ -151,7 +151,8 @@ describe('SshPool against lab hosts', () => {
     );
     expect(results.map((r) => Number(r.stdout))).toEqual(Array.from({ length: 50 }, (_, i) => i));
     const stats = capped.channelStats(lab2.target);
-    expect(stats.peak).toBe(8);
+    // Ordinary commands use 7: one channel is kept for priority work (health probes).
+    expect(stats.peak).toBe(7);
     expect(stats).toMatchObject({ active: 0, queued: 0, limit: 8 });
     capped.closeAll();
   });
@@ -178,4 +179,35 @@ describe('SshPool against lab hosts', () => {
     const { stdout } = await pool.exec(lab1.target, ['ssh-keygen', '-lf', '/dev/stdin'], { stdin: `${identity.publicKey}\n` });
     expect(stdout).toContain(identity.fingerprint);
   });
+});
+
+describe('a busy host (issue 13 item 7)', () => {
+  it('bounds the queue and the wait for a channel, and keeps a channel for priority work', async () => {
+    const small = new SshPool({ privateKey, maxChannelsPerHost: 3, reservedChannelsPerHost: 1, maxQueuedPerHost: 2, queueWaitMs: 1_500 });
+    try {
+      // Two ordinary slots (one of three is kept for priority work), both busy for 4 s.
+      const busy = [small.exec(lab1.target, ['sleep', '4']), small.exec(lab1.target, ['sleep', '4'])];
+      await new Promise((r) => setTimeout(r, 300));
+      const queued = [elapsed(() => small.exec(lab1.target, ['true'])), elapsed(() => small.exec(lab1.target, ['true']))];
+      // A third waiter is refused at once, in words.
+      const full = await elapsed(() => small.exec(lab1.target, ['true']));
+      expect(full.error).toBeInstanceOf(HostBusyError);
+      expect((full.error as Error).message).toBe(`${lab1.target.address}:${lab1.target.port} is busy (all 3 SSH channels are in use and 2 requests are waiting); try again shortly.`);
+      expect(full.ms).toBeLessThan(200);
+      // Priority work gets the kept channel at once.
+      const probe = await elapsed(() => asPriority(() => small.exec(lab1.target, ['hostname'])));
+      expect(probe.error).toBeUndefined();
+      expect(probe.ms).toBeLessThan(1_500);
+      // The queued ones give up after their wait, in words.
+      for (const q of await Promise.all(queued)) {
+        expect(q.error).toBeInstanceOf(HostBusyError);
+        expect((q.error as Error).message).toMatch(/no SSH channel of 3 became free in time/);
+        expect(q.ms).toBeGreaterThanOrEqual(1_400);
+      }
+      await Promise.all(busy);
+      expect(small.channelStats(lab1.target)).toMatchObject({ active: 0, queued: 0 });
+    } finally {
+      small.closeAll();
+    }
+  }, 30_000);
 });

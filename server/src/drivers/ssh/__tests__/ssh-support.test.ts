@@ -51,6 +51,36 @@ describe('Semaphore', () => {
   });
 });
 
+describe('Semaphore with a reserve, a bounded queue and a wait', () => {
+  it('keeps reserved slots for priority holders and serves them first', async () => {
+    const sem = new Semaphore(2, { reserved: 1 });
+    const a = await sem.acquire();
+    let second = false;
+    const b = sem.acquire().then((r) => { second = true; return r; });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(second).toBe(false); // the last slot is kept
+    const p = await sem.acquire(true);
+    expect(sem.stats).toMatchObject({ active: 2, queued: 1 });
+    p();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(second).toBe(false); // a freed reserved slot does not go to ordinary work
+    a();
+    (await b)();
+    expect(sem.stats).toMatchObject({ active: 0, queued: 0 });
+  });
+
+  it('refuses an ordinary waiter past the queue cap at once and one that waited too long', async () => {
+    const sem = new Semaphore(1, { maxQueue: 1, waitMs: 30 });
+    const held = await sem.acquire();
+    const waiting = sem.acquire();
+    await expect(sem.acquire()).rejects.toMatchObject({ reason: 'queue-full', queued: 1 });
+    await expect(waiting).rejects.toMatchObject({ reason: 'wait-timeout' });
+    expect(sem.stats).toMatchObject({ active: 1, queued: 0 });
+    held();
+    (await sem.acquire())();
+  });
+});
+
 describe('remote argv', () => {
   it('runs every command under LC_ALL=C and a host-side watchdog past the deadline', () => {
     expect(remoteArgv(['virsh', 'list'], 500)).toEqual(['env', 'LC_ALL=C', 'timeout', '-k', '2', ((500 + REMOTE_DEADLINE_MARGIN_MS) / 1000).toFixed(3), 'virsh', 'list']);

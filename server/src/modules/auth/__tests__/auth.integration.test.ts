@@ -17,7 +17,7 @@ describe('signup', () => {
     const u = r.body.user;
     expect(u).toMatchObject({ email: 'ada@example.com', displayName: 'Ada', role: 'user', status: 'active', trialDaysLeft: 7, trialExpired: false });
     expect(u.credits.balance).toBe(100);
-    expect(u.quota.limits).toEqual({ vcpus: 4, memoryMiB: 4096, diskGiB: 40, vms: 3 });
+    expect(u.quota.limits).toEqual({ vcpus: 4, memoryMiB: 4096, diskGiB: 40, vms: 3, containers: 3 });
     const days = (Date.parse(u.trialEndsAt) - Date.now()) / 86_400_000;
     expect(days).toBeGreaterThan(6.99);
     expect(days).toBeLessThanOrEqual(7);

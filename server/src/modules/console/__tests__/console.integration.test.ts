@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { db } from '../../../platform/db.js';
 import { redis } from '../../../platform/redis.js';
-import { adminClient, Client, resetState, startServer, type TestServer } from '../../../test/harness.js';
+import { adminClient, Client, resetState, setConfig, startServer, type TestServer } from '../../../test/harness.js';
 import { labHosts } from '../../../drivers/__tests__/lab-hosts.js';
 import { startOperationWorker, stopOperations } from '../../../platform/operations/operations.js';
-import { closeHostConnections, hostRuntime, targetOf } from '../../hosts/host-connections.js';
+import { closeHostConnections, driversFor, hostRuntime, targetOf } from '../../hosts/host-connections.js';
 
 // The console end to end: a ticket from the API, a WebSocket to the server, a tunnel through
 // the lab host's SSH connection to the real QEMU VNC server, which greets with RFB.
@@ -16,6 +16,7 @@ let srv: TestServer;
 let alice: Client;
 let vmId: string;
 let vmName: string;
+let admin: Client;
 
 const wsUrl = (path: string) => srv.url.replace(/^http/, 'ws') + path;
 
@@ -65,7 +66,7 @@ beforeAll(async () => {
   srv = await startServer();
   startOperationWorker({ concurrency: 4 });
   await resetState();
-  const admin = await adminClient(srv.url);
+  admin = await adminClient(srv.url);
   for (const lab of [lab1!, lab2!]) {
     const r = await admin.post('/api/admin/hosts', { name: lab.name, address: lab.address, zone: 'lab' });
     expect(r.body.host?.status, JSON.stringify(r.body)).toBe('ready');
@@ -89,10 +90,11 @@ afterAll(async () => {
     if (vmId) {
       // Whatever happened above, leave nothing behind: wait out a running operation, then delete.
       const vm = await db.vm.findUnique({ where: { id: vmId } });
-      if (vm?.currentOperationId) await finished(alice, vm.currentOperationId);
-      const del = await alice.delete(`/api/vms/${vmId}`);
+      if (vm?.currentOperationId) await finished(admin, vm.currentOperationId);
+      // (An administrator's delete: the last test disables Alice.)
+      const del = await admin.delete(`/api/admin/vms/${vmId}`);
       expect(del.status, JSON.stringify(del.body)).toBe(202);
-      expect((await finished(alice, del.body.operation.id)).state).toBe('succeeded');
+      expect((await finished(admin, del.body.operation.id)).state).toBe('succeeded');
     }
   } finally {
     await stopOperations();
@@ -204,5 +206,90 @@ describe('the VM console', () => {
     expect(stopped.status).toBe(409);
     expect(stopped.body.error.code).toBe('CONFLICT');
     expect((await alice.post(`/api/vms/${randomUUID()}/console`)).status).toBe(404);
+  }, 120_000);
+});
+
+/** Opens a console for `c` (a fresh ticket each time); the socket, or the refusal. */
+async function consoleOf(c: Client) {
+  const t = await ticketFor(c, vmId);
+  return openConsole(t.path, { cookie: c.cookie });
+}
+const closeOf = (ws: WebSocket) => new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+
+// Issue 13 item 9: consoles are capped per user and per VM, end after a maximum time, and
+// close when the account is disabled (from whichever process holds them).
+describe('console limits', () => {
+  it('starts the VM again for these tests', async () => {
+    const on = await alice.post(`/api/vms/${vmId}/actions`, { action: 'start' });
+    expect(on.status, JSON.stringify(on.body)).toBe(202);
+    expect((await finished(alice, on.body.operation.id)).state).toBe('succeeded');
+  }, 120_000);
+
+  it('caps open consoles per VM, in words, and frees the slot when one closes', async () => {
+    const restore = setConfig({ CONSOLE_MAX_PER_VM: 1 });
+    try {
+      const first = await consoleOf(alice);
+      if (!('ws' in first)) throw new Error(`refused: ${first.status} ${first.body}`);
+      await first.firstBytes;
+      const second = await consoleOf(alice);
+      expect('status' in second && second.status).toBe(429);
+      expect('body' in second && JSON.parse(second.body).error.message).toBe(`${vmName} has 1 consoles open, the most at once; close one first.`);
+      const closed = closeOf(first.ws);
+      first.ws.close();
+      await closed;
+      await expect.poll(async () => {
+        const again = await consoleOf(alice);
+        if ('ws' in again) { again.ws.close(); return 'open'; }
+        return again.status;
+      }, { timeout: 10_000 }).toBe('open');
+    } finally {
+      restore();
+    }
+  }, 60_000);
+
+  it('caps open consoles per user', async () => {
+    const restore = setConfig({ CONSOLE_MAX_PER_USER: 1 });
+    try {
+      const first = await consoleOf(alice);
+      if (!('ws' in first)) throw new Error(`refused: ${first.status}`);
+      const second = await consoleOf(alice);
+      expect('status' in second && second.status).toBe(429);
+      expect('body' in second && JSON.parse(second.body).error.message).toMatch(/You have 1 consoles open, the most at once/);
+      first.ws.close();
+    } finally {
+      restore();
+    }
+  }, 60_000);
+
+  it('ends a console at the maximum duration', async () => {
+    const restore = setConfig({ CONSOLE_MAX_MINUTES: 0.03 }); // 1.8 s
+    try {
+      const c = await consoleOf(alice);
+      if (!('ws' in c)) throw new Error(`refused: ${c.status}`);
+      const closed = await closeOf(c.ws);
+      expect(closed).toEqual({ code: 4000, reason: 'the maximum console time was reached; open it again' });
+    } finally {
+      restore();
+    }
+  }, 30_000);
+
+  it("closes a disabled user's consoles and shuts their VM down, keeping its disk", async () => {
+    const c = await consoleOf(alice);
+    if (!('ws' in c)) throw new Error(`refused: ${c.status}`);
+    await c.firstBytes;
+    const closed = closeOf(c.ws);
+    const owner = await db.vm.findUniqueOrThrow({ where: { id: vmId } });
+    const r = await admin.patch(`/api/admin/users/${owner.ownerId}`, { status: 'disabled' });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(await closed).toEqual({ code: 4001, reason: 'account disabled' });
+    await expect.poll(async () => (await db.vm.findUniqueOrThrow({ where: { id: vmId } })).state, { timeout: 90_000, interval: 500 }).toBe('stopped');
+    const vm = await db.vm.findUniqueOrThrow({ where: { id: vmId }, include: { host: true } });
+    expect(vm.stoppedReason).toBe('disabled');
+    expect(await (await driversFor(vm.host!)).hypervisor.fileExists(`${vm.host!.imageDir}/${vm.domainName}.qcow2`)).toBe(true);
+    expect((await db.auditLog.count({ where: { action: 'vm.stop.account-disabled', targetId: vmId } }))).toBe(1);
+    // An administrator cannot start it while the owner is disabled.
+    const start = await admin.post(`/api/admin/vms/${vmId}/actions`, { action: 'start' });
+    expect(start.status).toBe(403);
+    expect(start.body.error.message).toBe(`The owner of ${vmName} is disabled, so it stays stopped; enable the account first.`);
   }, 120_000);
 });

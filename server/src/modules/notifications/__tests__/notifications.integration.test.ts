@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Client, resetState, startServer, type TestServer } from '../../../test/harness.js';
-import { notify, notifyAdmins } from '../notifications.service.js';
+import { notify, notifyAdmins, publishChange } from '../notifications.service.js';
 import { adminClient } from '../../../test/harness.js';
 
 // The bell: rows per reader, unread count, mark read, and live delivery over SSE from
@@ -81,6 +81,23 @@ describe('notifications', () => {
     expect(sb.events).toEqual([{ event: 'unread', data: { unread: 0 } }]);
     sa.close(); sb.close();
     expect((await fetch(`${srv.url}/api/notifications/stream`)).status).toBe(401);
+  });
+
+  it("pushes a change to one of a person's resources to their open pages only, so they read it again", async () => {
+    const alice = new Client(srv.url);
+    const a = await alice.signup();
+    const bob = new Client(srv.url);
+    await bob.signup();
+    const sa = await openStream(alice);
+    const sb = await openStream(bob);
+    await expect.poll(() => sa.events.length).toBe(1);
+    await expect.poll(() => sb.events.length).toBe(1);
+    await publishChange(a.id, { type: 'vm', id: 'vm-1' });
+    await expect.poll(() => sa.events.at(-1)).toEqual({ event: 'change', data: { type: 'vm', id: 'vm-1' } });
+    // Not stored: the bell has nothing new, and nobody else heard it.
+    expect((await alice.get('/api/notifications')).body.unread).toBe(0);
+    expect(sb.events.map((e) => e.event)).toEqual(['unread']);
+    sa.close(); sb.close();
   });
 
   it('tells every admin, once per dedupe key', async () => {

@@ -48,6 +48,16 @@ export async function finished(c: Client, opId: string): Promise<OpView> {
   return op!;
 }
 
+/** The same, usable in hooks (no expect.poll): long polls until the operation ends. */
+export async function ended(c: Client, opId: string, timeoutMs = 120_000): Promise<OpView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const op = (await c.get(`/api/operations/${opId}?waitMs=${Math.min(20_000, Math.max(1, deadline - Date.now()))}`)).body.operation as OpView | undefined;
+    if (op && /succeeded|failed|compensated/.test(op.state)) return op;
+    if (Date.now() > deadline) throw new Error(`operation ${opId} still ${op?.state} after ${timeoutMs} ms`);
+  }
+}
+
 export async function onHost(vmId: string) {
   const vm = await db.vm.findUniqueOrThrow({ where: { id: vmId }, include: { host: true } });
   const { hypervisor } = await driversFor(vm.host!);

@@ -68,10 +68,30 @@ describe('hourly metering', () => {
     const audit = await admin.get('/api/admin/audit?action=vm.stop.');
     expect(audit.body.items[0]).toMatchObject({ action: 'vm.stop.out-of-credits', targetId: id, method: 'SYSTEM' });
 
+    // The task log says who did what: the owner made it, the meter stopped it for credits.
+    const log = (await user.get(`/api/vms/${id}/operations`)).body.items as { kind: string; startedBy: unknown }[];
+    expect(log.map((o) => [o.kind, o.startedBy])).toEqual([
+      ['vm.shutdown', { kind: 'platform', userId: null, name: null, reason: 'credits' }],
+      ['vm.create', { kind: 'user', userId: me.id, name: null, reason: null }],
+    ]);
+    const activity = (await user.get('/api/operations?pageSize=10')).body;
+    expect(activity.total).toBe(2);
+    expect(activity.items[0]).toMatchObject({ kind: 'vm.shutdown', targetType: 'vm', targetId: id, targetName: created.body.vm.name, startedBy: { kind: 'platform', reason: 'credits' } });
+    expect((await new Client(srv.url).get('/api/operations')).status).toBe(401);
+
+    // Stopped, it pays for its disk only (1 GiB: one 10 GiB block), and the ledger names it.
+    expect((await user.get(`/api/vms/${id}`)).body.vm).toMatchObject({ creditsPerHour: rate, stoppedCreditsPerHour: 1 });
+    expect((await user.get('/api/quota')).body.credits).toEqual({ balance: rate - 1, perHour: 1 });
+    await ageVm(id, 4.5);
+    expect(await meterVms()).toMatchObject({ charged: 1, unpaid: 0, stopping: 0 });
+    expect(await balance()).toBe(rate - 2);
+    const [diskHour] = (await user.get('/api/me/credits')).body.items as unknown[];
+    expect(diskHour).toMatchObject({ amount: -1, reason: 'vm-disk-hour', vm: { id, name: created.body.vm.name, hour: 4 } });
+
     // An admin adds credits: a ledger entry the user sees, and the VM may run again.
     const grant = await admin.post(`/api/admin/users/${me.id}/credits`, { amount: 50, note: 'course project' });
     expect(grant.status, JSON.stringify(grant.body)).toBe(200);
-    expect(grant.body.user.credits.balance).toBe(rate - 1 + 50);
+    expect(grant.body.user.credits.balance).toBe(rate - 2 + 50);
     expect((await user.get('/api/me/credits')).body.items[0]).toMatchObject({ amount: 50, reason: 'admin: course project' });
     expect((await admin.post(`/api/admin/users/${me.id}/credits`, { amount: -1000, note: 'too much' })).body.error.code).toBe('INSUFFICIENT_CREDITS');
     const restart = await user.post(`/api/vms/${id}/actions`, { action: 'start' });

@@ -28,12 +28,12 @@ describe('a VM from create to delete', () => {
     const id = created.body.vm.id;
     const op = await finished(user, created.body.operation.id);
     expect(op.state, op.error ?? '').toBe('succeeded');
-    expect(op.steps.map((s) => s.name)).toEqual(['clone-disk', 'seed-iso', 'define', 'start', 'wait-running']);
+    expect(op.steps.map((s) => s.name)).toEqual(['clone-disk', 'seed-iso', 'ports', 'define', 'start', 'wait-running']);
     expect((await user.get(`/api/vms/${id}`)).body.vm).toMatchObject({ state: 'running', currentOperationId: null });
     expect(await onHost(id)).toEqual({ state: 'running', disk: true, seed: true });
 
     const me = (await user.get('/api/me')).body.user;
-    expect(me.quota.used).toEqual({ vcpus: 1, memoryMiB: 128, diskGiB: 1, vms: 1 });
+    expect(me.quota.used).toEqual({ vcpus: 1, memoryMiB: 128, diskGiB: 1, vms: 1, containers: 0 });
     expect(me.credits.balance).toBe(100 - created.body.vm.creditsPerHour);
 
     for (const [action, state, hostState] of [['shutdown', 'stopped', 'shutoff'], ['start', 'running', 'running'], ['poweroff', 'stopped', 'shutoff']] as const) {
@@ -54,7 +54,7 @@ describe('a VM from create to delete', () => {
     expect((await finished(user, del.body.operation.id)).state).toBe('succeeded');
     expect(await onHost(id)).toEqual({ state: null, disk: false, seed: false });
     expect((await user.get(`/api/vms/${id}`)).status).toBe(404);
-    expect((await user.get('/api/me')).body.user.quota.used).toEqual({ vcpus: 0, memoryMiB: 0, diskGiB: 0, vms: 0 });
+    expect((await user.get('/api/me')).body.user.quota.used).toEqual({ vcpus: 0, memoryMiB: 0, diskGiB: 0, vms: 0, containers: 0 });
   }, 240_000);
 
   it("answers 404 for another user's VM and 409 with the running operation's id for a busy one", async () => {

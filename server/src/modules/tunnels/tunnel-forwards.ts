@@ -1,0 +1,43 @@
+import { auditSystemAction } from '../../platform/audit.js';
+import { db } from '../../platform/db.js';
+import { AppError } from '../../platform/errors.js';
+import { deleteTunnelRow, type TunnelRow } from './tunnel-store.js';
+
+// Port forwards to cloud resources (`kind: "forward"`, and `kind: "http"` with a vmId) live on
+// the user's OVN router: a load balancer `lb-<tunnelId>` on the router's external address and
+// the security-group rule that lets it in. The networks module owns routers, so it plugs in
+// here; until it does, such tunnels are refused in words (503) and nothing is reserved.
+
+export interface ForwardProvider {
+  /** Makes the forward exist on the hosts (idempotent); returns the address users reach it at. */
+  open(tunnel: TunnelRow): Promise<{ address: string }>;
+  /** Removes it (idempotent: gone already is fine). */
+  close(tunnel: TunnelRow): Promise<void>;
+  /** Where the HTTP front sends a named tunnel to a VM: `http://<address>:<port>`. */
+  httpTarget(tunnel: TunnelRow): Promise<string>;
+}
+
+let provider: ForwardProvider | undefined;
+
+export function registerForwardProvider(p: ForwardProvider): void {
+  provider = p;
+}
+
+export function forwardProvider(): ForwardProvider {
+  if (!provider) {
+    throw new AppError('SERVICE_UNAVAILABLE', 'Port forwards to VMs need private networks, which this site does not offer yet; publish the service with a reverse tunnel (ssh -R) instead.', { kind: 'forward' });
+  }
+  return provider;
+}
+
+export const forwardsAvailable = (): boolean => provider !== undefined;
+
+/** The VM delete saga calls this before the VM goes: every tunnel to the VM closes. */
+export async function closeForwardsOf(vmId: string): Promise<number> {
+  const rows = await db.tunnel.findMany({ where: { vmId } });
+  for (const t of rows) {
+    if (provider) await provider.close(t);
+    if (await deleteTunnelRow(t.id)) await auditSystemAction({ action: 'tunnel.close', targetType: 'tunnel', targetId: t.id, details: { reason: 'vm-deleted', vmId, kind: t.kind } });
+  }
+  return rows.length;
+}

@@ -1,0 +1,55 @@
+import type { Locator, Page } from 'playwright-core';
+import { byTest } from '../support/dom';
+import { AppShell } from './app-shell';
+
+/** Private networks: the list with its create dialog, and one network's page with its rules. */
+export class NetworksPage extends AppShell {
+  readonly create: Locator;
+  readonly name: Locator;
+  readonly cidr: Locator;
+  readonly submit: Locator;
+
+  constructor(page: Page) {
+    super(page);
+    this.create = byTest(page, 'network-create');
+    this.name = byTest(page, 'network-name');
+    this.cidr = byTest(page, 'network-cidr-input');
+    this.submit = byTest(page, 'network-create-submit');
+  }
+
+  async openFromMenu(): Promise<void> {
+    await this.page.goto('/');
+    await byTest(this.page, 'nav-networks').click();
+    await this.page.waitForURL((url) => url.pathname === '/networks');
+    await byTest(this.page, 'networks-table').waitFor();
+  }
+
+  state(name: string): Locator {
+    return byTest(this.page, `network-state-${name}`);
+  }
+
+  link(name: string): Locator {
+    return byTest(this.page, `network-link-${name}`);
+  }
+}
+
+export class NetworkDetailPage extends AppShell {
+  readonly cidr: Locator;
+  readonly portIps: Locator;
+  readonly ruleProtocol: Locator;
+  readonly rulePortFrom: Locator;
+  readonly ruleSource: Locator;
+  readonly ruleAdd: Locator;
+  readonly rulePorts: Locator;
+
+  constructor(page: Page) {
+    super(page);
+    this.cidr = byTest(page, 'network-detail-cidr');
+    this.portIps = byTest(page, 'network-port-ip');
+    this.ruleProtocol = byTest(page, 'rule-protocol');
+    this.rulePortFrom = page.locator('[data-test="rule-port-from"] input');
+    this.ruleSource = byTest(page, 'rule-source');
+    this.ruleAdd = byTest(page, 'rule-add');
+    this.rulePorts = byTest(page, 'rule-ports');
+  }
+}

@@ -1,0 +1,20 @@
+// The API's types, read from the server's own zod schemas (the validators that also write
+// /api/openapi.json): a field changed on the server breaks the SPA's typecheck, not a page.
+// Type-only imports: nothing of the server reaches the bundle.
+import type * as vms from '../../../server/src/modules/vms/vms.schemas';
+import type * as credits from '../../../server/src/modules/credits/credits.schemas';
+import type * as keypairs from '../../../server/src/modules/keypairs/keypairs.schemas';
+import type * as flavors from '../../../server/src/modules/flavors/flavors.schemas';
+
+/** What a zod schema parses to (its output type), without importing zod into the SPA. */
+type Infer<S> = S extends { _output: infer O } ? O : never;
+
+export type Vm = Infer<typeof vms.Vm>;
+export type Operation = Infer<typeof vms.Operation>;
+export type OperationStep = Infer<typeof vms.Step>;
+export type ActivityItem = Infer<typeof vms.ActivityItem>;
+export type ActivityPage = Infer<typeof vms.ActivityPage>;
+export type CreditEntry = Infer<typeof credits.CreditEntry>;
+export type SshKey = Infer<typeof keypairs.SshKey>;
+export type CreateVmBody = Infer<typeof vms.CreateVmBody>;
+export type Flavor = Infer<typeof flavors.Flavor>;

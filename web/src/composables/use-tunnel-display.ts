@@ -1,0 +1,14 @@
+import { useI18n } from 'vue-i18n';
+import type { Tunnel } from '@/api/tunnels';
+import { formatBytes } from './use-bytes';
+
+/** How a tunnel reads in a table: where it is published, its state, its traffic. */
+export function useTunnelDisplay() {
+  const { t } = useI18n();
+  const where = (tn: Tunnel) => tn.url ?? (tn.address ? `tcp://${tn.address}` : tn.frpProxyName ?? '—');
+  const stateLabel = (tn: Tunnel) => (tn.live ? t('tunnels.stateLive') : tn.kind === 'frp' || tn.kind === 'forward' ? t('tunnels.stateOpen') : t('tunnels.stateWaiting'));
+  const stateType = (tn: Tunnel) => (tn.live || tn.kind === 'frp' || tn.kind === 'forward' ? 'success' : 'info');
+  const traffic = (tn: Tunnel) => `↓ ${formatBytes(tn.bytesIn)} · ↑ ${formatBytes(tn.bytesOut)}`;
+  const kindLabel = (tn: Tunnel) => t(`tunnels.kinds.${tn.kind}`);
+  return { where, stateLabel, stateType, traffic, kindLabel };
+}
