@@ -107,5 +107,5 @@ describe('volumes in the browser', () => {
     await row.locator('[data-test="volume-delete"]').click();
     await page.locator('.el-message-box .el-button--danger').click();
     await page.locator('[data-test="volumes-empty"]').waitFor({ timeout: 60_000 });
-  });
+  }, 400_000);
 });

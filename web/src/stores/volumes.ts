@@ -11,7 +11,8 @@ export const useVolumesStore = defineStore('volumes', () => {
   const loading = ref(false);
   const loaded = ref(false);
   const snapshots = ref<Map<string, VolumeSnapshot[]>>(new Map());
-  const busy = computed(() => items.value.some((v) => v.currentOperationId !== null || v.state === 'creating' || v.state === 'deleting'));
+  // Also while an attached VM is being deleted: its volumes come back detached when it is gone.
+  const busy = computed(() => items.value.some((v) => v.currentOperationId !== null || v.state === 'creating' || v.state === 'deleting' || v.vm?.state === 'deleting'));
 
   async function fetch(options: { silent?: boolean } = {}): Promise<Volume[]> {
     if (!options.silent) loading.value = true;

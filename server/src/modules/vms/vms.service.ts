@@ -180,7 +180,8 @@ export async function claimVm(ownerId: string, vmId: string, claim: VmClaim) {
 export async function runVmAction(ownerId: string, vmId: string, action: VmActionName | 'delete', by?: OperationInitiator, options: { volumes?: 'keep' | 'delete' } = {}) {
   const rule = ACTIONS[action];
   if (action === 'start') await assertOwnerMayRun(ownerId, await ownVm(ownerId, vmId), 'VMs');
-  return claimVm(ownerId, vmId, { ...rule, action, params: { vmId, ...(action === 'delete' && options.volumes ? { volumes: options.volumes } : {}) }, ...(by ? { by } : {}) });
+  const params = { vmId, ...(action === 'delete' && options.volumes ? { volumes: options.volumes } : {}) };
+  return claimVm(ownerId, vmId, { ...rule, action, params, ...(by ? { by } : {}) });
 }
 
 export async function listVms(ownerId: string) {

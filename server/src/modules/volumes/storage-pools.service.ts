@@ -70,6 +70,12 @@ export async function createPool(input: { hostId: string; name: string; path: st
   const host = await db.host.findUnique({ where: { id: input.hostId } });
   if (!host) throw errors.notFound('Host');
   if (host.status !== 'ready') throw errors.conflict(`${host.name} is ${host.status}; pools can be defined on a ready host.`);
+  // VM disks and base images live in the image directory: a pool there (or around it) would
+  // list them as volumes nobody knows.
+  const inside = (a: string, b: string) => a === b || a.startsWith(`${b}/`);
+  if (inside(input.path, host.imageDir) || inside(host.imageDir, input.path)) {
+    throw errors.validation([{ path: 'body.path', message: `a pool may not overlap ${host.name}'s image directory ${host.imageDir}` }], 'body');
+  }
   let pool: PoolWithHost;
   try {
     pool = await db.storagePool.create({

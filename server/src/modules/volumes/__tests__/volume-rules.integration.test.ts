@@ -210,7 +210,7 @@ describe('hostile input', () => {
       expect(r.body.error.code).toBe('VALIDATION_FAILED');
     }
     const hostId = (await db.host.findFirstOrThrow()).id;
-    for (const path of ['/var/lib/../../etc', 'relative', '/a b', '/x;rm -rf /']) {
+    for (const path of ['/var/lib/../../etc', 'relative', '/a b', '/x;rm -rf /', '/var/lib/libvirt/images', '/var/lib/libvirt/images/base', '/var/lib']) {
       const r = await admin.post('/api/admin/storage-pools', { hostId, name: 'evil', path });
       expect(r.status, path).toBe(400);
     }
