@@ -1,3 +1,4 @@
+import { ElMessage } from 'element-plus';
 import { createRouter, createWebHistory, type RouteLocationRaw } from 'vue-router';
 import { i18n } from '@/i18n';
 import { useSessionStore } from '@/stores/session';
@@ -256,7 +257,11 @@ router.beforeEach(async (to): Promise<RouteLocationRaw | true> => {
   if (!session.isAuthenticated) {
     return { name: 'login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } };
   }
-  if (to.meta.requiresAdmin && !session.isAdmin) return { name: 'dashboard' };
+  if (to.meta.requiresAdmin && !session.isAdmin) {
+    // Said, not only done: a student who follows an admin link learns why they landed here.
+    ElMessage({ type: 'warning', message: i18n.global.t('errors.ADMIN_ONLY'), grouping: true, showClose: true });
+    return { name: 'dashboard' };
+  }
   // The server refuses administration until then; the profile page opens the set-up.
   if (to.meta.requiresAdmin && session.mustSetUpTwoFactor) return TWO_FACTOR_SETUP;
   return true;

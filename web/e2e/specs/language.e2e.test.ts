@@ -16,13 +16,13 @@ describe('language', () => {
     expect(await dashboard.dashboardNav.textContent()).toContain('Dashboard');
 
     await dashboard.switchLanguage('zh-CN');
-    await eventually(() => dashboard.greeting.textContent()).toBe(`您好，${user.displayName}`);
+    await eventually(() => dashboard.greeting.textContent()).toBe(`你好，${user.displayName}`);
     expect(await dashboard.dashboardNav.textContent()).toContain('概览');
     expect(await fx.page.locator('html').getAttribute('lang')).toBe('zh-CN');
 
     await fx.page.reload();
     await dashboard.waitUntilShown();
-    await eventually(() => dashboard.greeting.textContent()).toBe(`您好，${user.displayName}`);
+    await eventually(() => dashboard.greeting.textContent()).toBe(`你好，${user.displayName}`);
     expect(await dashboard.dashboardNav.textContent()).toContain('概览');
   });
 });

@@ -99,7 +99,7 @@ describe('on a phone', () => {
     await checkPage(page, '/admin/users', 'admin-users', '[data-test="admin-user-row"]');
     await checkPage(page, '/admin/hosts', 'admin-hosts', '[data-test="host-row-name"]', [`e2e-phone-${suffix}`]);
     await checkPage(page, '/admin/vms', 'admin-vms', '[data-test="admin-vm-row"]', [names.vm]);
-    await checkPage(page, '/admin/templates', 'admin-templates', '[data-test="admin-templates-table"], [data-test="admin-templates-table-cards"], .el-table');
+    await checkPage(page, '/admin/templates', 'admin-templates', '[data-test="template-row-name"]', [lab!.templateName]);
     await checkPage(page, '/admin/audit', 'admin-audit', '[data-test="audit-row"]');
   });
 });

@@ -1452,6 +1452,7 @@ const en = {
     HOST_TIMEOUT: 'The host did not answer in time. Try again.',
     HOST_COMMAND_FAILED: 'A command on the host failed. See the host’s status for details.',
     QUOTA_EXCEEDED: 'This would exceed your quota. Choose a smaller size or delete something first.',
+    ADMIN_ONLY: 'That page is for administrators; here is your dashboard.',
     INSUFFICIENT_CREDITS: 'Your credit balance is too low for this.',
     INSUFFICIENT_CREDITS_AMOUNTS: 'This costs {needed} credits an hour; your balance is {balance}. Ask an administrator to add credits.',
     NO_CAPACITY: 'No host has enough free capacity right now. Try a smaller size, or try again later.',

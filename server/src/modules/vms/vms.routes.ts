@@ -27,14 +27,19 @@ vmsRoutes.get('/:id/operations', { summary: "The VM's operations, newest first",
 
 vmsRoutes.post('/:id/actions', { summary: 'Start, shut down (ACPI), power off or reboot', access: 'user', before: [hostActionLimit], params: VmIdParams, body: VmActionBody, responses: { 202: VmAccepted }, audit: 'vm.action' },
   async ({ params, body, user, req }) => {
-    Object.assign(req.audit, { targetType: 'vm', targetId: params.id, details: body });
-    return { status: 202, body: await runVmAction(user.userId, params.id, body.action) };
+    // The audit log names the action (vm.shutdown, not vm.action) and, once known, the VM.
+    Object.assign(req.audit, { action: `vm.${body.action}`, targetType: 'vm', targetId: params.id, details: body });
+    const accepted = await runVmAction(user.userId, params.id, body.action);
+    req.audit.details = { ...body, name: accepted.vm.name };
+    return { status: 202, body: accepted };
   });
 
 vmsRoutes.delete('/:id', { summary: 'Delete a VM and its disks; attached volumes are kept (detached) unless volumes=delete', access: 'user', before: [hostActionLimit], params: VmIdParams, query: DeleteVmQuery, responses: { 202: VmAccepted }, audit: 'vm.delete' },
   async ({ params, query, user, req }) => {
-    Object.assign(req.audit, { targetType: 'vm', targetId: params.id, details: { volumes: query.volumes } });
-    return { status: 202, body: await runVmAction(user.userId, params.id, 'delete', undefined, { volumes: query.volumes }) };
+    Object.assign(req.audit, { targetType: 'vm', targetId: params.id });
+    const accepted = await runVmAction(user.userId, params.id, 'delete', undefined, { volumes: query.volumes });
+    req.audit.details = { name: accepted.vm.name, volumes: query.volumes };
+    return { status: 202, body: accepted };
   });
 
 vmsRoutes.post('/:id/resize', { summary: 'Change vCPUs, memory or grow the disk of a shut-off VM (within quota)', access: 'user', before: [hostActionLimit], params: VmIdParams, body: ResizeVmBody, responses: { 202: VmAccepted }, audit: 'vm.resize' },

@@ -97,6 +97,9 @@ describe('hourly metering', () => {
     const restart = await user.post(`/api/vms/${id}/actions`, { action: 'start' });
     expect(restart.status, JSON.stringify(restart.body)).toBe(202);
     expect((await finished(user, restart.body.operation.id)).state).toBe('succeeded');
+    // The audit log names the action and the VM, not "vm.action".
+    const started = (await admin.get('/api/admin/audit?action=vm.start')).body.items[0];
+    expect(started).toMatchObject({ action: 'vm.start', targetId: id, details: { action: 'start', name: created.body.vm.name } });
     expect((await user.get(`/api/vms/${id}`)).body.vm.stoppedBy).toBeNull();
 
     // The trial ends: the meter leaves it to the trial ladder, which stops the running VM; it
