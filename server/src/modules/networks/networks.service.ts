@@ -37,7 +37,7 @@ function reservedRanges(): { cidr: Cidr; what: string }[] {
 
 async function assertNetworkingOn(): Promise<void> {
   if (!(await networkingEnabled())) {
-    throw new AppError('SERVICE_UNAVAILABLE', 'Private networks are not set up on this site yet: an administrator names the OVN central host first.');
+    throw new AppError('CONFLICT', 'Private networks are not set up on this site yet: an administrator names the OVN central host first.');
   }
 }
 
@@ -198,7 +198,7 @@ export async function allocateNics(tx: Tx, ownerId: string, vmId: string, networ
   // `networked` (networkingEnabled()) is read before the transaction: a query on another pool
   // connection from inside it could wait forever once every connection holds such a transaction.
   if (!networked) {
-    if (networkIds?.length) throw new AppError('SERVICE_UNAVAILABLE', 'Private networks are not set up on this site yet.');
+    if (networkIds?.length) throw new AppError('CONFLICT', 'Private networks are not set up on this site yet.');
     return [];
   }
   let ids = networkIds;
