@@ -20,7 +20,7 @@ import { attachContainerStreams } from './modules/containers/container-streams.j
 import { mailEnabled, startMailWorker, stopMail } from './platform/mail.js';
 import { answerClientErrors } from './platform/http/client-errors.js';
 import { reconcileHosts } from './modules/vms/vm-reconcile.js';
-import { meterVolumes, reconcileVolumes } from './modules/volumes/volume-lifecycle.js';
+import { reconcileVolumes } from './modules/volumes/volume-lifecycle.js';
 import { probeAllPools } from './modules/volumes/storage-pools.service.js';
 import { billStorage, scanUsage } from './modules/oss/oss-usage.js';
 import { createS3Gateway } from './modules/oss/gateway/s3-gateway.js';
@@ -55,7 +55,6 @@ schedule('operations-requeue', config.OPERATION_REQUEUE_CRON, async () => { awai
 schedule('vm-reconcile', config.VM_RECONCILE_CRON, async () => { await reconcileHosts(); });
 schedule('vm-metering', config.VM_METERING_CRON, async () => { await meterCompute(); });
 schedule('volume-reconcile', config.VM_RECONCILE_CRON, async () => { await reconcileVolumes(); });
-schedule('volume-metering', config.VM_METERING_CRON, async () => { await meterVolumes(); });
 schedule('storage-pool-probe', config.STORAGE_POOL_PROBE_CRON, probeAllPools);
 schedule('retention', config.RETENTION_CRON, async () => { await pruneHistory(); });
 schedule('oss-usage', config.OSS_USAGE_CRON, async () => { await scanUsage(); });

@@ -20,7 +20,7 @@ export interface MeteredRow { id: string; ownerId: string; state: string; create
 export interface MeteredKind {
   kind: string;
   /** The table (a constant of the kind, never input): rows with id, ownerId, state, createdAt, billedHours, creditsPerHour. */
-  table: 'Vm' | 'Container';
+  table: 'Vm' | 'Container' | 'Volume';
   reason: string;
   reference(id: string, hour: number): string;
   billable: readonly string[];

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { db } from '../../platform/db.js';
-import { AppError } from '../../platform/errors.js';
 import { logger } from '../../platform/logger.js';
 import { auditSystemAction } from '../../platform/audit.js';
-import { applyCredit } from '../credits/credits.service.js';
+import { meterKind, registerMeteredKind, type MeteredKind } from '../compute/metering.js';
 import { driversFor } from '../hosts/host-connections.js';
 import { registerTrialResource } from '../trials/trial-resources.js';
 import { registerVmDeleteHook } from '../vms/vm-operations.js';
@@ -13,38 +12,25 @@ import { deleteVolume } from './volumes.service.js';
 // What happens to volumes around them: the hourly meter, reconciliation with the pools'
 // directories, the trial ladder (deleted last), and a VM's delete (kept, or deleted with it).
 
-const HOUR_MS = 3_600_000;
-const MAX_HOURS_PER_TICK = 48;
-
 /**
- * Books each hour of a volume's life once (`vol:<id>:h<k>`, hour 0 at create), like the VM
- * meter: `billedHours` moves under a guard on its old value, so two meters book an hour once.
- * An owner who cannot pay is not charged that hour; volumes keep their data.
+ * Volumes on the one compute meter (modules/compute/metering.ts): each hour of a volume's life
+ * is booked once (`vol:<id>:h<k>`, hour 0 at create) under the same guard as VMs and
+ * containers. An owner who cannot pay is not charged that hour, and nothing stops: volumes keep
+ * their data.
  */
+export const volumeMetering: MeteredKind = {
+  kind: 'volume', table: 'Volume', reason: 'volume-hour', billable: ['ready'],
+  reference: (id, hour) => `vol:${id}:h${hour}`,
+  advance: async (id, hour, tx = db) => (await tx.volume.updateMany({ where: { id, billedHours: hour }, data: { billedHours: hour + 1 } })).count === 1,
+  stopsWhenUnpaid: () => false,
+  stopOwner: async () => 0,
+};
+registerMeteredKind(volumeMetering);
+
+/** Books the volume hours due (the schedule runs meterCompute for every kind; tests call this). */
 export async function meterVolumes(now = Date.now()): Promise<{ charged: number; skipped: number }> {
-  const result = { charged: 0, skipped: 0 };
-  const due = await db.$queryRaw<{ id: string; ownerId: string; state: string; createdAt: Date; billedHours: number; creditsPerHour: number }[]>`
-    SELECT id, ownerId, state, createdAt, billedHours, creditsPerHour FROM Volume
-    WHERE state <> 'deleted' AND TIMESTAMPDIFF(SECOND, createdAt, ${new Date(now)}) >= billedHours * 3600`;
-  for (const v of due) {
-    const lastDue = Math.min(Math.floor((now - v.createdAt.getTime()) / HOUR_MS), v.billedHours + MAX_HOURS_PER_TICK - 1);
-    for (let hour = v.billedHours; hour <= lastDue; hour++) {
-      const advance = async (c: Pick<typeof db, 'volume'>) => (await c.volume.updateMany({ where: { id: v.id, billedHours: hour }, data: { billedHours: hour + 1 } })).count === 1;
-      const outcome = await db.$transaction(async (tx) => {
-        if (!(await advance(tx))) return 'raced' as const;
-        if (v.state !== 'ready' || v.creditsPerHour <= 0) return 'skipped' as const;
-        await applyCredit(tx, { userId: v.ownerId, amount: -v.creditsPerHour, reason: 'volume-hour', reference: `vol:${v.id}:h${hour}` });
-        return 'charged' as const;
-      }).catch(async (e: unknown) => {
-        if (!(e instanceof AppError)) throw e;
-        await advance(db);
-        return 'skipped' as const;
-      });
-      if (outcome === 'raced') break;
-      result[outcome]++;
-    }
-  }
-  return result;
+  const r = await meterKind(volumeMetering, now);
+  return { charged: r.charged, skipped: r.skipped + r.unpaid };
 }
 
 /** Each ready pool's files against the database: a file no volume owns is a finding, never deleted. */
