@@ -44,6 +44,7 @@ import { frpPluginRoutes } from './modules/tunnels/frp.routes.js';
 import { adminNetworksRoutes, networksRoutes, vmNicsRoutes } from './modules/networks/networks.routes.js';
 import './modules/vms/vm-lifecycle.js';
 import './modules/tunnels/tunnel-lifecycle.js';
+import './modules/networks/forward-provider.js';
 import { containersRoutes, containerTemplatesRoutes } from './modules/containers/containers.routes.js';
 import { adminContainersRoutes, adminContainerTemplatesRoutes } from './modules/containers/containers.admin.routes.js';
 import './modules/containers/container-lifecycle.js';

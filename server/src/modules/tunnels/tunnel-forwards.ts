@@ -15,6 +15,8 @@ export interface ForwardProvider {
   close(tunnel: TunnelRow): Promise<void>;
   /** Where the HTTP front sends a named tunnel to a VM: `http://<address>:<port>`. */
   httpTarget(tunnel: TunnelRow): Promise<string>;
+  /** The address the owner's forwards are published on (their router's), or null before they have one. */
+  publicHost(ownerId: string): Promise<string | null>;
 }
 
 let provider: ForwardProvider | undefined;
@@ -32,6 +34,17 @@ export function forwardProvider(): ForwardProvider {
 }
 
 export const forwardsAvailable = (): boolean => provider !== undefined;
+
+/** Where each owner's forwards are published, for the owners of the forwards among these rows. */
+export async function forwardHosts(rows: Pick<TunnelRow, 'kind' | 'vmId' | 'ownerId'>[]): Promise<Map<string, string>> {
+  const hosts = new Map<string, string>();
+  if (!provider) return hosts;
+  for (const ownerId of new Set(rows.filter((r) => r.kind === 'forward' && r.vmId).map((r) => r.ownerId))) {
+    const host = await provider.publicHost(ownerId);
+    if (host) hosts.set(ownerId, host);
+  }
+  return hosts;
+}
 
 /** The VM delete saga calls this before the VM goes: every tunnel to the VM closes. */
 export async function closeForwardsOf(vmId: string): Promise<number> {

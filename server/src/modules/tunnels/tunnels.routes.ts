@@ -7,6 +7,7 @@ import { adminCloseTunnel, closeOwnTunnel, createTunnel, getTunnel, listAllTunne
 import { addTunnelKey, gatewayInfo, listTunnelKeys, removeTunnelKey } from './tunnel-keys.service.js';
 import { TunnelIdParams as KeyIdParams } from './tunnels.schemas.js';
 import { frpcToml } from './frp-plugin.js';
+import { forwardHosts } from './tunnel-forwards.js';
 
 export const tunnelsRoutes = moduleRouter('/api/tunnels', 'tunnels');
 
@@ -24,7 +25,7 @@ tunnelsRoutes.post('/', { summary: 'Reserve a port or an HTTP name for ssh -R, o
   async ({ body, user, req }) => {
     const row = await createTunnel(user.userId, body);
     Object.assign(req.audit, { targetType: 'tunnel', targetId: row.id, details: { kind: row.kind, port: row.port, name: row.name, vmId: row.vmId } });
-    return { status: 201, body: tunnelDto(row, false) };
+    return { status: 201, body: tunnelDto(row, false, (await forwardHosts([row])).get(row.ownerId)) };
   });
 
 tunnelsRoutes.get('/:id', { summary: 'One of my tunnels', access: 'user', params: TunnelIdParams, responses: { 200: TunnelDto } },

@@ -3,7 +3,7 @@ import { auditSystemAction } from '../../platform/audit.js';
 import { db } from '../../platform/db.js';
 import { AppError, errors } from '../../platform/errors.js';
 import { execute, query } from '../../platform/sql.js';
-import { forwardProvider, forwardsAvailable } from './tunnel-forwards.js';
+import { forwardHosts, forwardProvider, forwardsAvailable } from './tunnel-forwards.js';
 import { announceClose, leased } from './tunnel-live.js';
 import { gatewayInfo } from './tunnel-keys.service.js';
 import { nameProblem } from './tunnel-names.js';
@@ -100,9 +100,9 @@ export async function listTunnels(userId: string) {
     db.tunnelRange.findUnique({ where: { userId } }),
     gatewayInfo(),
   ]);
-  const live = await leased(rows.map((r) => r.id));
+  const [live, hosts] = await Promise.all([leased(rows.map((r) => r.id)), forwardHosts(rows)]);
   return {
-    items: rows.map((r) => tunnelDto(r, live.has(r.id))),
+    items: rows.map((r) => tunnelDto(r, live.has(r.id), hosts.get(r.ownerId))),
     quota: { max: quota?.maxTunnels ?? 0, used: quota?.usedTunnels ?? 0 },
     range: range ? { start: range.start, end: range.start + config.TUNNEL_PORTS_PER_USER - 1 } : null,
     gateway,
@@ -115,13 +115,13 @@ export async function listAllTunnels(q?: string) {
     where: q ? { OR: [{ name: { contains: q } }, { owner: { email: { contains: q } } }] } : {},
     include: { owner: { select: { id: true, email: true } } }, orderBy: { createdAt: 'desc' }, take: 500,
   });
-  const live = await leased(rows.map((r) => r.id));
-  return { items: rows.map((r) => ({ ...tunnelDto(r, live.has(r.id)), owner: r.owner })) };
+  const [live, hosts] = await Promise.all([leased(rows.map((r) => r.id)), forwardHosts(rows)]);
+  return { items: rows.map((r) => ({ ...tunnelDto(r, live.has(r.id), hosts.get(r.ownerId)), owner: r.owner })) };
 }
 
 export const getTunnel = async (userId: string, id: string) => {
   const row = await ownTunnel(userId, id);
-  return tunnelDto(row, (await leased([id])).has(id));
+  return tunnelDto(row, (await leased([id])).has(id), (await forwardHosts([row])).get(userId));
 };
 
 /** Closes a tunnel: the row and its quota unit go, the holder drops it, a forward leaves the hosts. */
@@ -195,20 +195,22 @@ const appsUrl = (name: string) => {
   return `http://${name}.${config.APPS_DOMAIN}${config.APPS_PORT === 80 ? '' : `:${config.APPS_PORT}`}/`;
 };
 
-function commandFor(r: TunnelRow): string | null {
+function commandFor(r: TunnelRow, host: string): string | null {
   const gw = `-p ${config.TUNNEL_GATEWAY_PORT} tunnel@${config.TUNNEL_PUBLIC_HOST}`;
   if (r.kind === 'reverse' && r.port) return `ssh -N -R ${r.port}:localhost:8080 ${gw}`;
   if (r.kind === 'http' && !r.vmId && r.name) return `ssh -N -R ${r.name}:80:localhost:8080 ${gw}`;
-  if (r.kind === 'forward' && r.port && r.targetPort === 22) return `ssh -p ${r.port} user@${config.TUNNEL_PUBLIC_HOST}`;
+  if (r.kind === 'forward' && r.port && r.targetPort === 22) return `ssh -p ${r.port} user@${host}`;
   return null;
 }
 
-export function tunnelDto(r: TunnelRow, live: boolean): TunnelDto {
+/** `forwardHost`: the owner's router address, where a forward to a VM is published (forwardHosts). */
+export function tunnelDto(r: TunnelRow, live: boolean, forwardHost?: string): TunnelDto {
   const iso = (d: Date | null) => d?.toISOString() ?? null;
-  const address = r.port && r.kind !== 'http' ? `${config.TUNNEL_PUBLIC_HOST}:${r.port}` : null;
+  const host = r.kind === 'forward' && forwardHost ? forwardHost : config.TUNNEL_PUBLIC_HOST;
+  const address = r.port && r.kind !== 'http' ? `${host}:${r.port}` : null;
   return {
     id: r.id, kind: r.kind as TunnelDto['kind'], state: live || r.kind === 'forward' ? 'active' : (r.state as TunnelDto['state']), live,
-    name: r.name, port: r.kind === 'http' ? null : r.port, url: r.name ? appsUrl(r.name) : null, address, command: commandFor(r),
+    name: r.name, port: r.kind === 'http' ? null : r.port, url: r.name ? appsUrl(r.name) : null, address, command: commandFor(r, host),
     vmId: r.vmId, targetPort: r.targetPort, frpProxyName: r.frpProxyName, bandwidthLimit: r.bandwidthLimit,
     bytesIn: Number(r.bytesIn), bytesOut: Number(r.bytesOut), connections: live ? r.connections : 0, totalConnections: r.totalConnections,
     clientAddress: r.clientAddress, connectedAt: iso(r.connectedAt), lastActiveAt: iso(r.lastActiveAt), reservedUntil: iso(r.reservedUntil), createdAt: r.createdAt.toISOString(),

@@ -1,34 +1,19 @@
 import { execFileSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { db } from '../../../platform/db.js';
-import { Client, startServer, type TestServer } from '../../../test/harness.js';
-import { startOperationWorker, stopOperations } from '../../../platform/operations/operations.js';
-import { closeHostConnections } from '../../hosts/host-connections.js';
+import { Client } from '../../../test/harness.js';
 import { finished, vmBody } from '../../vms/__tests__/vm-lab.js';
 import { addPortForward, removePortForward } from '../port-forwards.js';
-import { agentReady, cleanLeftovers, guestIp, inGuest, OUTSIDE_URL, ownedOvnNames, prepareNetworkLab, vmHosts } from './network-lab.js';
+import { agentReady, guestIp, inGuest, OUTSIDE_URL, ownedOvnNames, useNetworkLab, vmHosts } from './network-lab.js';
 
 // Real guests on real OVN (lab: central and gateway on lab1, Geneve over the lab's underlay).
 // Commands run inside the guests through the QEMU guest agent, as a user would run them in a
 // shell. At most two guests run at a time.
 
-let srv: TestServer;
-let templateId: string;
-
-beforeAll(async () => {
-  srv = await startServer();
-  startOperationWorker({ concurrency: 4 });
-  ({ templateId } = await prepareNetworkLab(srv.url));
-}, 120_000);
-afterAll(async () => {
-  if (!process.env.CC_KEEP_GUESTS) await cleanLeftovers().catch(() => {}); // kept: to look at a failure by hand
-  await stopOperations();
-  await srv.close();
-  await closeHostConnections();
-}, 120_000);
+const lab = useNetworkLab();
 
 async function createVm(c: Client, over: Record<string, unknown> = {}) {
-  const r = await c.post('/api/vms', vmBody(templateId, over));
+  const r = await c.post('/api/vms', vmBody(lab.templateId, over));
   expect(r.status, JSON.stringify(r.body)).toBe(202);
   return r.body as { vm: { id: string; name: string }; operation: { id: string } };
 }
@@ -52,7 +37,7 @@ async function deleteVm(c: Client, id: string) {
 
 describe('private networks with real guests', () => {
   it("one user's VMs on two hosts: DHCP, ping and TCP between them, egress through SNAT; another user with the same CIDR is isolated", async () => {
-    const alice = new Client(srv.url);
+    const alice = new Client(lab.srv.url);
     await alice.signup();
     // Her first VM makes her default network (no settings); the second lands on it too.
     const [a1, a2] = [await createVm(alice), await createVm(alice)];
@@ -81,7 +66,7 @@ describe('private networks with real guests', () => {
     // Bob gets the same default CIDR, his own router, and none of Alice's machines. (Alice keeps
     // her second VM, so Bob's first address, the lowest, is not the one he probes.)
     await deleteVm(alice, a1.vm.id);
-    const bob = new Client(srv.url);
+    const bob = new Client(lab.srv.url);
     await bob.signup();
     const b1 = await createVm(bob);
     const nb = await running(bob, b1);
@@ -110,7 +95,7 @@ describe('private networks with real guests', () => {
   }, 600_000);
 
   it('security group: inbound TCP 8080 from another network is dropped until a rule allows it, replies always get back; a port forward reaches the VM from outside', async () => {
-    const carol = new Client(srv.url);
+    const carol = new Client(lab.srv.url);
     const me = await carol.signup();
     // A VM on her default network (made with it), then a second network "web" and a VM there.
     const c1 = await createVm(carol);

@@ -1,9 +1,10 @@
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { db } from '../../../platform/db.js';
-import { adminClient, resetState, type Client } from '../../../test/harness.js';
+import { adminClient, resetState, startServer, type Client, type TestServer } from '../../../test/harness.js';
+import { startOperationWorker, stopOperations } from '../../../platform/operations/operations.js';
 import { labHosts, type LabHost } from '../../../drivers/__tests__/lab-hosts.js';
 import { OvnDriver } from '../../../drivers/ovn/ovn-driver.js';
-import { driversFor, hostRuntime, targetOf } from '../../hosts/host-connections.js';
+import { closeHostConnections, driversFor, hostRuntime, targetOf } from '../../hosts/host-connections.js';
 import { removeNicPorts } from '../network-ovn.js';
 
 // Shared by the network tests: the lab's OVN (central and gateway on lab1, see scripts/lab/ovn),
@@ -68,6 +69,27 @@ export async function prepareNetworkLab(base: string): Promise<{ admin: Client; 
   });
   expect(t.status).toBe(201);
   return { admin, templateId: t.body.template.id };
+}
+
+/**
+ * A suite's server, operation worker and lab (prepareNetworkLab), and their cleanup afterwards
+ * (`beforeCleanup` first; guests stay with CC_KEEP_GUESTS=1, to look at a failure by hand).
+ */
+export function useNetworkLab(beforeCleanup?: () => Promise<void>): { srv: TestServer; templateId: string } {
+  const lab = {} as { srv: TestServer; templateId: string };
+  beforeAll(async () => {
+    lab.srv = await startServer();
+    startOperationWorker({ concurrency: 4 });
+    lab.templateId = (await prepareNetworkLab(lab.srv.url)).templateId;
+  }, 120_000);
+  afterAll(async () => {
+    await beforeCleanup?.().catch(() => {});
+    if (!process.env.CC_KEEP_GUESTS) await cleanLeftovers().catch(() => {});
+    await stopOperations();
+    await lab.srv?.close();
+    await closeHostConnections();
+  }, 120_000);
+  return lab;
 }
 
 async function onVmHost(vmId: string, argv: string[]) {

@@ -1,0 +1,37 @@
+import { db } from '../../platform/db.js';
+import { AppError } from '../../platform/errors.js';
+import { registerForwardProvider } from '../tunnels/tunnel-forwards.js';
+import type { TunnelRow } from '../tunnels/tunnel-store.js';
+import { addPortForward, removePortForward } from './port-forwards.js';
+
+// Plugs the networks module into the tunnels module: a tunnel to a VM's port is an OVN load
+// balancer on the owner's router, from <router external address>:<tunnel port> to the VM's
+// port (port-forwards.ts). Imported once by app.ts.
+
+function forwardOf(t: TunnelRow) {
+  if (!t.vmId || !t.port) throw new Error(`tunnel ${t.id} is not a forward to a VM (vmId and port are needed)`);
+  return { tunnelId: t.id, ownerId: t.ownerId, vmId: t.vmId, vmPort: t.targetPort ?? 80, publicPort: t.port };
+}
+
+registerForwardProvider({
+  async open(t) {
+    const f = forwardOf(t);
+    // One tunnel per VM port: its ACL is named by the VM's address and port alone, so a second
+    // one would collide in OVN (and closing either would cut the other).
+    const other = await db.tunnel.findFirst({ where: { vmId: f.vmId, targetPort: f.vmPort, id: { not: t.id } }, select: { kind: true, name: true, port: true } });
+    if (other) {
+      throw new AppError('CONFLICT', `Port ${f.vmPort} of this VM is already published by another tunnel (${other.name ?? `port ${other.port}`}); use that one, or close it first.`, { vmPort: f.vmPort });
+    }
+    const { address } = await addPortForward(f);
+    return { address };
+  },
+  close: (t) => removePortForward(t.id),
+  async httpTarget(t) {
+    const router = await db.networkRouter.findUnique({ where: { userId: t.ownerId } });
+    if (!router || !t.port) throw new Error(`tunnel ${t.id}: its owner has no router, so the forward is not open`);
+    return `http://${router.externalIp}:${t.port}`;
+  },
+  async publicHost(ownerId) {
+    return (await db.networkRouter.findUnique({ where: { userId: ownerId }, select: { externalIp: true } }))?.externalIp ?? null;
+  },
+});
