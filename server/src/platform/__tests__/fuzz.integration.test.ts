@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { config } from '../../config.js';
 import { db } from '../db.js';
 import { adminClient, Client, resetState, startServer, type TestServer } from '../../test/harness.js';
 import { labHosts } from '../../drivers/__tests__/lab-hosts.js';
@@ -47,7 +48,13 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const BUDGET_MS = Number(process.env.FUZZ_BUDGET_MS ?? 45_000);
 const randomIp = () => `10.${r.int(250) + 1}.${r.int(250) + 1}.${r.int(250) + 1}`;
 
+// Fuzzed requests sign the principals out (logout, password change, disable ...), and each is
+// signed back in before its next request, many times a minute: more than a person's login limit.
+const savedLoginLimits = { ip: config.RATE_LIMIT_LOGIN_PER_IP, email: config.RATE_LIMIT_LOGIN_PER_EMAIL };
+
 beforeAll(async () => {
+  config.RATE_LIMIT_LOGIN_PER_IP = 100_000;
+  config.RATE_LIMIT_LOGIN_PER_EMAIL = 100_000;
   console.log(`[fuzz] seed ${seed} (run again with FUZZ_SEED=${seed} to replay these requests)`);
   await resetState();
   srv = await startServer();
@@ -93,6 +100,8 @@ afterAll(async () => {
   mkdirSync(new URL('.', FINDINGS_FILE), { recursive: true });
   writeFileSync(FINDINGS_FILE, JSON.stringify({ seed, findings }, null, 1));
   await srv?.close();
+  config.RATE_LIMIT_LOGIN_PER_IP = savedLoginLimits.ip;
+  config.RATE_LIMIT_LOGIN_PER_EMAIL = savedLoginLimits.email;
 });
 
 async function send(what: string, req: RawRequest): Promise<RawResponse | undefined> {
