@@ -37,9 +37,9 @@ describe('scopes', () => {
 
     const doc = (await api.get<OpenApiDoc>('/api/openapi.json')).body;
     let mutating = 0;
-    // Ingest endpoints (browser beacons, Alertmanager's webhook) read no credentials at all:
-    // a token sent there acts for nobody.
-    const ingest = new Set(['/api/rum', '/api/monitoring/alerts']);
+    // Ingest endpoints (browser beacons, Alertmanager's webhook, frps's plugin calls) read no
+    // session or token at all: a token sent there acts for nobody.
+    const ingest = new Set(['/api/rum', '/api/monitoring/alerts', '/api/frp/plugin']);
     for (const [template, methods] of Object.entries(doc.paths)) {
       if (ingest.has(template)) continue;
       for (const method of Object.keys(methods).filter((m) => ['post', 'put', 'patch', 'delete'].includes(m))) {

@@ -154,6 +154,8 @@ describe('durable operations', () => {
     expect(await requeueStranded(0)).toBe(1);
     const op = await finished(id);
     expect(op.state).toBe('compensated');
-    expect(op.error).toBe('host unreachable');
+    // The asker reads a sentence and a reference; the host's own words are for admins.
+    expect(op.error).toContain(`Reference: ${id}.`);
+    expect(op.errorDetail).toBe('host unreachable');
   });
 });
