@@ -116,8 +116,11 @@ describe('reverse tunnels through the gateway', () => {
   it('honours a requested port inside the block and says where it is published in the session', async () => {
     const { user, key } = await userWithKey();
     const range = (await user.post('/api/tunnels', { kind: 'reverse' })).body;
+    const block = (await user.get('/api/tunnels')).body.range as { start: number; end: number };
     await user.delete(`/api/tunnels/${range.id}`);
-    const wanted = range.port + 3;
+    // Another port of the user's block (the reservation above may have been any of them) that
+    // nothing else on this machine holds right now: other test runs pick from the same range.
+    const wanted = await firstFreePort(Array.from({ length: block.end - block.start + 1 }, (_, k) => block.start + k).filter((p) => p !== range.port));
     const t = open(key.file, [`${wanted}:127.0.0.1:${laptop.port}`], { session: true });
     await waitFor(() => (t.stderr().includes(`published tcp://127.0.0.1:${wanted}`) ? true : undefined), () => `no announcement: ${t.stderr()}`);
     expect(await get(`http://127.0.0.1:${wanted}/`)).toMatchObject({ status: 200 });
@@ -259,3 +262,13 @@ describe('HTTP names through the front', () => {
     }
   });
 });
+
+async function firstFreePort(ports: number[]): Promise<number> {
+  for (const p of ports) {
+    const free = await new Promise<boolean>((resolve) => {
+      const s = net.createServer().once('error', () => resolve(false)).listen(p, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (free) return p;
+  }
+  throw new Error(`every one of ${ports.join(', ')} is busy on this machine`);
+}
