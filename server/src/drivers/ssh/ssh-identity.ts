@@ -20,6 +20,18 @@ const COMMENT = 'campus-cloud';
 const isMissing = (e: unknown) => e instanceof Error && 'code' in e && e.code === 'ENOENT';
 const isExisting = (e: unknown) => e instanceof Error && 'code' in e && e.code === 'EEXIST';
 
+/**
+ * A new ed25519 key pair in OpenSSH format. ssh2's generator now and then (about 6 in 1,000
+ * here) writes a private key its own parser refuses ("Malformed OpenSSH private key"): such a
+ * key is never handed out; another is made.
+ */
+export function generateSshKeyPair(comment?: string): { private: string; public: string } {
+  for (;;) {
+    const pair = ssh2.utils.generateKeyPairSync('ed25519', comment ? { comment } : {});
+    if (!(ssh2.utils.parseKey(pair.private) instanceof Error)) return pair;
+  }
+}
+
 /** Loads the key at `keyFile`, creating it (and `<keyFile>.pub`) first when absent. */
 export async function ensureIdentity(keyFile: string): Promise<SshIdentity> {
   let privateKey = await readFile(keyFile).catch((e: unknown) => {
@@ -28,7 +40,7 @@ export async function ensureIdentity(keyFile: string): Promise<SshIdentity> {
   });
   if (!privateKey) {
     await mkdir(dirname(keyFile), { recursive: true, mode: 0o700 });
-    const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: COMMENT });
+    const pair = generateSshKeyPair(COMMENT);
     // 'wx': if another instance created the key meanwhile, keep theirs and read it below.
     await writeFile(keyFile, pair.private, { mode: 0o600, flag: 'wx' }).catch((e: unknown) => {
       if (!isExisting(e)) throw e;

@@ -1,11 +1,10 @@
 import { Readable } from 'node:stream';
-import ssh2 from 'ssh2';
 import { afterAll, describe, expect, it } from 'vitest';
 import { labHosts, platformKey, uniqueSuffix } from '../../__tests__/lab-hosts.js';
 import { fingerprintSha256 } from '../host-key.js';
 import { CommandFailedError, HostBusyError, HostKeyMismatchError, HostUnreachableError, OutputTooLargeError, SshAuthError, SshTimeoutError } from '../ssh-errors.js';
 import { asPriority, SshPool } from '../ssh-pool.js';
-import { identityFromPrivateKey } from '../ssh-identity.js';
+import { generateSshKeyPair, identityFromPrivateKey } from '../ssh-identity.js';
 import { hostileArgs } from './hostile-args.js';
 
 // Real SSH to the lab hosts (scripts/lab/lab up 2): sshd with the platform key installed.
@@ -127,7 +126,7 @@ describe('SshPool against lab hosts', () => {
 
   it('reports a wrong user and a key that is not installed as SshAuthError', async () => {
     await expect(pool.exec({ ...lab1.target, user: 'nobody' }, ['true'])).rejects.toBeInstanceOf(SshAuthError);
-    const stranger = new SshPool({ privateKey: Buffer.from(ssh2.utils.generateKeyPairSync('ed25519').private) });
+    const stranger = new SshPool({ privateKey: Buffer.from(generateSshKeyPair().private) });
     await expect(stranger.exec(lab1.target, ['true'])).rejects.toMatchObject({ constructor: SshAuthError, user: 'root' });
     stranger.closeAll();
   });
