@@ -49,12 +49,14 @@ const BUDGET_MS = Number(process.env.FUZZ_BUDGET_MS ?? 45_000);
 const randomIp = () => `10.${r.int(250) + 1}.${r.int(250) + 1}.${r.int(250) + 1}`;
 
 // Fuzzed requests sign the principals out (logout, password change, disable ...), and each is
-// signed back in before its next request, many times a minute: more than a person's login limit.
-const savedLoginLimits = { ip: config.RATE_LIMIT_LOGIN_PER_IP, email: config.RATE_LIMIT_LOGIN_PER_EMAIL };
+// signed back in before its next request, many times a minute: more than a person's login limit,
+// and more than the unauthenticated-mutation limit of their address (a sign-in is one of those).
+const savedLoginLimits = { ip: config.RATE_LIMIT_LOGIN_PER_IP, email: config.RATE_LIMIT_LOGIN_PER_EMAIL, anon: config.RATE_LIMIT_ANONYMOUS_PER_IP };
 
 beforeAll(async () => {
   config.RATE_LIMIT_LOGIN_PER_IP = 100_000;
   config.RATE_LIMIT_LOGIN_PER_EMAIL = 100_000;
+  config.RATE_LIMIT_ANONYMOUS_PER_IP = 100_000;
   console.log(`[fuzz] seed ${seed} (run again with FUZZ_SEED=${seed} to replay these requests)`);
   await resetState();
   srv = await startServer();
@@ -82,7 +84,7 @@ beforeAll(async () => {
     keepAlive: async () => {
       if ((await c.get('/api/me')).status === 200) return;
       const again = await c.post('/api/auth/login', { email, password });
-      expect(again.status, `${name} could not sign in again`).toBe(200);
+      expect(again.status, `${name} could not sign in again: ${JSON.stringify(again.body)}`).toBe(200);
     },
   });
   principals = [
@@ -102,6 +104,7 @@ afterAll(async () => {
   await srv?.close();
   config.RATE_LIMIT_LOGIN_PER_IP = savedLoginLimits.ip;
   config.RATE_LIMIT_LOGIN_PER_EMAIL = savedLoginLimits.email;
+  config.RATE_LIMIT_ANONYMOUS_PER_IP = savedLoginLimits.anon;
 });
 
 async function send(what: string, req: RawRequest): Promise<RawResponse | undefined> {

@@ -27,6 +27,11 @@ export function defineOperation<P>(def: OperationDef<P>): OperationDef<P> {
   return def;
 }
 
+/** The registered definition of an operation kind (tests reach in to make a step crash its worker). */
+export function operationDefinition(kind: string): OperationDef<unknown> | undefined {
+  return defs.get(kind);
+}
+
 const bullPrefix = () => `${config.REDIS_PREFIX}bull`;
 let queue: Queue | undefined;
 const connection = () => new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });

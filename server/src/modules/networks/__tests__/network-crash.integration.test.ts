@@ -7,8 +7,8 @@ import { closeHostConnections } from '../../hosts/host-connections.js';
 import { finished, onHost, vmBody } from '../../vms/__tests__/vm-lab.js';
 import { centralDriver, cleanLeftovers, prepareNetworkLab } from './network-lab.js';
 
-// The worker dies (SIGKILL) after a VM's OVN port was made and before the domain runs (define
-// follows the ports step at once, so the kill lands before or after define, both to be resumed).
+// The worker dies (SIGKILL) after a VM's OVN port was made, as define begins (the worker
+// process kills itself there: a poll for the moment between two steps can miss it under load).
 // Another worker takes the job over: the operation finishes with one port and one domain, and
 // deleting the VM leaves no logical port behind.
 
@@ -20,7 +20,7 @@ afterAll(async () => { await cleanLeftovers().catch(() => {}); await stopOperati
 
 describe('a worker crash between the ports step and define', () => {
   it('resumes on another worker: one logical port, one domain; the delete removes the port', async () => {
-    const child = spawn('pnpm', ['exec', 'tsx', 'server/src/test/operation-worker-process.ts'], { env: process.env, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+    const child = spawn('pnpm', ['exec', 'tsx', 'server/src/test/operation-worker-process.ts'], { env: { ...process.env, CAMPUS_TEST_CRASH_BEFORE: 'vm.create:define' }, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
     await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => { if (String(d).includes('worker ready')) resolve(); }));
     const user = new Client(srv.url);
     await user.signup();
@@ -29,7 +29,7 @@ describe('a worker crash between the ports step and define', () => {
     const opId = c.body.operation.id;
     await expect.poll(async () => {
       const steps = (await db.operation.findUniqueOrThrow({ where: { id: opId } })).steps as unknown as StepRecord[];
-      return steps.find((s) => s.name === 'ports')?.state === 'done' && steps.find((s) => s.name === 'start')?.state === 'pending';
+      return steps.find((s) => s.name === 'ports')?.state === 'done' && steps.find((s) => s.name === 'define')?.state === 'running';
     }, { timeout: 90_000, interval: 50 }).toBe(true).finally(() => process.kill(-child.pid!, 'SIGKILL'));
 
     const nic = await db.nic.findFirstOrThrow({ where: { vmId: c.body.vm.id } });

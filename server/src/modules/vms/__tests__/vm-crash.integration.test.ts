@@ -18,7 +18,7 @@ beforeEach(async () => { ({ templateId } = await prepareLab(srv.url)); });
 
 describe('a worker crash during a create', () => {
   it('resumes on another worker: one domain, one disk, quota and credits exact', async () => {
-    const child = spawn('pnpm', ['exec', 'tsx', 'server/src/test/operation-worker-process.ts'], { env: process.env, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+    const child = spawn('pnpm', ['exec', 'tsx', 'server/src/test/operation-worker-process.ts'], { env: { ...process.env, CAMPUS_TEST_CRASH_BEFORE: 'vm.create:seed-iso' }, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
     await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => { if (String(d).includes('worker ready')) resolve(); }));
 
     const user = new Client(srv.url);
@@ -27,7 +27,7 @@ describe('a worker crash during a create', () => {
     expect(c.status).toBe(202);
     const opId = c.body.operation.id;
 
-    // Wait until the disk exists and the start has not happened, then kill the worker.
+    // The worker dies as the seed ISO step begins: the disk exists and the start has not happened.
     await expect.poll(async () => {
       const steps = (await db.operation.findUniqueOrThrow({ where: { id: opId } })).steps as unknown as StepRecord[];
       return steps.find((s) => s.name === 'clone-disk')?.state === 'done' && steps.find((s) => s.name === 'start')?.state === 'pending';
