@@ -98,6 +98,8 @@ const schema = z.object({
   STORAGE_POOL_PROBE_CRON: z.string().default('40 */1 * * * *'),
   /** How often the meter books VM hours and stops VMs whose owner ran out of credits or trial. */
   VM_METERING_CRON: z.string().default('30 */1 * * * *'),
+  /** Owners the meter charges at once (each owner's hours stay in order; the pool holds 10 connections). */
+  METERING_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** Containers: processes each may run, its data volume's share of the disk quota, the grace before a stop kills. */
   CONTAINER_PIDS_LIMIT: z.coerce.number().int().min(16).max(32768).default(256),
   CONTAINER_VOLUME_GIB: z.coerce.number().int().min(0).default(1),

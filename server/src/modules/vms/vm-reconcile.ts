@@ -61,6 +61,13 @@ export async function reconcileHost(host: Host): Promise<Omit<ReconcileReport, '
       logger.warn({ err, host: host.name }, 'reconcile: a host reconciler failed');
     }
   }
+  const r = await reconcileDomains(host, domains);
+  return { corrected: report.corrected + r.corrected, findings: report.findings + r.findings };
+}
+
+/** The database side of one host's reconcile, given what its hypervisor lists. */
+export async function reconcileDomains(host: Host, domains: { name: string; state: DomainState }[]): Promise<Omit<ReconcileReport, 'hosts'>> {
+  const report = { corrected: 0, findings: 0 };
   const byName = new Map(domains.map((d) => [d.name, d.state]));
   const vms = await db.vm.findMany({ where: { hostId: host.id, state: { notIn: ['deleted', 'error'] } } });
   const known = new Set(vms.map((v) => v.domainName));
