@@ -98,6 +98,8 @@ const schema = z.object({
   STORAGE_POOL_PROBE_CRON: z.string().default('40 */1 * * * *'),
   /** How often the meter books VM hours and stops VMs whose owner ran out of credits or trial. */
   VM_METERING_CRON: z.string().default('30 */1 * * * *'),
+  /** How long a statement waits for a row lock before the request is answered 503 (InnoDB's own default: 50). */
+  DB_LOCK_WAIT_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
   /** Owners the meter charges at once (each owner's hours stay in order; the pool holds 10 connections). */
   METERING_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** Containers: processes each may run, its data volume's share of the disk quota, the grace before a stop kills. */

@@ -17,6 +17,9 @@ export function mariadbOptions(url: string, connectionLimit = 10) {
     // Every DATETIME is UTC, as Prisma reads and writes them: the session's time_zone too, so
     // CURRENT_TIMESTAMP defaults and the driver's own Date conversion agree on any machine.
     timezone: 'Z',
+    // A statement waits for a row lock this long (InnoDB's default is 50 s): a request stuck
+    // behind a long transaction is answered 503 "busy, send it again" in seconds, not a minute.
+    initSql: `SET SESSION innodb_lock_wait_timeout = ${config.DB_LOCK_WAIT_SECONDS}`,
   };
 }
 

@@ -5,7 +5,22 @@ import { logger } from '../logger.js';
 // The last middleware: every error leaves in one shape. Body-parser's own errors are
 // translated; anything unknown becomes 500 INTERNAL with the request id and no stack.
 
-interface HttpishError { type?: string; status?: number; statusCode?: number; expose?: boolean }
+interface HttpishError { type?: string; status?: number; statusCode?: number; expose?: boolean; code?: unknown; message?: unknown }
+
+// The database too busy to answer in time: a transaction that waited past its deadline for a
+// lock or a connection (Prisma P2028/P2024), a write conflict or deadlock (P2034), InnoDB's
+// lock wait timeout, the server's connection limit. Nothing was committed, the answer is not
+// kept by the idempotency layer (5xx), so the same request with the same key is safe to send
+// again: 503 with Retry-After, not a 500 that reads like a bug.
+const BUSY_CODES = new Set(['P2024', 'P2028', 'P2034']);
+const BUSY_TEXT = /Lock wait timeout exceeded|Deadlock found|Too many connections|pool timeout|retrieve a connection from pool|Unable to start a transaction in the given time|Transaction already closed/i;
+export function isDatabaseBusy(err: unknown): boolean {
+  for (let e = err as (HttpishError & { cause?: unknown }) | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && BUSY_CODES.has(e.code)) return true;
+    if (typeof e.message === 'string' && BUSY_TEXT.test(e.message)) return true;
+  }
+  return false;
+}
 
 function translate(err: unknown): AppError | undefined {
   if (isAppError(err)) return err;
@@ -28,6 +43,9 @@ function translate(err: unknown): AppError | undefined {
     if (status === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as UTF-8 JSON.');
     return new AppError('VALIDATION_FAILED', 'The request could not be read: its URL or body is malformed.');
   }
+  if (isDatabaseBusy(err)) {
+    return new AppError('SERVICE_UNAVAILABLE', 'The platform is busy right now and did not do this; send the same request again in a moment.', { retryAfterSeconds: 2 }, { 'Retry-After': '2' });
+  }
   return undefined;
 }
 
@@ -35,6 +53,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const known = translate(err);
   const appErr = known ?? new AppError('INTERNAL', 'Something went wrong on our side. Quote the request id when you report it.', { requestId: req.id });
   if (!known) logger.error({ err, requestId: req.id, path: req.path }, 'unhandled error');
+  else if (known.code === 'SERVICE_UNAVAILABLE' && !isAppError(err)) logger.warn({ err, requestId: req.id, path: req.path }, 'database busy: answered 503');
   if (res.headersSent) return;
   for (const [h, v] of Object.entries(appErr.headers ?? {})) res.setHeader(h, v);
   res.status(appErr.status).json(appErr.toBody());
