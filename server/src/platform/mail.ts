@@ -1,5 +1,5 @@
 import { Queue, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import { createRedis } from './redis.js';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { Counter } from 'prom-client';
 import { config } from '../config.js';
@@ -39,7 +39,7 @@ function transporter(): Transporter {
 }
 
 const bullPrefix = () => `${config.REDIS_PREFIX}bull`;
-const connection = () => new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+const connection = () => createRedis(config.REDIS_URL, { maxRetriesPerRequest: null });
 let queue: Queue | undefined;
 let worker: Worker | undefined;
 

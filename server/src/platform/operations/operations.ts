@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker, UnrecoverableError, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
 import { config } from '../../config.js';
 import { db, type Tx } from '../db.js';
-import { redis } from '../redis.js';
+import { createRedis, redis } from '../redis.js';
 import { publishOperationEnd } from './operation-ends.js';
 import { logger } from '../logger.js';
 import { Counter, Gauge, Histogram } from 'prom-client';
@@ -34,7 +33,7 @@ export function operationDefinition(kind: string): OperationDef<unknown> | undef
 
 const bullPrefix = () => `${config.REDIS_PREFIX}bull`;
 let queue: Queue | undefined;
-const connection = () => new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+const connection = () => createRedis(config.REDIS_URL, { maxRetriesPerRequest: null });
 
 function getQueue(): Queue {
   queue ??= new Queue(QUEUE, { connection: connection(), prefix: bullPrefix() });
