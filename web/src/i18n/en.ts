@@ -1542,7 +1542,7 @@ const en = {
       logsEmpty: 'No output yet.',
       logsCap: 'The live view reached its size limit; follow again to continue.',
       terminal: 'Terminal',
-      stoppedBy: { credits: 'The platform stopped this container: your credits ran out.', trial: 'The platform stopped this container: your trial ended.' },
+      stoppedBy: { credits: 'The platform stopped this container: your credits ran out.', trial: 'The platform stopped this container: your trial ended.', disabled: 'The platform stopped this container: your account was disabled.' },
     },
     terminal: {
       connect: 'Open a shell',

@@ -1539,7 +1539,7 @@ const zhCN: MessageSchema = {
       logsEmpty: '暂无输出。',
       logsCap: '实时日志已达大小上限；请重新跟踪以继续。',
       terminal: '终端',
-      stoppedBy: { credits: '平台已停止此容器：你的积分已用完。', trial: '平台已停止此容器：你的试用期已结束。' },
+      stoppedBy: { credits: '平台已停止此容器：你的积分已用完。', trial: '平台已停止此容器：你的试用期已结束。', disabled: '平台已停止此容器：你的账户已被停用。' },
     },
     terminal: {
       connect: '打开终端',

@@ -3,6 +3,7 @@ import { AppError } from '../../platform/errors.js';
 import { forEachLimit } from '../../platform/concurrency.js';
 import { config } from '../../config.js';
 import { applyCredit } from '../credits/credits.service.js';
+import { accountDisabled } from '../../platform/account-events.js';
 
 // Credits pay for compute by the hour of its life: hour 0 at create, then hour k once
 // `createdAt + k h` has passed. An instance is billed for what it holds, running or stopped (a
@@ -102,5 +103,19 @@ export async function meterCompute(now = Date.now()): Promise<MeterResult> {
     for (const o of r.broke) broke.add(o);
   }
   for (const ownerId of broke) for (const k of kinds) total.stopping += await k.stopOwner(ownerId);
+  await stopWhatDisabledAccountsRun();
   return total;
+}
+
+/**
+ * An instance that was busy when its owner's account was disabled (being created, started)
+ * could not be stopped then and finishes running: every tick stops what disabled accounts
+ * still run, with the same listeners an admin's disable ran (which skip busy instances again).
+ */
+export async function stopWhatDisabledAccountsRun(): Promise<number> {
+  const owners = await db.$queryRaw<{ ownerId: string }[]>`
+    SELECT DISTINCT v.ownerId FROM Vm v JOIN \`User\` u ON u.id = v.ownerId WHERE u.status = 'disabled' AND v.state = 'running' AND v.currentOperationId IS NULL
+    UNION SELECT DISTINCT c.ownerId FROM Container c JOIN \`User\` u ON u.id = c.ownerId WHERE u.status = 'disabled' AND c.state = 'running' AND c.currentOperationId IS NULL`;
+  for (const { ownerId } of owners) await accountDisabled(ownerId);
+  return owners.length;
 }

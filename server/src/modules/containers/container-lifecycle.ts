@@ -2,6 +2,7 @@ import { db } from '../../platform/db.js';
 import { logger } from '../../platform/logger.js';
 import { auditSystemAction } from '../../platform/audit.js';
 import { onOperationEnd } from '../../platform/operations/operations.js';
+import { onAccountDisabled } from '../../platform/account-events.js';
 import { query } from '../../platform/sql.js';
 import { notify } from '../notifications/notifications.service.js';
 import { registerTrialResource } from '../trials/trial-resources.js';
@@ -16,11 +17,15 @@ import './container-reconcile.js';
 // extension, deleting them when a trial's grace period is over, booking their hours on the one
 // compute meter, and saying when an operation on one failed.
 
-export type StopReason = 'credits' | 'trial';
+export type StopReason = 'credits' | 'trial' | 'disabled';
 const STOP_WORDS: Record<StopReason, { audit: string; text: string }> = {
   credits: { audit: 'container.stop.out-of-credits', text: 'your credits ran out' },
   trial: { audit: 'container.stop.trial-ended', text: 'your trial ended' },
+  disabled: { audit: 'container.stop.account-disabled', text: 'your account was disabled' },
 };
+
+// A disabled account's containers stop at once, like its VMs; their volumes and quota stay.
+onAccountDisabled('containers', (userId) => stopOwnerContainers(userId, 'disabled'));
 
 export async function stopOwnerContainers(ownerId: string, reason: StopReason): Promise<number> {
   const running = await db.container.findMany({ where: { ownerId, state: 'running', currentOperationId: null }, select: { id: true, name: true } });

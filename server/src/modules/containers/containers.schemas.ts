@@ -33,7 +33,7 @@ export const Container = z.object({
   env: z.record(z.string(), z.string()), command: z.array(z.string()).nullable(), ports: z.array(z.number().int()),
   hostName: z.string().nullable(), creditsPerHour: z.number().int(), createdAt: z.string(),
   currentOperationId: z.string().nullable(), lastError: z.string().nullable(),
-  stoppedBy: z.object({ reason: z.enum(['credits', 'trial']), at: z.string() }).nullable(),
+  stoppedBy: z.object({ reason: z.enum(['credits', 'trial', 'disabled']), at: z.string() }).nullable(),
 });
 export const ContainerResponse = z.object({ container: Container });
 export const ContainerList = z.object({ items: z.array(Container) });

@@ -39,7 +39,7 @@ export const toContainerDto = (c: ContainerWithNames): ContainerDto => ({
   env: (c.env ?? {}) as Record<string, string>, command: strings(c.command), ports: numbers(c.template?.ports),
   hostName: c.host?.name ?? null, creditsPerHour: c.creditsPerHour, createdAt: c.createdAt.toISOString(),
   currentOperationId: c.currentOperationId, lastError: c.lastError,
-  stoppedBy: c.stoppedReason === 'credits' || c.stoppedReason === 'trial' ? { reason: c.stoppedReason, at: (c.stoppedAt ?? c.updatedAt).toISOString() } : null,
+  stoppedBy: c.stoppedReason === 'credits' || c.stoppedReason === 'trial' || c.stoppedReason === 'disabled' ? { reason: c.stoppedReason, at: (c.stoppedAt ?? c.updatedAt).toISOString() } : null,
 });
 
 export const toTemplateDto = (t: TemplateRow): ContainerTemplateDto => ({
