@@ -2,7 +2,7 @@ import type { DiskUsage, ImageInfo } from './libvirt/disk-parse.js';
 import type { ImageImport } from './libvirt/base-images.js';
 
 export type { ImageImport } from './libvirt/base-images.js';
-import type { DomainInfo, DomainListEntry, DomainState, DomainStats, HypervisorVersions, NodeInfo, SnapshotInfo, VncDisplay } from './libvirt/virsh-parse.js';
+import type { DomainInfo, DomainListEntry, DomainState, DomainStats, HypervisorVersions, NodeInfo, SnapshotInfo, VncEndpoint } from './libvirt/virsh-parse.js';
 
 export type { DiskUsage } from './libvirt/disk-parse.js';
 export type {
@@ -15,6 +15,7 @@ export type {
   SnapshotInfo,
   SnapshotState,
   VncDisplay,
+  VncEndpoint,
 } from './libvirt/virsh-parse.js';
 
 // What the platform asks of a hypervisor host, whatever runs it. Every mutating call is
@@ -60,8 +61,8 @@ export interface HypervisorDriver {
   domainState(name: string): Promise<DomainState | null>;
   /** null when no such domain is defined. */
   domainStats(name: string): Promise<DomainStats | null>;
-  /** null when the domain is missing or not running (no display). */
-  vncDisplay(name: string): Promise<VncDisplay | null>;
+  /** Where the running domain's VNC server listens; null when the domain is missing or not running. */
+  vncEndpoint(name: string): Promise<VncEndpoint | null>;
   /** IPv4 addresses by MAC as the guest agent reports them; null without an answering agent. */
   guestAddresses(name: string): Promise<Record<string, string[]> | null>;
   /** Size of, and bytes available to an unprivileged writer on, the filesystem holding `dir`. */

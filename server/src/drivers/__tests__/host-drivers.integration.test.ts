@@ -57,7 +57,7 @@ describe('libvirt driver on the lab hosts', () => {
     expect(await one.hypervisor.listDomains()).toContain(vmName);
     expect(await one.hypervisor.domainState(vmName)).toBe('shutoff');
     expect((await one.hypervisor.domainStats(vmName))?.state).toBe('shutoff');
-    expect(await one.hypervisor.vncDisplay(vmName)).toBeNull();
+    expect(await one.hypervisor.vncEndpoint(vmName)).toBeNull();
 
     expect(await two.hypervisor.listDomains()).not.toContain(vmName);
     expect(await two.hypervisor.domainState(vmName)).toBeNull();
@@ -92,12 +92,13 @@ describe('libvirt driver on the lab hosts', () => {
       await hypervisor.start(name);
       await hypervisor.start(name); // already running: fine
       expect(await hypervisor.domainState(name)).toBe('running');
-      const vnc = await hypervisor.vncDisplay(name);
-      expect(vnc).toMatchObject({ host: '127.0.0.1' });
-      expect(vnc?.port).toBeGreaterThanOrEqual(5900);
+      // VNC on a socket of this run of the domain, in a root-only directory; no TCP port.
+      const vnc = await hypervisor.vncEndpoint(name);
+      const id = (await hypervisor.domainInfo(name))?.id;
+      expect(vnc).toEqual({ socket: `/var/lib/libvirt/qemu/domain-${id}-${name}/vnc.sock` });
 
-      // The console path: a stream to the host's loopback VNC port speaks RFB.
-      const stream = await pool.forwardOut(lab1.pinnedTarget, '127.0.0.1', vnc?.port ?? 0);
+      // The console path: a stream to that socket over the host's SSH connection speaks RFB.
+      const stream = await pool.openStreamLocal(lab1.pinnedTarget, (vnc as { socket: string }).socket);
       const hello = await new Promise<string>((resolve, reject) => {
         stream.once('data', (chunk: Buffer) => resolve(chunk.toString('latin1')));
         stream.once('error', reject);

@@ -4,7 +4,7 @@ import { el, renderXml, type XmlElement } from './xml-builder.js';
 
 // Domain XML for a VM: a virtio disk (usually a linked clone), an optional NoCloud seed ISO
 // as a read-only IDE cdrom, one NIC per network on an Open vSwitch bridge with an optional
-// VLAN tag, VNC on the host's loopback (reached through the SSH pool's forwardOut), a serial
+// VLAN tag, VNC on a per-run Unix socket (reached through the SSH pool's stream-local forward), a serial
 // console on a pty (optionally also logged to a file), ACPI (so `virsh shutdown` and
 // `virsh reboot` reach the guest), an optional direct kernel boot, and the platform's VM id in
 // <metadata> (read back with `virsh metadata`, for reconciliation). Every value is validated,
@@ -50,7 +50,7 @@ export interface DomainSpec {
   nics?: DomainNic[];
   /** Also log the serial console (a pty either way) to this file, appending (virtlogd). */
   serialLog?: string;
-  /** VNC password (1-8 printable ASCII; VNC uses 8). Absent: none; VNC listens on loopback only. */
+  /** VNC password (1-8 printable ASCII; VNC uses 8). Absent: none; the socket is root-only on the host. */
   vncPassword?: string;
   /** Free-form description shown by `virsh desc`. */
   description?: string;
@@ -172,12 +172,12 @@ export function buildDomainXml(spec: DomainSpec): string {
       el('console', { type: 'pty' }, el('target', { type: 'serial', port: 0 })),
       // libvirt picks the socket path; `virsh qemu-agent-command` and `domifaddr --source agent` use it.
       spec.guestAgent === true && el('channel', { type: 'unix' }, el('target', { type: 'virtio', name: 'org.qemu.guest_agent.0' })),
-      // Only on the host's loopback: users reach it through the platform's console proxy.
-      el(
-        'graphics',
-        { type: 'vnc', autoport: 'yes', listen: '127.0.0.1', passwd: spec.vncPassword },
-        el('listen', { type: 'address', address: '127.0.0.1' }),
-      ),
+      // No TCP port at all: a Unix socket libvirt makes for each run of the domain, in a
+      // root-only directory whose name carries the domain id, reached only through the
+      // platform's console proxy over the host's SSH connection (as Proxmox does). Nothing on
+      // the host's network, and a port another VM took after a restart is never what a user
+      // is shown (the path of a stopped run is gone).
+      el('graphics', { type: 'vnc', passwd: spec.vncPassword }, el('listen', { type: 'socket' })),
       el('video', {}, el('model', { type: 'vga' })),
       el('memballoon', { model: 'virtio' }),
     ),

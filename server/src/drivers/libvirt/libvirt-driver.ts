@@ -29,14 +29,14 @@ import {
   parseSnapshotList,
   parseVersion,
   parseVmMetadata,
-  parseVncDisplay,
+  parseVncEndpoint,
   parseDomIfAddr,
   type DomainInfo,
   type DomainListEntry,
   type DomainState,
   type DomainStats,
   type SnapshotInfo,
-  type VncDisplay,
+  type VncEndpoint,
 } from './virsh-parse.js';
 
 // libvirt over SSH: `virsh -q -c qemu:///system ...` and `qemu-img`, through the pool. Every
@@ -128,9 +128,10 @@ export class LibvirtDriver implements HypervisorDriver {
     return result ? parseDomIfAddr(result.stdout) : null;
   }
 
-  async vncDisplay(name: string): Promise<VncDisplay | null> {
-    const result = await this.virshUnless(['vncdisplay', assertSafeName('vm', name)], (e) => isDomainMissing(e) || isDomainNotRunning(e));
-    return result && result.stdout.trim() ? parseVncDisplay(result.stdout) : null;
+  async vncEndpoint(name: string): Promise<VncEndpoint | null> {
+    // The live XML names the socket (or port) of the instance running now, in one read.
+    const result = await this.virshUnless(['dumpxml', assertSafeName('vm', name)], isDomainMissing);
+    return result ? parseVncEndpoint(result.stdout) : null;
   }
 
   async diskUsage(dir: string): Promise<DiskUsage> {

@@ -58,6 +58,30 @@ export interface VncDisplay {
   port: number;
 }
 
+/**
+ * Where a running domain's VNC server listens: a Unix socket libvirt made for this instance of
+ * the domain (its path carries the domain id, new at every start), or, for domains defined
+ * before the platform used sockets, a TCP port on the host's loopback.
+ */
+export type VncEndpoint = { socket: string } | { host: string; port: number };
+
+const SOCKET_PATH = /^\/[A-Za-z0-9._\/-]{1,200}$/;
+
+/** The live `virsh dumpxml` of a domain: its VNC endpoint, null when it has no VNC listening (not running). */
+export function parseVncEndpoint(xml: string): VncEndpoint | null {
+  const tag = /<graphics\b[^>]*\btype=['"]vnc['"][^>]*>/.exec(xml)?.[0];
+  if (!tag) return null;
+  const attr = (name: string) => new RegExp(`\\b${name}=['"]([^'"]*)['"]`).exec(tag)?.[1];
+  const socket = attr('socket');
+  if (socket !== undefined) {
+    if (!SOCKET_PATH.test(socket) || socket.includes('..')) throw new UnexpectedOutputError('virsh dumpxml', 'a VNC socket path', socket);
+    return { socket };
+  }
+  const port = Number(attr('port') ?? -1);
+  if (!Number.isInteger(port) || port <= 0) return null;
+  return { host: attr('listen') || '127.0.0.1', port };
+}
+
 const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
 
 function toInt(tool: string, key: string, value: string | undefined, text: string): number {

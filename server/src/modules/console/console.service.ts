@@ -71,17 +71,28 @@ export async function openConsoleTunnel(userId: string, vmId: string): Promise<C
   await assertStreamRoom(vm.host, 'consoles and terminals');
   const slot = await reserveConsoleSlot(userId, vm.id, vm.name);
   try {
-    // The port belongs to this domain only while the same instance runs: its id (new at every
-    // start) is read before and after the forward connects, so a domain that stopped in between
-    // (its port free for another VM to take) is never what the user is shown.
-    const [before, vnc] = await Promise.all([hypervisor.domainInfo(vm.domainName), hypervisor.vncDisplay(vm.domainName)]);
-    if (!vnc || before?.id == null) throw notRunning(vm.name, 'not running on its host');
-    // libvirt listens on the host's loopback only (domain XML: listen='127.0.0.1').
-    const channel = await pool.forwardOut(target, '127.0.0.1', vnc.port);
-    const after = await hypervisor.domainInfo(vm.domainName).catch(() => null);
-    if (after?.id !== before.id) {
-      channel.close();
-      throw errors.conflict(`${vm.name} restarted while its console was opening; open it again.`);
+    const vnc = await hypervisor.vncEndpoint(vm.domainName);
+    if (!vnc) throw notRunning(vm.name, 'not running on its host');
+    let channel;
+    if ('socket' in vnc) {
+      // The socket belongs to this run of the domain (its directory carries the domain id):
+      // if the VM restarted since, the path is gone and the open fails; no other VM's screen.
+      channel = await pool.openStreamLocal(target, vnc.socket).catch((e: unknown) => {
+        throw Object.assign(errors.conflict(`${vm.name} restarted while its console was opening; open it again.`), { cause: e });
+      });
+    } else {
+      // A domain defined before consoles used sockets: a TCP port on the host's loopback. The
+      // port belongs to this domain only while the same instance runs: its id (new at every
+      // start) is read before and after the forward connects, so a domain that stopped in
+      // between (its port free for another VM to take) is never what the user is shown.
+      const before = await hypervisor.domainInfo(vm.domainName);
+      if (before?.id == null) throw notRunning(vm.name, 'not running on its host');
+      channel = await pool.forwardOut(target, '127.0.0.1', vnc.port);
+      const after = await hypervisor.domainInfo(vm.domainName).catch(() => null);
+      if (after?.id !== before.id) {
+        channel.close();
+        throw errors.conflict(`${vm.name} restarted while its console was opening; open it again.`);
+      }
     }
     return { channel, vmName: vm.name, hostName: vm.host.name, slot };
   } catch (e) {

@@ -23,16 +23,22 @@ describe('LibvirtDriver reads', () => {
   });
 
   it('reports a missing domain as null, not as an error', async () => {
-    const runner = new ScriptedRunner().on(['domstate'], missing).on(['domstats'], missing).on(['vncdisplay'], missing);
+    const runner = new ScriptedRunner().on(['domstate'], missing).on(['domstats'], missing).on(['dumpxml'], missing);
     const d = driver(runner);
     expect(await d.domainState('vm-1')).toBeNull();
     expect(await d.domainStats('vm-1')).toBeNull();
-    expect(await d.vncDisplay('vm-1')).toBeNull();
+    expect(await d.vncEndpoint('vm-1')).toBeNull();
   });
 
-  it('reports no VNC display for a stopped domain', async () => {
-    const runner = new ScriptedRunner().on(['vncdisplay'], { exitCode: 1, stderr: fixture('vncdisplay-not-running.stderr.txt') });
-    expect(await driver(runner).vncDisplay('vm-1')).toBeNull();
+  it("reads a running domain's VNC socket from its live XML, and none for a stopped domain", async () => {
+    const running = new ScriptedRunner().on(['dumpxml'], { exitCode: 0, stdout: "<domain type='qemu' id='69'>\n  <devices>\n    <graphics type='vnc' socket='/var/lib/libvirt/qemu/domain-69-vm-1/vnc.sock'>\n      <listen type='socket' socket='/var/lib/libvirt/qemu/domain-69-vm-1/vnc.sock'/>\n    </graphics>\n  </devices>\n</domain>\n" });
+    expect(await driver(running).vncEndpoint('vm-1')).toEqual({ socket: '/var/lib/libvirt/qemu/domain-69-vm-1/vnc.sock' });
+    const stopped = new ScriptedRunner().on(['dumpxml'], { exitCode: 0, stdout: "<domain type='qemu'>\n  <devices>\n    <graphics type='vnc'>\n      <listen type='socket'/>\n    </graphics>\n  </devices>\n</domain>\n" });
+    expect(await driver(stopped).vncEndpoint('vm-1')).toBeNull();
+    const older = new ScriptedRunner().on(['dumpxml'], { exitCode: 0, stdout: "<domain type='qemu' id='3'><devices><graphics type='vnc' port='5901' autoport='yes' listen='127.0.0.1'><listen type='address' address='127.0.0.1'/></graphics></devices></domain>" });
+    expect(await driver(older).vncEndpoint('vm-1')).toEqual({ host: '127.0.0.1', port: 5901 });
+    const hostile = new ScriptedRunner().on(['dumpxml'], { exitCode: 0, stdout: "<domain><devices><graphics type='vnc' socket='../../etc/x;rm -rf /'/></devices></domain>" });
+    await expect(driver(hostile).vncEndpoint('vm-1')).rejects.toThrow(/VNC socket path/);
   });
 
   it('still throws on failures that are not "missing"', async () => {
