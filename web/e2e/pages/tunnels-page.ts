@@ -58,6 +58,15 @@ export class TunnelsPage extends AppShell {
     await byTest(this.page, 'tunnels-reserve-submit').click();
   }
 
+  /** "VM port": picks one of my VMs by name and the port inside it, and reserves. */
+  async forwardVmPort(vmName: string, port: number): Promise<void> {
+    await byTest(this.page, 'tunnels-kind-forward').click();
+    await byTest(this.page, 'tunnels-forward-vm').click();
+    await this.page.locator('.el-select-dropdown__item', { hasText: vmName }).click();
+    await byTest(this.page, 'tunnels-forward-port').locator('input').fill(String(port));
+    await byTest(this.page, 'tunnels-reserve-submit').click();
+  }
+
   row(text: string): Locator {
     return this.rows.filter({ hasText: text });
   }
