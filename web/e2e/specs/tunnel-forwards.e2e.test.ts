@@ -7,11 +7,14 @@ import { deleteVmAs, labHostsFile, labZone, removeLabZone, type LabZone } from '
 import { TunnelsPage } from '../pages/tunnels-page';
 import type { TestUser } from '../support/api';
 import { useBrowser } from '../support/browser';
+import { byTest } from '../support/dom';
 import { newIdempotencyKey } from '../support/env';
 
 // A student exposes their VM's web server in one click: on the Tunnels page, "VM port" picks
 // the VM and port 80; the row shows the public address (the router's external address and a
 // port of their block), and that address answers with the guest's page from this machine.
+// Then by name: a name for the same port is refused in words while the forward holds it; once
+// the forward is closed, the name serves the guest's page through the HTTP front.
 // The VM is set up through the API on the lab (lab1 holds the OVN central).
 const run = promisify(execFile);
 const suffix = randomUUID().slice(0, 6);
@@ -67,5 +70,26 @@ describe('tunnels to a VM port in the browser', () => {
       }
     };
     await expect.poll(curl, { timeout: 180_000, interval: 2000 }).toContain(`<h1>${vmName}</h1>`);
+
+    // A name for the same VM port: refused in words while the forward holds the port.
+    const name = `web${suffix}`;
+    await tunnels.nameVmPort(name, vmName, 80);
+    await page.locator('.el-message', { hasText: 'Port 80 of this VM is already published by another tunnel' }).waitFor();
+    await tunnels.close(row);
+    await row.waitFor({ state: 'detached' });
+    await byTest(page, 'tunnels-reserve-submit').click();
+    const named = tunnels.row(`${name}.`);
+    await named.waitFor();
+    expect(await named.locator('[data-test="tunnel-target"]').textContent()).toContain(`${vmName}:80`);
+    expect(await named.locator('[data-test="tunnel-state"]').textContent()).toContain('Open');
+    const { gateway } = (await (await page.request.get('/api/tunnels')).json()) as { gateway: { appsPort: number; appsDomain: string } };
+    const viaFront = async () => {
+      try {
+        return (await run('curl', ['-sS', '--max-time', '3', '-H', `Host: ${name}.${gateway.appsDomain}`, `http://127.0.0.1:${gateway.appsPort}/`], { encoding: 'utf8' })).stdout;
+      } catch {
+        return '';
+      }
+    };
+    await expect.poll(viaFront, { timeout: 60_000, interval: 1000 }).toContain(`<h1>${vmName}</h1>`);
   }, 420_000);
 });
