@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedInAsNewUser } from '../flows/auth-flow';
-import { deleteVmAs, labHostsFile, labZone, removeLabZone, type LabZone } from '../flows/lab-flow';
+import { deleteNetworksAs, deleteVmAs, labHostsFile, labZone, removeLabZone, type LabZone } from '../flows/lab-flow';
 import { TunnelsPage } from '../pages/tunnels-page';
 import type { TestUser } from '../support/api';
 import { useBrowser } from '../support/browser';
@@ -34,6 +34,7 @@ describe('tunnels to a VM port in the browser', () => {
 
   afterAll(async () => {
     if (student && vmId) await deleteVmAs(student, vmId).catch(() => {});
+    if (student) await deleteNetworksAs(student).catch(() => {});
     await removeLabZone(zone);
   });
 
