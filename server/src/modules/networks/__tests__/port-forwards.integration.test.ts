@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../../../platform/db.js';
@@ -45,6 +45,33 @@ async function runningVm(c: Client) {
   const nic = await db.nic.findFirstOrThrow({ where: { vmId } });
   await expect.poll(() => guestIp(vmId), { timeout: 60_000, interval: 1000 }).toBe(nic.ip);
   return { vmId, name: created.body.vm.name as string };
+}
+
+/**
+ * A WebSocket-style Upgrade through the front on a raw socket: '<status>|<what came back for
+ * "echo:ping">' once the 101 arrived, or what went wrong.
+ */
+function upgradeEcho(port: number, host: string): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    let got = '';
+    let status = '';
+    const done = (v: string) => { s.destroy(); resolve(v); };
+    s.setTimeout(5000, () => done(`timeout: ${JSON.stringify(got)}`));
+    s.on('error', (e) => done(String(e)));
+    s.on('connect', () => s.write(`GET / HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`));
+    s.on('data', (d: Buffer) => {
+      got += d.toString();
+      const end = got.indexOf('\r\n\r\n');
+      if (!status && end >= 0) {
+        status = got.split(' ')[1] ?? '?';
+        if (status !== '101') return done(status);
+        got = got.slice(end + 4);
+        s.write('echo:ping');
+      }
+      if (status === '101' && got.length >= 'echo:ping'.length) done(`101|${got}`);
+    });
+  });
 }
 
 async function forward(c: Client, vmId: string) {
@@ -103,11 +130,13 @@ describe('port forwards to VMs', () => {
 
   describe('by name through the HTTP front', () => {
     let front: Server;
+    let frontPort: number;
     let base: string;
     beforeAll(async () => {
       front = createHttpFront();
       await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
-      base = `http://127.0.0.1:${(front.address() as AddressInfo).port}/`;
+      frontPort = (front.address() as AddressInfo).port;
+      base = `http://127.0.0.1:${frontPort}/`;
     });
     afterAll(() => { front?.closeAllConnections(); front?.close(); });
     const viaFront = async (name: string) => {
@@ -115,7 +144,7 @@ describe('port forwards to VMs', () => {
       return 'status' in r ? `${r.status} ${r.body}` : r.error;
     };
 
-    it('two names reach two ports of a VM; a race for one VM port gets one 201 and 409s, never a 5xx; an unknown name is a 404 page', async () => {
+    it('two names reach two ports of a VM and an Upgrade passes through to a third; a race for one VM port gets one 201 and 409s, never a 5xx; an unknown name is a 404 page', async () => {
       const dana = new Client(lab.srv.url);
       await dana.signup();
       const { vmId, name } = await runningVm(dana);
@@ -151,6 +180,19 @@ describe('port forwards to VMs', () => {
       await expect.poll(() => viaFront('second-app'), { timeout: 60_000, interval: 1000 }).toContain('200 <h1>second app</h1>');
       const unknown = await get(base, { host: 'nobody.apps.localhost' });
       expect(unknown).toMatchObject({ status: 404, body: expect.stringMatching(/<h1>404<\/h1>.*No app is published as &#34;nobody&#34;/s) });
+
+      // An Upgrade (a WebSocket's handshake) passes through to the VM, and then bytes both ways:
+      // a busybox nc in the guest answers 101 and echoes (no WebSocket library there).
+      const ws = await inGuest(vmId, [
+        "cat > /ws.sh <<'EOF'", '#!/bin/sh', 'while IFS= read -r l; do case "$l" in \'\'|"$(printf \'\\r\')") break;; esac; done',
+        "printf 'HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\n\\r\\n'", 'exec cat', 'EOF',
+        'chmod +x /ws.sh && (nc -ll -p 8081 -e /ws.sh >/dev/null 2>&1 &) && echo started',
+      ].join('\n'));
+      expect(ws.out).toContain('started');
+      const wsName = await dana.post('/api/tunnels', { kind: 'http', name: 'ws-app', vmId, targetPort: 8081 });
+      expect(wsName.status, JSON.stringify(wsName.body)).toBe(201);
+      tunnelIds.push(wsName.body.id);
+      await expect.poll(() => upgradeEcho(frontPort, 'ws-app.apps.localhost'), { timeout: 30_000, interval: 1000 }).toBe('101|echo:ping');
 
       // Closing a name takes it off the front (a 404 page again), and the other keeps working.
       expect((await dana.delete(`/api/tunnels/${second.body.id}`)).status).toBe(204);
