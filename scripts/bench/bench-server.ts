@@ -17,7 +17,12 @@ export async function startBenchServer(database: string, env: NodeJS.ProcessEnv 
   await sql.query(`DROP DATABASE IF EXISTS \`${database}\``);
   await migrate(url);
   const r = new Redis(env.REDIS_URL); await r.flushdb(); r.disconnect();
-  const server: ChildProcess = spawn('pnpm', ['exec', 'tsx', 'server/src/main.ts'], { cwd: ROOT, env: { ...process.env }, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+  // BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the server under load: one process
+  // (serve.ts, no cluster primary), since NODE_OPTIONS refuses --cpu-prof.
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const server: ChildProcess = nodeArgs.length
+    ? spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'server/src/serve.ts'], { cwd: ROOT, env: { ...process.env }, stdio: ['ignore', 'ignore', 'inherit'], detached: true })
+    : spawn('pnpm', ['exec', 'tsx', 'server/src/main.ts'], { cwd: ROOT, env: { ...process.env }, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
   const base = `http://127.0.0.1:${env.PORT}`;
   for (let i = 0; ; i++) {
     try { if ((await fetch(`${base}/readyz`)).ok) break; } catch { /* starting */ }

@@ -104,3 +104,18 @@ export async function deleteVmAs(user: { email: string; password: string }, vmId
     await api.dispose();
   }
 }
+
+/** Cleanup (afterAll): the user's private networks (a VM's first one is made for it), so the shared OVN keeps no switch or router of theirs. */
+export async function deleteNetworksAs(user: { email: string; password: string }): Promise<void> {
+  const api = await request.newContext({ baseURL: process.env.E2E_BASE_URL });
+  try {
+    await logInViaApi(api, user.email, user.password);
+    const { items } = (await (await api.get('/api/networks')).json()) as { items: { id: string }[] };
+    for (const n of items) {
+      await pollUntil(async () => (await api.delete(`/api/networks/${n.id}`, { headers: { 'Idempotency-Key': newIdempotencyKey() } })).status(), (s) => s === 202 || s === 404, 60_000, 'the network delete to be accepted');
+      await pollUntil(async () => (await api.get(`/api/networks/${n.id}`)).status(), (s) => s === 404, 60_000, 'the network to be deleted');
+    }
+  } finally {
+    await api.dispose();
+  }
+}

@@ -58,6 +58,30 @@ export class TunnelsPage extends AppShell {
     await byTest(this.page, 'tunnels-reserve-submit').click();
   }
 
+  /** "VM port": picks one of my VMs by name and the port inside it, and reserves. */
+  async forwardVmPort(vmName: string, port: number): Promise<void> {
+    await byTest(this.page, 'tunnels-kind-forward').click();
+    await byTest(this.page, 'tunnels-forward-vm').click();
+    await this.page.locator('.el-select-dropdown__item:visible', { hasText: vmName }).click();
+    await byTest(this.page, 'tunnels-forward-port').locator('input').fill(String(port));
+    await byTest(this.page, 'tunnels-reserve-submit').click();
+  }
+
+  /** "HTTP name" served by a port of one of my VMs (not by ssh -R). */
+  async nameVmPort(name: string, vmName: string, port: number): Promise<void> {
+    await this.page.locator('[data-test="tunnels-reserve"] .el-radio-button').filter({ hasText: 'HTTP name' }).click();
+    await byTest(this.page, 'tunnels-name').fill(name);
+    await byTest(this.page, 'tunnels-name-vm').click();
+    await this.page.locator('.el-select-dropdown__item:visible', { hasText: vmName }).click();
+    await byTest(this.page, 'tunnels-name-port').locator('input').fill(String(port));
+    await byTest(this.page, 'tunnels-reserve-submit').click();
+  }
+
+  async close(row: Locator): Promise<void> {
+    await byTest(row, 'tunnel-close').click();
+    await this.page.locator('.el-message-box .el-button--danger, .el-message-box .el-button--primary').first().click();
+  }
+
   row(text: string): Locator {
     return this.rows.filter({ hasText: text });
   }

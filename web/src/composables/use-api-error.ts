@@ -5,6 +5,9 @@ import { i18n } from '../i18n';
 /** Form field name -> message, from a VALIDATION_FAILED error's issues. */
 export type FieldErrors = Record<string, string>;
 
+/** Codes whose server sentence says what collided and what to do, which no translation of the code can. */
+const SERVER_WORDS = new Set(['CONFLICT']);
+
 /** The text a person sees for an error: our translation of its code, else the server's message. */
 export function errorMessage(error: unknown): string {
   const { t, te } = i18n.global;
@@ -21,6 +24,11 @@ export function errorMessage(error: unknown): string {
     return t('errors.INSUFFICIENT_CREDITS_AMOUNTS', { needed, balance });
   }
   const key = `errors.${error.code}`;
+  // A conflict is only useful in the server's words ("the name \"shop\" is taken; choose
+  // another"): English readers get them, others the translation with the words after it.
+  if (SERVER_WORDS.has(error.code) && error.message) {
+    return i18n.global.locale.value === 'en' ? error.message : `${t(key)} (${error.message})`;
+  }
   // te() checks the current locale only; the fallback locale (en) has every known code.
   if (te(key) || te(key, 'en')) return t(key, messageParams(error.details));
   return error.message || t('errors.UNKNOWN');

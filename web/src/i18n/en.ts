@@ -1376,6 +1376,7 @@ const en = {
     forwardVm: 'VM port',
     forwardPickVm: 'a VM',
     forwardPort: 'port in the VM',
+    nameServedBySsh: 'served by my ssh -R (or pick a VM)',
     reserveButton: 'Reserve',
     anyPort: 'any port',
     namePlaceholder: 'name',

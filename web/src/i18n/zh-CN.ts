@@ -1373,6 +1373,7 @@ const zhCN: MessageSchema = {
     forwardVm: '虚拟机端口',
     forwardPickVm: '选择虚拟机',
     forwardPort: '虚拟机内端口',
+    nameServedBySsh: '由我的 ssh -R 提供（或选择虚拟机）',
     reserveButton: '预留',
     anyPort: '任意端口',
     namePlaceholder: '名称',

@@ -1,5 +1,4 @@
 import { db } from '../../platform/db.js';
-import { AppError } from '../../platform/errors.js';
 import { registerForwardProvider } from '../tunnels/tunnel-forwards.js';
 import type { TunnelRow } from '../tunnels/tunnel-store.js';
 import { addPortForward, removePortForward } from './port-forwards.js';
@@ -14,17 +13,9 @@ function forwardOf(t: TunnelRow) {
 }
 
 registerForwardProvider({
-  async open(t) {
-    const f = forwardOf(t);
-    // One tunnel per VM port: its ACL is named by the VM's address and port alone, so a second
-    // one would collide in OVN (and closing either would cut the other).
-    const other = await db.tunnel.findFirst({ where: { vmId: f.vmId, targetPort: f.vmPort, id: { not: t.id } }, select: { kind: true, name: true, port: true } });
-    if (other) {
-      throw new AppError('CONFLICT', `Port ${f.vmPort} of this VM is already published by another tunnel (${other.name ?? `port ${other.port}`}); use that one, or close it first.`, { vmPort: f.vmPort });
-    }
-    const { address } = await addPortForward(f);
-    return { address };
-  },
+  // One tunnel per VM port is the database's rule (a unique index; tunnels.service answers the
+  // race with a 409): the forward's ACL matches the VM's address and port.
+  open: (t) => addPortForward(forwardOf(t)),
   close: (t) => removePortForward(t.id),
   async httpTarget(t) {
     const router = await db.networkRouter.findUnique({ where: { userId: t.ownerId } });

@@ -30,37 +30,42 @@ const shuffle = <T>(a: T[]): T[] => {
 
 /**
  * A new tunnel holding a port of the owner's block: the asked one, or any free one. Candidates
- * are tried in random order, so concurrent requests rarely collide, and each collision (a
- * duplicate key) moves on to the next free port rather than failing.
+ * are tried in random order, so concurrent requests rarely collide, and each collision on the
+ * port (a duplicate key) moves on to the next free port rather than failing. A duplicate name
+ * or VM port is the database deciding a race for it (unique indexes): a 409 in words.
  */
 export async function openWithPort(userId: string, t: Omit<NewTunnel, 'port'>, port?: number): Promise<TunnelRow> {
   const range = await userRange(userId);
-  if (port !== undefined) {
-    assertInRange(port, range);
-    try {
-      return await insertTunnel(userId, { ...t, port });
-    } catch (e) {
-      if (isDuplicate(e)) throw nameOrPortTaken(e, t.name, port);
-      throw e;
-    }
-  }
-  for (const candidate of shuffle(await freePorts(range))) {
+  const candidates = port !== undefined ? (assertInRange(port, range), [port]) : shuffle(await freePorts(range));
+  for (const candidate of candidates) {
     try {
       return await insertTunnel(userId, { ...t, port: candidate });
     } catch (e) {
       if (!isDuplicate(e)) throw e;
-      if (/name/.test(String((e as Error).message)) || (e as { meta?: { target?: unknown } }).meta?.target === 'Tunnel_name_key') throw nameOrPortTaken(e, t.name, candidate);
+      const taken = await takenBy(t);
+      if (taken) throw taken;
+      if (port !== undefined) throw errors.conflict(`Port ${port} is in use by another of your tunnels; ask for another, or for any.`, { port });
     }
   }
   throw errors.conflict(`All ${range.end - range.start + 1} of your tunnel ports (${range.start}-${range.end}) are in use; close a tunnel first.`, { range });
 }
 
-function nameOrPortTaken(e: unknown, name: string | null | undefined, port: number): AppError {
-  if (name && /name/.test(`${(e as Error).message} ${JSON.stringify((e as { meta?: unknown }).meta ?? '')}`)) {
-    return errors.conflict(`The name "${name}" is taken; choose another.`, { name });
+/**
+ * After a duplicate key: the refusal when the tunnel's name or VM port is held by another one,
+ * or null when the port was (read back rather than parsed from the driver's error text).
+ */
+async function takenBy(t: Omit<NewTunnel, 'port'>): Promise<AppError | null> {
+  if (t.vmId && t.targetPort != null) {
+    const other = await db.tunnel.findFirst({ where: { vmId: t.vmId, targetPort: t.targetPort }, select: { name: true, port: true } });
+    if (other) {
+      return errors.conflict(`Port ${t.targetPort} of this VM is already published by another tunnel (${other.name ?? `port ${other.port}`}); use that one, or close it first.`, { vmPort: t.targetPort });
+    }
   }
-  return errors.conflict(`Port ${port} is in use by another of your tunnels; ask for another, or for any.`, { port });
+  if (t.name && (await db.tunnel.findUnique({ where: { name: t.name }, select: { id: true } }))) return nameTaken(t.name);
+  return null;
 }
+
+const nameTaken = (name: string) => errors.conflict(`The name "${name}" is taken; choose another.`, { name });
 
 export async function createTunnel(userId: string, body: CreateTunnelBody): Promise<TunnelRow> {
   await assertMayOpen(userId);
@@ -90,7 +95,7 @@ export async function createTunnel(userId: string, body: CreateTunnelBody): Prom
 async function assertNameFree(name: string): Promise<void> {
   const problem = nameProblem(name);
   if (problem) throw errors.validation([{ path: 'name', message: problem }], 'body');
-  if (await db.tunnel.findUnique({ where: { name }, select: { id: true } })) throw errors.conflict(`The name "${name}" is taken; choose another.`, { name });
+  if (await db.tunnel.findUnique({ where: { name }, select: { id: true } })) throw nameTaken(name);
 }
 
 export async function listTunnels(userId: string) {

@@ -17,6 +17,14 @@ describe('errorMessage', () => {
     expect(errorMessage(apiError('EMAIL_TAKEN'))).toBe('该邮箱已被注册。');
   });
 
+  it("shows a conflict in the server's words, after the translation in Chinese", () => {
+    const taken = apiError('CONFLICT', 'The name "shop" is taken; choose another.');
+    expect(errorMessage(taken)).toBe('The name "shop" is taken; choose another.');
+    i18n.global.locale.value = 'zh-CN';
+    expect(errorMessage(taken)).toBe('与当前状态冲突，请刷新后重试。 (The name "shop" is taken; choose another.)');
+    expect(errorMessage(apiError('CONFLICT', ''))).toBe('与当前状态冲突，请刷新后重试。');
+  });
+
   it('translates the host error codes instead of showing the server sentence', () => {
     const error = apiError('HOST_UNREACHABLE', 'Could not reach 127.0.0.1:1: connection refused.');
     expect(errorMessage(error)).toBe('The host cannot be reached. Check its address, port and firewall.');

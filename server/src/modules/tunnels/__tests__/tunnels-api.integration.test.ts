@@ -86,6 +86,33 @@ describe('reservations, quota and the port pool', () => {
     expect((await db.quota.findUnique({ where: { userId: trial.id } }))?.usedTunnels).toBe(3);
   });
 
+  it('answers a race for the same port or the same name with one 201 and 409s in the error shape, never a 5xx', async () => {
+    const admin = await adminClient(srv.url);
+    const { user, id } = await signedUp();
+    await admin.request('PUT', `/api/admin/tunnels/quota/${id}`, { body: { maxTunnels: 20 } });
+    const first = await user.post('/api/tunnels', { kind: 'reverse' });
+    const port = first.body.port as number;
+    expect((await user.delete(`/api/tunnels/${first.body.id}`)).status).toBe(204);
+    const other = await signedUp();
+    const races: [Client, Record<string, unknown>][][] = [
+      Array.from({ length: 8 }, () => [user, { kind: 'reverse', port }]),
+      // The same name from two users at once.
+      Array.from({ length: 8 }, (_, i) => [i % 2 ? user : other.user, { kind: 'http', name: 'race-name' }]),
+    ];
+    for (const race of races) {
+      const replies = await Promise.all(race.map(([c, body]) => c.post('/api/tunnels', body)));
+      const statuses = replies.map((r) => r.status).sort();
+      expect(statuses, JSON.stringify(replies.map((r) => r.body))).toEqual([201, ...Array(race.length - 1).fill(409)]);
+      for (const r of replies.filter((x) => x.status === 409)) {
+        expect(r.body.error).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/in use by another of your tunnels|is taken/) });
+      }
+    }
+    expect(await db.tunnel.count({ where: { port } })).toBe(1);
+    expect(await db.tunnel.count({ where: { name: 'race-name' } })).toBe(1);
+    const used = (await db.quota.findMany({ where: { userId: { in: [id, other.id] } } })).reduce((n, q) => n + q.usedTunnels, 0);
+    expect(used).toBe(await db.tunnel.count());
+  });
+
   it('never hands a port out twice across server processes', async () => {
     const admin = await adminClient(srv.url);
     const { user, id } = await signedUp();
