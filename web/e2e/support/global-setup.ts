@@ -80,6 +80,9 @@ export default async function setup(): Promise<(() => Promise<void>) | void> {
     // The same for the tunnel gateway (ssh -R) and the HTTP front by name.
     TUNNEL_GATEWAY_PORT: String(port + 1000),
     APPS_PORT: String(port + 1500),
+    // The integration tests run beside the browser tests against the same OVN: their routers
+    // take external addresses from .10 up, these from .130 up, so no two routers share one.
+    OVN_EXTERNAL_FIRST: process.env.E2E_OVN_EXTERNAL_FIRST ?? '130',
     TUNNEL_BIND_HOST: '127.0.0.1',
     // Every spec's browser beacons come from 127.0.0.1: the per-address limit would drop the
     // monitoring spec's beacons after the specs before it.
