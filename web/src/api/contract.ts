@@ -5,9 +5,13 @@ import type * as vms from '../../../server/src/modules/vms/vms.schemas';
 import type * as credits from '../../../server/src/modules/credits/credits.schemas';
 import type * as keypairs from '../../../server/src/modules/keypairs/keypairs.schemas';
 import type * as flavors from '../../../server/src/modules/flavors/flavors.schemas';
+import type * as templates from '../../../server/src/modules/templates/templates.schemas';
+import type * as users from '../../../server/src/modules/users/users.schemas';
 
 /** What a zod schema parses to (its output type), without importing zod into the SPA. */
 type Infer<S> = S extends { _output: infer O } ? O : never;
+/** What a request body may say (defaults still optional): the schema's input type. */
+type Input<S> = S extends { _input: infer I } ? I : never;
 
 export type Vm = Infer<typeof vms.Vm>;
 export type Operation = Infer<typeof vms.Operation>;
@@ -18,3 +22,14 @@ export type CreditEntry = Infer<typeof credits.CreditEntry>;
 export type SshKey = Infer<typeof keypairs.SshKey>;
 export type CreateVmBody = Infer<typeof vms.CreateVmBody>;
 export type Flavor = Infer<typeof flavors.Flavor>;
+export type Template = Infer<typeof templates.Template>;
+export type AdminTemplate = Infer<typeof templates.AdminTemplate>;
+export type ImageCheck = Infer<typeof templates.ImageCheck>;
+export type FailingCreates = Infer<typeof templates.FailingCreates>;
+export type HostImages = Infer<typeof templates.HostImages>;
+export type HostImage = HostImages['items'][number];
+export type TemplateZone = Infer<typeof templates.ZoneList>['items'][number];
+export type CreateTemplateBody = Input<typeof templates.CreateTemplateBody>;
+export type TemplatePatch = Input<typeof templates.UpdateTemplateBody>;
+export type UserOverview = Infer<typeof users.UserOverview>;
+export type UserSession = Infer<typeof users.UserSession>;

@@ -161,21 +161,6 @@ export interface PlatformSshKey {
   installCommand: string;
 }
 
-/** What a template may be cloned into; the user's catalogue lists only enabled templates a ready host can serve. */
-export interface Template {
-  id: string;
-  name: string;
-  /** Shown to people, e.g. "Ubuntu 24.04 LTS". */
-  osLabel: string;
-  defaultDiskGiB: number;
-  maxDiskGiB: number;
-  minMemoryMiB: number;
-  enabled: boolean;
-  zone: string;
-  /** Path of the base image on the hosts of the zone. */
-  imagePath: string;
-}
-
 export interface Pricing {
   creditsPerVcpuHour: number;
   creditsPerGiBMemoryHour: number;
@@ -372,26 +357,6 @@ export interface HostPatch {
   zone?: string;
 }
 
-export interface CreateTemplateBody {
-  name: string;
-  osLabel: string;
-  /** Path of the base image on the hosts. */
-  imagePath: string;
-  zone: string;
-  defaultDiskGiB: number;
-  maxDiskGiB: number;
-  minMemoryMiB: number;
-  enabled: boolean;
-}
-
-export interface TemplatePatch {
-  osLabel?: string;
-  defaultDiskGiB?: number;
-  maxDiskGiB?: number;
-  minMemoryMiB?: number;
-  enabled?: boolean;
-}
-
 
 /** Only the figures to change; the disk can only grow; the VM must be stopped. */
 export interface ResizeVmBody {
@@ -473,3 +438,5 @@ export interface ErrorBody {
     requestId?: string;
   };
 }
+
+export type { CreateTemplateBody, Template, TemplatePatch } from './contract';

@@ -89,6 +89,8 @@ export async function updateTemplate(id: string, change: Partial<TemplateFields>
   let checks: ImageCheck[] | null = null;
   if (!t.sourceKey && (moved || (next.enabled && !t.enabled))) {
     checks = await checkImage(next.zone, next.imagePath);
+    // A refused enable still shows the admin what the hosts said, on the row as it stands.
+    if (next.enabled && !moved) await rememberChecks(id, next.imagePath, checks);
     if (next.enabled) assertOfferable(next.imagePath, next.zone, checks);
   }
   await db.template.update({ where: { id }, data: change });
