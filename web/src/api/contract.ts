@@ -33,3 +33,6 @@ export type CreateTemplateBody = Input<typeof templates.CreateTemplateBody>;
 export type TemplatePatch = Input<typeof templates.UpdateTemplateBody>;
 export type UserOverview = Infer<typeof users.UserOverview>;
 export type UserSession = Infer<typeof users.UserSession>;
+export type CreditPage = Infer<typeof credits.CreditPage>;
+export type SignedOut = Infer<typeof users.SignedOut>;
+export type QuotaFigures = Infer<typeof users.QuotaNumbers>;

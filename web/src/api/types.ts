@@ -1,7 +1,7 @@
 // Wire types of the Campus Cloud API. Those the server's zod schemas already say come from
 // them (./contract.ts: a changed field breaks this build); the rest still mirror them by hand
 // and move to the contract as their pages are touched.
-import type { CreditEntry, Operation, OperationStep, Vm } from './contract';
+import type { CreditEntry, Operation, OperationStep, QuotaFigures, Vm } from './contract';
 export type { CreateVmBody } from './contract';
 
 export type { ActivityItem, ActivityPage, CreditEntry, Operation, OperationStep, Vm } from './contract';
@@ -9,15 +9,6 @@ export type { ActivityItem, ActivityPage, CreditEntry, Operation, OperationStep,
 export type Role = 'user' | 'admin';
 export type UserStatus = 'active' | 'disabled';
 export type AuditResult = 'success' | 'failure';
-
-export interface QuotaFigures {
-  vcpus: number;
-  memoryMiB: number;
-  diskGiB: number;
-  vms: number;
-  /** Absent from older servers. */
-  containers?: number;
-}
 
 export interface Me {
   id: string;
@@ -439,4 +430,4 @@ export interface ErrorBody {
   };
 }
 
-export type { CreateTemplateBody, Template, TemplatePatch } from './contract';
+export type { CreateTemplateBody, QuotaFigures, Template, TemplatePatch } from './contract';
