@@ -1249,8 +1249,8 @@ const en = {
     recheck: 'Check again',
     checked: 'The hosts were asked about “{name}” again',
     failing: {
-      inRow: '{n} creates failed in a row',
-      lastHour: '{n} creates failed in the last hour',
+      inRow: 'Creates failing: {n} in a row',
+      lastHour: 'Creates failing: {n} in the last hour',
     },
     hosts: {
       none: 'No host in this zone to check',

@@ -1247,8 +1247,8 @@ const zhCN: MessageSchema = {
     recheck: '重新检查',
     checked: '已重新检查各宿主机上的“{name}”',
     failing: {
-      inRow: '连续 {n} 次创建失败',
-      lastHour: '最近一小时 {n} 次创建失败',
+      inRow: '创建失败：连续 {n} 次',
+      lastHour: '创建失败：最近一小时 {n} 次',
     },
     hosts: {
       none: '该区域没有可检查的宿主机',
