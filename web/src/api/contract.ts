@@ -7,6 +7,9 @@ import type * as keypairs from '../../../server/src/modules/keypairs/keypairs.sc
 import type * as flavors from '../../../server/src/modules/flavors/flavors.schemas';
 import type * as templates from '../../../server/src/modules/templates/templates.schemas';
 import type * as users from '../../../server/src/modules/users/users.schemas';
+import type * as auth from '../../../server/src/modules/auth/auth.schemas';
+import type * as audit from '../../../server/src/modules/audit/audit.schemas';
+import type * as tokens from '../../../server/src/modules/tokens/tokens.schemas';
 
 /** What a zod schema parses to (its output type), without importing zod into the SPA. */
 type Infer<S> = S extends { _output: infer O } ? O : never;
@@ -36,3 +39,22 @@ export type UserSession = Infer<typeof users.UserSession>;
 export type CreditPage = Infer<typeof credits.CreditPage>;
 export type SignedOut = Infer<typeof users.SignedOut>;
 export type QuotaFigures = Infer<typeof users.QuotaNumbers>;
+export type Me = Infer<typeof users.Me>;
+export type AdminUser = Infer<typeof users.AdminUser>;
+export type CreditLedger = Infer<typeof credits.CreditPage>;
+export type UserQuota = Infer<typeof users.QuotaView>;
+export type AdminUserPatch = Input<typeof users.UpdateUserBody>;
+export type ResizeVmBody = Input<typeof vms.ResizeVmBody>;
+export type SignupBody = Input<typeof auth.SignupBody>;
+export type LoginBody = Input<typeof auth.LoginBody>;
+export type TwoFactorChallenge = Infer<typeof auth.TwoFactorChallenge>;
+export type AuthOptions = Infer<typeof auth.AuthOptions>;
+export type ChangePasswordBody = Input<typeof auth.ChangePasswordBody>;
+export type Security = Infer<typeof auth.Security>;
+export type TotpEnrolment = Infer<typeof auth.TotpEnrolment>;
+export type ResetLinkResult = Infer<typeof auth.ResetLinkResult>;
+export type AuditEntry = Infer<typeof audit.AuditEntry>;
+export type CreateTokenBody = Input<typeof tokens.CreateTokenBody>;
+export type ApiToken = Infer<typeof tokens.Token>;
+export type TokenList = Infer<typeof tokens.TokenList>;
+export type CreatedToken = Infer<typeof tokens.CreatedToken>;
