@@ -1,7 +1,9 @@
 import { db } from '../../platform/db.js';
 import { onOperationEnd } from '../../platform/operations/operations.js';
 import { query } from '../../platform/sql.js';
+import { logger } from '../../platform/logger.js';
 import { notifyAdmins } from '../notifications/notifications.service.js';
+import { checkImage, rememberChecks } from './template-images.js';
 import type { FailingCreates } from './templates.schemas.js';
 
 // A template whose VM creates keep failing (its image went missing on a host, the file is
@@ -45,14 +47,19 @@ export async function failingTemplates(templateIds: string[] | null = null, now 
   return flagged;
 }
 
-// The admins hear of it when a failed create makes the template flagged (once per template and hour).
+// The admins hear of it when a failed create makes the template flagged (once per template and
+// hour), and the hosts are asked about its image again so the row shows where it went missing.
 onOperationEnd(async (end) => {
   if (end.kind !== 'vm.create' || end.outcome === 'succeeded') return;
-  const vm = await db.vm.findUnique({ where: { id: end.targetId }, select: { template: { select: { id: true, name: true, ownerId: true } } } });
+  const vm = await db.vm.findUnique({ where: { id: end.targetId }, select: { template: { select: { id: true, name: true, ownerId: true, zone: true, imagePath: true, sourceKey: true } } } });
   const template = vm?.template;
   if (!template || template.ownerId) return;
   const flag = (await failingTemplates([template.id])).get(template.id);
   if (!flag) return;
+  if (!template.sourceKey) {
+    await rememberChecks(template.id, template.imagePath, await checkImage(template.zone, template.imagePath))
+      .catch((err: unknown) => logger.warn({ err, templateId: template.id }, 'could not check a failing template\'s image again'));
+  }
   const failures = Math.max(flag.inRow, flag.lastHour);
   await notifyAdmins({
     kind: 'template.failing', severity: 'warning', link: '/admin/templates',

@@ -140,6 +140,9 @@ describe('template images on the hosts', () => {
     const flagged = (await admin.get('/api/admin/templates')).body.items.find((t: { id: string }) => t.id === id);
     expect(flagged.failingCreates).toMatchObject({ inRow: 3, lastHour: 3 });
     expect(flagged.failingCreates.lastError).toBeTruthy();
+    // The hosts were asked again: the row shows where the image went.
+    await expect.poll(async () => (await admin.get('/api/admin/templates')).body.items.find((t: { id: string }) => t.id === id).hosts.map((h: Check) => h.state))
+      .toEqual(['missing', 'missing']);
     const others = (await admin.get('/api/admin/templates')).body.items.filter((t: { id: string }) => t.id !== id);
     expect(others.every((t: { failingCreates: unknown }) => t.failingCreates === null)).toBe(true);
     await expect.poll(async () => ((await admin.get('/api/notifications')).body.items as { kind: string; text: string }[])
