@@ -49,6 +49,7 @@ describe("admin: a user's page", () => {
     const balance = (await admin.get(`/api/admin/users/${u.id}`)).body.user.credits.balance as number;
     const r = await admin.post(`/api/admin/users/${u.id}/credits`, { amount: -(balance + 5), note: 'too much' });
     expect(r.status).toBe(409);
+    expect(r.body.error.code).toBe('INSUFFICIENT_CREDITS');
     expect(r.body.error.message).toBe(`You asked to take away ${balance + 5} credits, but this user has ${balance}: take away at most ${balance}.`);
     expect(r.body.error.details).toMatchObject({ reason: 'take-away-exceeds-balance', balance });
     expect((await admin.get(`/api/admin/users/${u.id}`)).body.user.credits.balance).toBe(balance);
