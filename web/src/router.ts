@@ -158,6 +158,12 @@ export const router = createRouter({
           meta: { requiresAdmin: true, title: 'adminUsers.title' },
         },
         {
+          path: 'admin/users/:id',
+          name: 'admin-user',
+          component: () => import('@/views/AdminUserDetailView.vue'),
+          meta: { requiresAdmin: true, title: 'adminUser.title' },
+        },
+        {
           path: 'admin/audit',
           name: 'admin-audit',
           component: () => import('@/views/AdminAuditView.vue'),

@@ -1,10 +1,10 @@
-import type { DiskUsage, ImageInfo } from './libvirt/disk-parse.js';
+import type { DiskUsage, HostFile, ImageInfo } from './libvirt/disk-parse.js';
 import type { ImageImport } from './libvirt/base-images.js';
 
 export type { ImageImport } from './libvirt/base-images.js';
 import type { DomainInfo, DomainListEntry, DomainState, DomainStats, HypervisorVersions, NodeInfo, SnapshotInfo, VncEndpoint } from './libvirt/virsh-parse.js';
 
-export type { DiskUsage } from './libvirt/disk-parse.js';
+export type { DiskUsage, HostFile, ImageInfo } from './libvirt/disk-parse.js';
 export type {
   DomainInfo,
   DomainListEntry,
@@ -114,6 +114,8 @@ export interface HypervisorDriver {
    * place. The same image already there is success.
    */
   importImage(spec: ImageImport): Promise<void>;
+  /** The base images an admin put in <imageDir>/base (not the imported ones), for the template picker. */
+  listBaseImages(): Promise<HostFile[]>;
   /** SHA-256 of a file in the image directory; null when missing. */
   fileSha256(path: string): Promise<string | null>;
   /** Removes an imported base image; a missing one counts as removed. */

@@ -93,6 +93,26 @@ export async function destroyUserSessions(userId: string, keepSessionId?: string
   return hashes.length;
 }
 
+export interface SessionSummary { createdAt: string; ip: string | null; expiresAt: string }
+
+/** A user's live sessions, newest first (what an admin sees before signing them out everywhere). */
+export async function listUserSessions(userId: string): Promise<SessionSummary[]> {
+  const hashes = await redis.smembers(userSessionsKey(userId));
+  if (!hashes.length) return [];
+  const m = redis.multi();
+  for (const h of hashes) m.get(sessionKey(h)).pttl(sessionKey(h));
+  const replies = (await m.exec()) ?? [];
+  const out: SessionSummary[] = [];
+  for (let i = 0; i < hashes.length; i++) {
+    const raw = replies[2 * i]?.[1] as string | null;
+    const ttl = Number(replies[2 * i + 1]?.[1] ?? -2);
+    if (!raw || ttl < 0) continue;
+    const rec = JSON.parse(raw) as SessionRecord;
+    out.push({ createdAt: rec.createdAt, ip: rec.ip ?? null, expiresAt: new Date(Date.now() + ttl).toISOString() });
+  }
+  return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
 async function principalFromSession(id: string): Promise<Principal | undefined> {
   const m = SESSION_ID.exec(id);
   if (!m) return undefined;

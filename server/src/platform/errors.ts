@@ -20,6 +20,8 @@ export const ErrorCode = {
   TWO_FACTOR_REQUIRED: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  /** A template's image is on none of its zone's hosts. */
+  IMAGE_MISSING: 409,
   EMAIL_TAKEN: 409,
   IDEMPOTENCY_IN_PROGRESS: 409,
   /** A retry of a request already done whose answer is not repeated (a secret, or too large to keep). */

@@ -25,8 +25,8 @@ export async function createTemplateThroughUi(page: Page, template: TemplateInpu
   await dialog.name.waitFor();
   await dialog.name.fill(template.name);
   await dialog.osLabel.fill(template.osLabel);
-  await dialog.imagePath.fill(template.imagePath);
-  await dialog.zone.fill(template.zone);
+  await dialog.type(dialog.zone, template.zone);
+  await dialog.type(dialog.imagePath, template.imagePath);
   await fillNumber(dialog.maxDisk, template.maxDiskGiB);
   await fillNumber(dialog.defaultDisk, template.defaultDiskGiB);
   await fillNumber(dialog.minMemory, template.minMemoryMiB);

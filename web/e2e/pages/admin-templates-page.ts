@@ -55,6 +55,16 @@ export class AdminTemplatesPage extends AppShell {
     return byTest(row, 'template-delete');
   }
 
+  /** The row's per-host image states: "lab1: present", ... */
+  hostChecks(row: Locator): Locator {
+    return byTest(row, 'template-host-check');
+  }
+
+  /** The red badge of a template whose creates keep failing. */
+  failingBadge(row: Locator): Locator {
+    return byTest(row, 'template-failing');
+  }
+
   /** Confirms the open Element Plus message box. */
   async confirm(): Promise<void> {
     await this.page.locator('.el-message-box .el-button--danger, .el-message-box .el-button--primary').first().click();
@@ -62,6 +72,7 @@ export class AdminTemplatesPage extends AppShell {
 }
 
 export class TemplateDialog {
+  readonly page: Page;
   readonly root: Locator;
   readonly name: Locator;
   readonly osLabel: Locator;
@@ -71,8 +82,11 @@ export class TemplateDialog {
   readonly maxDisk: Locator;
   readonly minMemory: Locator;
   readonly submit: Locator;
+  /** The image check per host shown under the path. */
+  readonly hostChecks: Locator;
 
   constructor(page: Page) {
+    this.page = page;
     // Element Plus teleports dialogs to <body>; data-test sits on the dialog element itself.
     this.root = byTest(page, 'template-dialog');
     this.name = byTest(this.root, 'template-name');
@@ -84,5 +98,25 @@ export class TemplateDialog {
     this.maxDisk = byTest(this.root, 'template-max-disk').locator('input');
     this.minMemory = byTest(this.root, 'template-min-memory').locator('input');
     this.submit = byTest(this.root, 'template-submit');
+    this.hostChecks = byTest(this.root, 'template-host-check');
+  }
+
+  /** The open dropdown's options (Element Plus teleports them to <body>). */
+  options(text: string | RegExp): Locator {
+    return this.page.locator('.el-select-dropdown__item:visible', { hasText: text });
+  }
+
+  /** Opens a select (zone or image path) and picks the option showing `text`. */
+  async pick(select: Locator, text: string | RegExp): Promise<void> {
+    await select.click();
+    await this.options(text).first().click();
+  }
+
+  /** Types a value into a select that takes new values (a zone or path no host lists yet). */
+  async type(select: Locator, value: string): Promise<void> {
+    await select.click();
+    await select.locator('input').fill(value);
+    await this.options(value).first().waitFor();
+    await select.locator('input').press('Enter');
   }
 }

@@ -19,6 +19,7 @@ const student = { email: uniqueEmail('phone'), password: PASSWORD, displayName: 
 const names = { vm: `phone-${suffix}`, bucket: `phone-${suffix}`, token: `phone-token-${suffix}` };
 let lab: LabTemplate | undefined;
 let vmId = '';
+let studentId = '';
 
 async function post(api: APIRequestContext, url: string, data: unknown): Promise<Record<string, unknown>> {
   const res = await api.post(url, { data, headers: { 'Idempotency-Key': newIdempotencyKey() } });
@@ -55,6 +56,7 @@ describe('on a phone', () => {
   it("a student's main pages fit the screen and name their resources", async () => {
     const page = fx.page;
     await signUpViaApi(page.request, student);
+    studentId = ((await (await page.request.get('/api/me')).json()) as { user: { id: string } }).user.id;
     const vm = (await post(page.request, '/api/vms', { name: names.vm, templateId: lab!.templateId, vcpus: 1, memoryMiB: 128, diskGiB: 1 })) as { vm: { id: string } };
     vmId = vm.vm.id;
     await post(page.request, '/api/buckets', { name: names.bucket });
@@ -101,5 +103,6 @@ describe('on a phone', () => {
     await checkPage(page, '/admin/vms', 'admin-vms', '[data-test="admin-vm-row"]', [names.vm]);
     await checkPage(page, '/admin/templates', 'admin-templates', '[data-test="template-row-name"]', [lab!.templateName]);
     await checkPage(page, '/admin/audit', 'admin-audit', '[data-test="audit-row"]');
+    await checkPage(page, `/admin/users/${studentId}`, 'admin-user-page', '[data-test="user-page-resource-name"]', [names.vm]);
   });
 });

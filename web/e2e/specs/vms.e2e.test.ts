@@ -30,7 +30,10 @@ const zone = `e2e-${suffix}`;
 const template = {
   name: `e2e-tpl-${suffix}`,
   osLabel: `E2E Linux ${suffix}`,
-  imagePath: '/var/lib/campus/images/e2e.qcow2',
+  // An enabled template needs its image on a host of its zone: the lab's, when the lab is up.
+  imagePath: existsSync(LAB_HOSTS_FILE)
+    ? (JSON.parse(readFileSync(LAB_HOSTS_FILE, 'utf8')) as Array<{ baseImage: string }>)[0]?.baseImage ?? '/var/lib/campus/images/e2e.qcow2'
+    : '/var/lib/campus/images/e2e.qcow2',
   zone,
   defaultDiskGiB: 10,
   maxDiskGiB: 30,

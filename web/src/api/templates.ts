@@ -1,5 +1,5 @@
 import { api, type RequestOptions } from './client';
-import type { CreateTemplateBody, Template, TemplatePatch } from './types';
+import type { AdminTemplate, CreateTemplateBody, HostImages, ImageCheck, Template, TemplatePatch, TemplateZone } from './contract';
 
 const adminTemplateUrl = (id: string) => `/api/admin/templates/${encodeURIComponent(id)}`;
 
@@ -9,23 +9,45 @@ export async function listTemplates(): Promise<Template[]> {
   return items;
 }
 
-/** Every template, enabled or not (admin). */
-export async function listAdminTemplates(): Promise<Template[]> {
-  const { items } = await api.get<{ items: Template[] }>('/api/admin/templates');
+/** Every template, enabled or not, with its image on each host and a flag when creates keep failing (admin). */
+export async function listAdminTemplates(): Promise<AdminTemplate[]> {
+  const { items } = await api.get<{ items: AdminTemplate[] }>('/api/admin/templates');
   return items;
 }
 
-export async function createTemplate(body: CreateTemplateBody, options?: RequestOptions): Promise<Template> {
-  const { template } = await api.post<{ template: Template }>('/api/admin/templates', body, options);
+/** 409 IMAGE_MISSING (details.hosts: the check per host) when enabled and no host has the image. */
+export async function createTemplate(body: CreateTemplateBody, options?: RequestOptions): Promise<AdminTemplate> {
+  const { template } = await api.post<{ template: AdminTemplate }>('/api/admin/templates', body, options);
   return template;
 }
 
-export async function updateTemplate(id: string, patch: TemplatePatch, options?: RequestOptions): Promise<Template> {
-  const { template } = await api.patch<{ template: Template }>(adminTemplateUrl(id), patch, options);
+export async function updateTemplate(id: string, patch: TemplatePatch, options?: RequestOptions): Promise<AdminTemplate> {
+  const { template } = await api.patch<{ template: AdminTemplate }>(adminTemplateUrl(id), patch, options);
+  return template;
+}
+
+/** Asks the hosts about the template's image again. */
+export async function recheckTemplate(id: string, options?: RequestOptions): Promise<AdminTemplate> {
+  const { template } = await api.post<{ template: AdminTemplate }>(`${adminTemplateUrl(id)}/check`, undefined, options);
   return template;
 }
 
 /** 409 CONFLICT while VMs still use the template. */
 export function deleteTemplate(id: string, options?: RequestOptions): Promise<void> {
   return api.delete(adminTemplateUrl(id), options);
+}
+
+/** The zones hosts are in. */
+export async function listTemplateZones(): Promise<TemplateZone[]> {
+  return (await api.get<{ items: TemplateZone[] }>('/api/admin/templates/zones')).items;
+}
+
+/** What the base-image folders of the zone's ready hosts hold (listed over SSH). */
+export function listHostImages(zone: string): Promise<HostImages> {
+  return api.get<HostImages>('/api/admin/templates/host-images', { zone });
+}
+
+/** Whether each ready host of the zone has the image; nothing is saved. */
+export async function checkTemplateImage(zone: string, imagePath: string): Promise<ImageCheck[]> {
+  return (await api.get<{ hosts: ImageCheck[] }>('/api/admin/templates/image-check', { zone, imagePath })).hosts;
 }

@@ -1,41 +1,14 @@
 // Wire types of the Campus Cloud API. Those the server's zod schemas already say come from
 // them (./contract.ts: a changed field breaks this build); the rest still mirror them by hand
 // and move to the contract as their pages are touched.
-import type { CreditEntry, Operation, OperationStep, Vm } from './contract';
+import type { ApiToken, AuditEntry, Me, Operation, OperationStep, QuotaFigures, Vm } from './contract';
 export type { CreateVmBody } from './contract';
 
 export type { ActivityItem, ActivityPage, CreditEntry, Operation, OperationStep, Vm } from './contract';
 
-export type Role = 'user' | 'admin';
-export type UserStatus = 'active' | 'disabled';
-export type AuditResult = 'success' | 'failure';
-
-export interface QuotaFigures {
-  vcpus: number;
-  memoryMiB: number;
-  diskGiB: number;
-  vms: number;
-  /** Absent from older servers. */
-  containers?: number;
-}
-
-export interface Me {
-  id: string;
-  email: string;
-  displayName: string;
-  role: Role;
-  status: UserStatus;
-  trialEndsAt: string | null;
-  /** Whole days left, 0 once ended; null without a trial. */
-  trialDaysLeft: number | null;
-  trialExpired: boolean;
-  createdAt: string;
-  /** False until the owner follows the link mailed at signup: until then they may look, not create. */
-  emailVerified: boolean;
-  twoFactor: TwoFactorState;
-  quota: { limits: QuotaFigures; used: QuotaFigures };
-  credits: { balance: number };
-}
+export type Role = Me['role'];
+export type UserStatus = Me['status'];
+export type AuditResult = AuditEntry['result'];
 
 export interface TwoFactorState {
   enabled: boolean;
@@ -56,54 +29,8 @@ export interface PageQuery {
 }
 
 
-export interface CreditLedger extends Page<CreditEntry> {
-  balance: number;
-}
-
 /** read: GET requests only; full: everything the user may do (token management needs a session). */
-export type TokenScope = 'read' | 'full';
-
-export interface ApiToken {
-  id: string;
-  name: string;
-  prefix: string;
-  scope: TokenScope;
-  createdAt: string;
-  lastUsedAt: string | null;
-  expiresAt: string | null;
-  revokedAt: string | null;
-}
-
-export interface AdminUser {
-  id: string;
-  email: string;
-  displayName: string;
-  role: Role;
-  status: UserStatus;
-  trialEndsAt: string | null;
-  trialDaysLeft?: number | null;
-  createdAt: string;
-  credits: { balance: number };
-  emailVerified: boolean;
-  twoFactor: TwoFactorState;
-}
-
-export interface AuditEntry {
-  id: string;
-  createdAt: string;
-  actorId: string | null;
-  actorEmail: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  ip: string | null;
-  method: string;
-  path: string;
-  statusCode: number;
-  result: AuditResult;
-  requestId: string | null;
-  details?: unknown;
-}
+export type TokenScope = ApiToken['scope'];
 
 export type HostKind = 'libvirt';
 export type HostStatus = 'pending' | 'ready' | 'error' | 'unreachable';
@@ -159,21 +86,6 @@ export interface PlatformSshKey {
   fingerprint: string;
   /** A ready shell command that installs the key, to run on the host as the SSH user. */
   installCommand: string;
-}
-
-/** What a template may be cloned into; the user's catalogue lists only enabled templates a ready host can serve. */
-export interface Template {
-  id: string;
-  name: string;
-  /** Shown to people, e.g. "Ubuntu 24.04 LTS". */
-  osLabel: string;
-  defaultDiskGiB: number;
-  maxDiskGiB: number;
-  minMemoryMiB: number;
-  enabled: boolean;
-  zone: string;
-  /** Path of the base image on the hosts of the zone. */
-  imagePath: string;
 }
 
 export interface Pricing {
@@ -254,104 +166,10 @@ export interface ReconcileResult {
   findings: number;
 }
 
-/** A user's quota: limits and what their VMs use. */
-export interface UserQuota {
-  limits: QuotaFigures;
-  used: QuotaFigures;
-}
-
 // ---- requests ----
-
-export interface SignupBody {
-  email: string;
-  password: string;
-  displayName: string;
-}
-
-export interface LoginBody {
-  email: string;
-  password: string;
-}
-
-/** The password was right; the account asks for a second factor with this ticket. */
-export interface TwoFactorChallenge {
-  twoFactorRequired: true;
-  ticket: string;
-  expiresInSeconds: number;
-}
-
-/** What the site offers before anyone signs in. */
-export interface AuthOptions {
-  mail: boolean;
-  emailVerification: boolean;
-  /** Sign-up is open to these domains only; empty: any. */
-  signupEmailDomains: string[];
-  twoFactor: boolean;
-}
-
-export interface ChangePasswordBody {
-  currentPassword: string;
-  newPassword: string;
-}
-
-/** The signed-in user's password, two-factor and email status (the profile page). */
-export interface Security {
-  email: string;
-  emailVerified: boolean;
-  passwordChangedAt: string | null;
-  mail: boolean;
-  twoFactor: {
-    /** The site can seal TOTP secrets: two-factor can be turned on. */
-    available: boolean;
-    enabled: boolean;
-    enabledAt: string | null;
-    required: boolean;
-    recoveryCodesLeft: number;
-  };
-}
-
-export interface TotpEnrolment {
-  /** Base32, for typing into an app. */
-  secret: string;
-  otpauthUrl: string;
-  /** PNG data URL. */
-  qrCode: string;
-  expiresInSeconds: number;
-}
-
-/** An admin's reset link: mailed, or (no mail on this site) handed over to pass on. */
-export interface ResetLinkResult {
-  sent: boolean;
-  link: string | null;
-  expiresAt: string | null;
-}
-
-export interface CreateTokenBody {
-  name: string;
-  scope: TokenScope;
-  /** Omitted: the token never expires. */
-  expiresInDays?: number;
-}
-
-export interface TokenList {
-  items: ApiToken[];
-  /** Revoked or expired tokens leave the list (and the database) this many days later. */
-  prunedAfterDays: number;
-}
-
-export interface CreatedToken {
-  token: ApiToken;
-  /** Shown once; the server keeps only a hash. */
-  secret: string;
-}
 
 export interface AdminUserQuery extends PageQuery {
   q?: string;
-  role?: Role;
-  status?: UserStatus;
-}
-
-export interface AdminUserPatch {
   role?: Role;
   status?: UserStatus;
 }
@@ -372,33 +190,6 @@ export interface HostPatch {
   zone?: string;
 }
 
-export interface CreateTemplateBody {
-  name: string;
-  osLabel: string;
-  /** Path of the base image on the hosts. */
-  imagePath: string;
-  zone: string;
-  defaultDiskGiB: number;
-  maxDiskGiB: number;
-  minMemoryMiB: number;
-  enabled: boolean;
-}
-
-export interface TemplatePatch {
-  osLabel?: string;
-  defaultDiskGiB?: number;
-  maxDiskGiB?: number;
-  minMemoryMiB?: number;
-  enabled?: boolean;
-}
-
-
-/** Only the figures to change; the disk can only grow; the VM must be stopped. */
-export interface ResizeVmBody {
-  vcpus?: number;
-  memoryMiB?: number;
-  diskGiB?: number;
-}
 
 /** Only the limits to change. */
 export type QuotaLimitsPatch = Partial<QuotaFigures>;
@@ -473,3 +264,6 @@ export interface ErrorBody {
     requestId?: string;
   };
 }
+
+export type { CreateTemplateBody, QuotaFigures, Template, TemplatePatch } from './contract';
+export type { AdminUser, AdminUserPatch, ApiToken, AuditEntry, AuthOptions, ChangePasswordBody, CreateTokenBody, CreatedToken, CreditLedger, LoginBody, Me, ResetLinkResult, ResizeVmBody, Security, SignupBody, TokenList, TotpEnrolment, TwoFactorChallenge, UserQuota } from './contract';

@@ -4,7 +4,7 @@ import { useFormat } from './use-format';
 
 /** Kinds the SPA words itself (in the reader's language); anything else shows the server's English text. */
 const KNOWN = new Set(['vm.stopped.credits', 'vm.stopped.trial', 'container.stopped.credits', 'container.stopped.trial', 'trial.ending', 'trial.ended', 'trial.final-notice', 'trial.deleted', 'trial.extended',
-  'operation.failed', 'alert.firing', 'alert.resolved']);
+  'operation.failed', 'alert.firing', 'alert.resolved', 'template.failing']);
 
 export function useNotificationText() {
   const { t, te } = useI18n();

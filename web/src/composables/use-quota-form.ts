@@ -1,15 +1,15 @@
 import type { QuotaFigures, QuotaLimitsPatch } from '../api/types';
 
-// The admin's quota dialog: four optional limits, of which only the changed ones are sent.
+// The admin's quota dialog: five optional limits, of which only the changed ones are sent.
 
-export const QUOTA_FIELDS = ['vcpus', 'memoryMiB', 'diskGiB', 'vms'] as const satisfies readonly (keyof QuotaFigures)[];
+export const QUOTA_FIELDS = ['vcpus', 'memoryMiB', 'diskGiB', 'vms', 'containers'] as const satisfies readonly (keyof QuotaFigures)[];
 export type QuotaField = (typeof QUOTA_FIELDS)[number];
 
 /** A field left empty keeps the current limit. */
 export type QuotaForm = Record<QuotaField, number | null | undefined>;
 
 export function emptyQuotaForm(): QuotaForm {
-  return { vcpus: null, memoryMiB: null, diskGiB: null, vms: null };
+  return { vcpus: null, memoryMiB: null, diskGiB: null, vms: null, containers: null };
 }
 
 /** Whole numbers from 0 up; anything else is not a limit. */

@@ -2,11 +2,11 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { newIdempotencyKey } from '@/api/client';
 import * as templatesApi from '@/api/templates';
-import type { CreateTemplateBody, Template, TemplatePatch } from '@/api/types';
+import type { AdminTemplate as Template, CreateTemplateBody, TemplatePatch } from '@/api/contract';
 import { exclusive, usePendingActions, withFlag } from './store-helpers';
 
 /** What a template has in flight; one at a time per template. */
-export type TemplateAction = 'update' | 'enable' | 'delete';
+export type TemplateAction = 'update' | 'enable' | 'delete' | 'check';
 
 /** Admin › Templates: every template, enabled or not. */
 export const useAdminTemplatesStore = defineStore('adminTemplates', () => {
@@ -47,6 +47,15 @@ export const useAdminTemplatesStore = defineStore('adminTemplates', () => {
     });
   }
 
+  /** Asks the hosts about the template's image again. */
+  function recheck(id: string): Promise<Template | null> {
+    return run(id, 'check', async (idempotencyKey) => {
+      const template = await templatesApi.recheckTemplate(id, { idempotencyKey });
+      remember(template);
+      return template;
+    });
+  }
+
   /** Resolves to false when another action on this template is still running. */
   async function remove(id: string): Promise<boolean> {
     const done = await run(id, 'delete', async (idempotencyKey) => {
@@ -62,5 +71,5 @@ export const useAdminTemplatesStore = defineStore('adminTemplates', () => {
     loaded.value = false;
   }
 
-  return { items, loaded, loading, creating, pending, fetch, create, update, remove, reset };
+  return { items, loaded, loading, creating, pending, fetch, create, update, recheck, remove, reset };
 });

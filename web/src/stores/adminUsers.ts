@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia';
 import { reactive, ref } from 'vue';
 import * as adminApi from '@/api/admin';
+import { getUserOverview } from '@/api/admin-users';
 import { newIdempotencyKey } from '@/api/client';
 import type { AdminUser, AdminUserPatch, QuotaLimitsPatch, ResetLinkResult, Role, UserStatus, UserQuota } from '@/api/types';
 import { withFlag } from './store-helpers';
@@ -20,7 +21,7 @@ export const useAdminUsersStore = defineStore('adminUsers', () => {
   const loading = ref(false);
   /** Ids with a change in flight, so each row's buttons show their own spinner. */
   const busy = ref<Set<string>>(new Set());
-  /** User id -> the quota the last save answered with (there is no GET for another user's quota). */
+  /** User id -> the user's limits and usage, as last read or saved. */
   const quotas = ref<Map<string, UserQuota>>(new Map());
 
   async function fetch(): Promise<void> {
@@ -83,6 +84,13 @@ export const useAdminUsersStore = defineStore('adminUsers', () => {
   }
 
   /** Sets only the given limits; resolves to null when a change for this user is already in flight. */
+  /** Reads the user's current limits and usage (the quota dialog opens on them). */
+  async function loadQuota(id: string): Promise<UserQuota> {
+    const quota = (await getUserOverview(id)).user.quota;
+    quotas.value.set(id, quota);
+    return quota;
+  }
+
   function setQuota(id: string, patch: QuotaLimitsPatch): Promise<UserQuota | null> {
     return whileBusy(id, async () => {
       const quota = await adminApi.setUserQuota(id, patch, { idempotencyKey: newIdempotencyKey() });
@@ -105,6 +113,6 @@ export const useAdminUsersStore = defineStore('adminUsers', () => {
 
   return {
     filters, items, total, page, pageSize, loading, busy, quotas,
-    fetch, update, extendTrial, adjustCredits, setQuota, resetTwoFactor, sendPasswordReset, resetFilters, reset,
+    fetch, update, extendTrial, adjustCredits, loadQuota, setQuota, resetTwoFactor, sendPasswordReset, resetFilters, reset,
   };
 });

@@ -4,6 +4,17 @@ import * as meApi from '@/api/me';
 import type { CreditEntry } from '@/api/types';
 import { withFlag } from './store-helpers';
 
+/** A page of a credit ledger and how to read it (CreditsLedger shows any: mine, or a user's for an admin). */
+export interface LedgerSource {
+  balance: number | null;
+  items: CreditEntry[];
+  total: number;
+  page: number;
+  pageSize: number;
+  loading: boolean;
+  fetch(): Promise<void>;
+}
+
 export const useCreditsStore = defineStore('credits', () => {
   const balance = ref<number | null>(null);
   const items = ref<CreditEntry[]>([]);

@@ -5,7 +5,7 @@ import { assertPathUnder } from '../ssh/argv.js';
 import type { CommandRunner } from '../ssh/command-runner.js';
 import type { SshTarget } from '../ssh/ssh-connection.js';
 import { CommandFailedError } from '../ssh/ssh-errors.js';
-import { parseIsoPrimaryDescriptor, parseQemuImgInfo, qcow2Hazards } from './disk-parse.js';
+import { parseFindFiles, parseIsoPrimaryDescriptor, parseQemuImgInfo, qcow2Hazards, type HostFile } from './disk-parse.js';
 
 // Imported base images on a host: <imageDir>/base/img-<template id>.<qcow2|iso>. One arrives
 // as a stream on the SSH channel's stdin into a temporary file next to its final place, is
@@ -55,6 +55,24 @@ export class BaseImages {
     const sum = r.stdout.trim().split(/\s+/)[0] ?? '';
     if (!SHA256.test(sum)) throw new HostStateConflictError(`File ${path}`, 'sha256sum printed no checksum');
     return sum;
+  }
+
+  /**
+   * The disk images an admin has put in <imageDir>/base (qcow2, raw .img, ISO; at most 500);
+   * an absent folder is an empty list. Imported copies and partial uploads are the
+   * platform's own and not offered.
+   */
+  async list(): Promise<HostFile[]> {
+    const dir = `${this.imageDir}/base`;
+    const argv = ['find', dir, '-maxdepth', '1', '-type', 'f', '-printf', '%p\\t%s\\n'];
+    const r = await this.runner.exec(this.target, argv, { allowFailure: true, maxOutputBytes: 256 * 1024 });
+    if (r.exitCode !== 0) {
+      if (/No such file or directory/.test(r.stderr)) return [];
+      throw new CommandFailedError(this.target, argv, r.exitCode, r.stderr, r.signal);
+    }
+    return parseFindFiles(r.stdout)
+      .filter((f) => /\.(qcow2|img|raw|iso)$/i.test(f.path) && !IMPORTED.test(posix.basename(f.path)) && posix.dirname(f.path) === dir)
+      .slice(0, 500);
   }
 
   async importImage(spec: ImageImport): Promise<void> {

@@ -88,3 +88,17 @@ export function qcow2Hazards(text: string): string[] {
   if (specific.corrupt === true) out.push('it is marked corrupt');
   return out;
 }
+
+export interface HostFile {
+  path: string;
+  sizeBytes: number;
+}
+
+/** `find DIR ... -printf '%p\t%s\n'`: one file a line, its path and size in bytes. */
+export function parseFindFiles(text: string): HostFile[] {
+  return text.split('\n').filter(Boolean).map((line) => {
+    const m = /^(\/[^\t]*)\t(\d+)$/.exec(line);
+    if (!m) throw new UnexpectedOutputError('find -printf', 'expected "<path>\\t<bytes>" lines', text);
+    return { path: m[1]!, sizeBytes: Number(m[2]) };
+  });
+}

@@ -216,6 +216,10 @@ export class LibvirtDriver implements HypervisorDriver {
     return this.images.importImage(spec);
   }
 
+  listBaseImages() {
+    return this.images.list();
+  }
+
   fileSha256(path: string): Promise<string | null> {
     return this.images.sha256(path);
   }

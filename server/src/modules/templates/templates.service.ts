@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { db } from '../../platform/db.js';
 import { errors } from '../../platform/errors.js';
 import { Prisma, type Template as TemplateRow } from '../../generated/prisma/client.js';
-import type { TemplateDto, TemplateFields } from './templates.schemas.js';
+import type { AdminTemplateDto, ImageCheck, TemplateDto, TemplateFields } from './templates.schemas.js';
+import { failingTemplates } from './template-failures.js';
+import { assertOfferable, checkImage, rememberChecks } from './template-images.js';
 
 const toDto = (t: TemplateRow): TemplateDto => ({
   id: t.id, name: t.name, osLabel: t.osLabel, zone: t.zone, imagePath: t.imagePath,
@@ -10,9 +12,30 @@ const toDto = (t: TemplateRow): TemplateDto => ({
   personal: t.ownerId !== null, imported: t.sourceKey !== null, status: t.status,
 });
 
-/** The public templates (personal images are their owners' alone). */
+const withHostChecks = { hosts: { include: { host: { select: { name: true } } }, orderBy: { host: { name: 'asc' } } } } as const;
+type TemplateWithHosts = Prisma.TemplateGetPayload<{ include: typeof withHostChecks }>;
+
+/** An imported copy's state, or the last check of an admin's path, in one shape. */
+function hostCheck(h: TemplateWithHosts['hosts'][number]): ImageCheck {
+  const imported = { ready: 'present', copying: 'copying', failed: 'unusable' } as const;
+  return {
+    hostId: h.hostId, hostName: h.host.name, state: (h.checkResult as ImageCheck['state'] | null) ?? imported[h.state],
+    format: h.format, virtualSizeBytes: h.virtualSizeBytes === null ? null : Number(h.virtualSizeBytes), message: h.error, checkedAt: (h.checkedAt ?? h.updatedAt).toISOString(),
+  };
+}
+
+async function toAdminDtos(rows: TemplateWithHosts[]): Promise<AdminTemplateDto[]> {
+  const failing = await failingTemplates(rows.map((t) => t.id));
+  return rows.map((t) => ({ ...toDto(t), hosts: t.hosts.map(hostCheck), failingCreates: failing.get(t.id) ?? null }));
+}
+
+async function adminDto(id: string): Promise<AdminTemplateDto> {
+  return (await toAdminDtos([await db.template.findUniqueOrThrow({ where: { id }, include: withHostChecks })]))[0]!;
+}
+
+/** The public templates (personal images are their owners' alone), with their hosts and failure flags. */
 export async function listTemplates() {
-  return { items: (await db.template.findMany({ where: { ownerId: null }, orderBy: { name: 'asc' } })).map(toDto) };
+  return { items: await toAdminDtos(await db.template.findMany({ where: { ownerId: null }, orderBy: { name: 'asc' }, include: withHostChecks })) };
 }
 
 /**
@@ -38,20 +61,48 @@ export async function getTemplate(id: string): Promise<TemplateRow> {
   return t;
 }
 
-export async function createTemplate(input: TemplateFields): Promise<TemplateDto> {
+/** Checks the image on the zone's hosts first: an enabled template needs it on one of them. */
+export async function createTemplate(input: TemplateFields): Promise<AdminTemplateDto> {
+  const checks = await checkImage(input.zone, input.imagePath);
+  if (input.enabled) assertOfferable(input.imagePath, input.zone, checks);
+  const id = randomUUID();
   try {
-    return toDto(await db.template.create({ data: { id: randomUUID(), ...input } }));
+    await db.template.create({ data: { id, ...input } });
   } catch (e) {
     if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002') throw errors.conflict(`A template named "${input.name}" exists already.`);
     throw e;
   }
+  await rememberChecks(id, input.imagePath, checks);
+  return adminDto(id);
 }
 
-export async function updateTemplate(id: string, change: Partial<TemplateFields>): Promise<TemplateDto> {
+/**
+ * A new path or zone, or switching the template on, asks the hosts again; an enabled
+ * template must keep an image one of them has. An imported image's path and zone are fixed.
+ */
+export async function updateTemplate(id: string, change: Partial<TemplateFields>): Promise<AdminTemplateDto> {
   const t = await getTemplate(id);
   const next = { ...t, ...change };
   if (next.maxDiskGiB < next.defaultDiskGiB) throw errors.validation([{ path: 'body.maxDiskGiB', message: 'must be at least the default disk size' }]);
-  return toDto(await db.template.update({ where: { id }, data: change }));
+  const moved = next.imagePath !== t.imagePath || next.zone !== t.zone;
+  if (t.sourceKey && moved) throw errors.conflict('This template was imported from an image: its copies on the hosts are the platform\'s. Upload the image again for another zone.');
+  let checks: ImageCheck[] | null = null;
+  if (!t.sourceKey && (moved || (next.enabled && !t.enabled))) {
+    checks = await checkImage(next.zone, next.imagePath);
+    // A refused enable still shows the admin what the hosts said, on the row as it stands.
+    if (next.enabled && !moved) await rememberChecks(id, next.imagePath, checks);
+    if (next.enabled) assertOfferable(next.imagePath, next.zone, checks);
+  }
+  await db.template.update({ where: { id }, data: change });
+  if (checks) await rememberChecks(id, next.imagePath, checks);
+  return adminDto(id);
+}
+
+/** Asks the hosts about an admin's template image again (an imported one shows its copies). */
+export async function recheckTemplate(id: string): Promise<AdminTemplateDto> {
+  const t = await getTemplate(id);
+  if (!t.sourceKey) await rememberChecks(id, t.imagePath, await checkImage(t.zone, t.imagePath));
+  return adminDto(id);
 }
 
 export async function deleteTemplate(id: string): Promise<void> {

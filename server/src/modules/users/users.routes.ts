@@ -4,6 +4,12 @@ import { adjustCredits, adminUserById, extendTrial, getMe, listUsers, setUserQuo
 import { ResetLinkResult } from '../auth/auth.schemas.js';
 import { adminPasswordResetLink } from '../auth/password.service.js';
 import { adminResetTwoFactor } from '../auth/totp.service.js';
+import { CreditPage, CreditsQuery } from '../credits/credits.schemas.js';
+import { listCredits } from '../credits/credits.service.js';
+import { ActivityPage, ActivityQuery } from '../vms/vms.schemas.js';
+import { listActivity } from '../vms/vm-activity.js';
+import { SignedOut, UserOverview } from './users.schemas.js';
+import { signOutEverywhere, userOverview } from './user-overview.js';
 
 export const meRoutes = moduleRouter('/api/me', 'me');
 
@@ -14,6 +20,28 @@ export const adminUsersRoutes = moduleRouter('/api/admin/users', 'admin');
 
 adminUsersRoutes.get('/', { summary: 'Search and page users', access: 'admin', query: ListUsersQuery, responses: { 200: UserPage } },
   async ({ query }) => ({ status: 200, body: await listUsers(query) }));
+
+adminUsersRoutes.get('/:id', { summary: "A user's admin page: account, quota in use, resources, sessions", access: 'admin', params: UserIdParams, responses: { 200: UserOverview } },
+  async ({ params }) => ({ status: 200, body: await userOverview(params.id) }));
+
+adminUsersRoutes.get('/:id/credits', { summary: "A user's credit ledger, newest first", access: 'admin', params: UserIdParams, query: CreditsQuery, responses: { 200: CreditPage } },
+  async ({ params, query }) => {
+    await adminUserById(params.id);
+    return { status: 200, body: await listCredits(params.id, query.page, query.pageSize) };
+  });
+
+adminUsersRoutes.get('/:id/activity', { summary: "A user's task log: operations on their resources, with who or what started them", access: 'admin', params: UserIdParams, query: ActivityQuery, responses: { 200: ActivityPage } },
+  async ({ params, query }) => {
+    await adminUserById(params.id);
+    return { status: 200, body: await listActivity(params.id, query.page, query.pageSize) };
+  });
+
+adminUsersRoutes.post('/:id/sessions/sign-out', { summary: 'Sign a user out everywhere: every browser session ends (API tokens stay)', access: 'admin', params: UserIdParams, responses: { 200: SignedOut }, audit: 'admin.user.sign-out-everywhere' },
+  async ({ params, req }) => {
+    const done = await signOutEverywhere(params.id);
+    Object.assign(req.audit, { targetType: 'user', targetId: params.id, details: done });
+    return { status: 200, body: done };
+  });
 
 adminUsersRoutes.patch('/:id', { summary: 'Disable/enable a user or set their role', access: 'admin', params: UserIdParams, body: UpdateUserBody, responses: { 200: AdminUserResponse }, audit: 'admin.user.update' },
   async ({ params, body, user, req }) => {

@@ -76,3 +76,19 @@ export const UpdateQuotaBody = z.object({
   containers: z.number().int().min(0).max(1000).optional(),
 }).strict().refine((b) => Object.keys(b).length > 0, 'give at least one limit');
 export const QuotaResponse = z.object({ quota: QuotaView });
+
+const Owned = { id: z.string(), name: z.string(), state: z.string() };
+export const UserSession = z.object({ createdAt: Iso, ip: z.string().nullable(), expiresAt: Iso });
+export const UserOverview = z.object({
+  user: Me,
+  resources: z.object({
+    vms: z.array(z.object({ ...Owned, vcpus: z.number().int(), memoryMiB: z.number().int(), diskGiB: z.number().int(), hostName: z.string().nullable() })),
+    containers: z.array(z.object({ ...Owned, memoryMiB: z.number().int() })),
+    volumes: z.array(z.object({ ...Owned, sizeGiB: z.number().int() })),
+    networks: z.array(z.object({ ...Owned, cidr: z.string() })),
+    tunnels: z.array(z.object({ ...Owned, kind: z.string(), port: z.number().int().nullable(), targetPort: z.number().int().nullable() })),
+  }),
+  sessions: z.array(UserSession).describe('Signed-in browsers, newest first (API tokens are listed apart)'),
+});
+export type UserOverviewDto = z.infer<typeof UserOverview>;
+export const SignedOut = z.object({ signedOut: z.number().int().describe('Sessions ended') });

@@ -174,7 +174,15 @@ export async function extendTrial(id: string, days: number): Promise<AdminUserDt
 
 /** An admin's grant (or claw-back) is a ledger entry like any other; the balance never goes below zero. */
 export async function adjustCredits(id: string, amount: number, note: string): Promise<AdminUserDto> {
-  await db.$transaction((tx) => applyCredit(tx, { userId: id, amount, reason: `admin: ${note}`.slice(0, 64), reference: `admin:${randomUUID()}` }));
+  try {
+    await db.$transaction((tx) => applyCredit(tx, { userId: id, amount, reason: `admin: ${note}`.slice(0, 64), reference: `admin:${randomUUID()}` }));
+  } catch (e) {
+    // Taking away more than the user has is the admin's request refused, not the admin's balance
+    // (the same code for API clients; the words and details are the admin's).
+    if (!(e instanceof AppError && e.code === 'INSUFFICIENT_CREDITS')) throw e;
+    const { credits } = await adminUserById(id);
+    throw new AppError('INSUFFICIENT_CREDITS', `You asked to take away ${-amount} credits, but this user has ${credits.balance}: take away at most ${credits.balance}.`, { reason: 'take-away-exceeds-balance', balance: credits.balance, requested: -amount });
+  }
   return adminUserById(id);
 }
 

@@ -28,6 +28,7 @@ const headroom = (figures: Partial<QuotaFigures> = {}): QuotaFigures => ({
   memoryMiB: 4096,
   diskGiB: 100,
   vms: 2,
+  containers: 0,
   ...figures,
 });
 

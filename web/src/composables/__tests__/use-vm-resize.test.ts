@@ -8,6 +8,7 @@ const headroom = (figures: Partial<QuotaFigures> = {}): QuotaFigures => ({
   memoryMiB: 1000,
   diskGiB: 30,
   vms: 0,
+  containers: 0,
   ...figures,
 });
 

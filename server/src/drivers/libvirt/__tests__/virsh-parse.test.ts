@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { UnexpectedOutputError } from '../../driver-errors.js';
-import { isImageLocked, parseDfSizeAvail, parseIsoPrimaryDescriptor, parseQemuImgInfo } from '../disk-parse.js';
+import { isImageLocked, parseDfSizeAvail, parseFindFiles, parseIsoPrimaryDescriptor, parseQemuImgInfo } from '../disk-parse.js';
 import {
   isDomainAlreadyActive,
   isDomainMissing,
@@ -184,6 +184,16 @@ describe('disk tool parsers on captured output', () => {
   it('qemu-img on an image a running domain holds', () => {
     expect(isImageLocked(fixture('qemu-img-resize-locked.stderr.txt'))).toBe(true);
     expect(isImageLocked(fixture('qemu-img-resize-shrink.stderr.txt'))).toBe(false);
+  });
+
+  it("find -printf '%p\\t%s\\n' of a base-image folder", () => {
+    expect(parseFindFiles(fixture('find-base-images.txt'))).toEqual([
+      { path: '/var/lib/libvirt/images/base/tiny-initrd.img', sizeBytes: 4320065 },
+      { path: '/var/lib/libvirt/images/base/tiny-vmlinuz', sizeBytes: 14190528 },
+      { path: '/var/lib/libvirt/images/base/tiny.qcow2', sizeBytes: 19136512 },
+    ]);
+    expect(parseFindFiles('')).toEqual([]);
+    expect(() => parseFindFiles('find: permission denied\n')).toThrow(UnexpectedOutputError);
   });
 
   it('df --output=avail', () => {
