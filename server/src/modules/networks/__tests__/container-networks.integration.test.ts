@@ -1,0 +1,162 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { db } from '../../../platform/db.js';
+import { adminClient, Client, type Client as ClientT } from '../../../test/harness.js';
+import { driversFor, hostRuntime, targetOf } from '../../hosts/host-connections.js';
+import { cleanHosts, finished } from '../../containers/__tests__/container-lab.js';
+import { centralDriver, OUTSIDE_URL, useNetworkLab } from './network-lab.js';
+
+// Containers on private networks, on the lab's real dockerd and OVN (central and gateway on
+// lab1, Geneve between lab1 and lab2). Commands run inside the containers with `docker exec`
+// (what a user's terminal runs) and, for ping (containers keep no NET_RAW), in the container's
+// network namespace from its host.
+
+// Afterwards: the containers, then their NICs' ports on the hosts (a failed run may leave some).
+const lab = useNetworkLab(async () => {
+  await cleanHosts();
+  const ids = new Set((await db.container.findMany({ select: { id: true } })).map((c) => c.id));
+  for (const h of await db.host.findMany()) {
+    const { network } = await driversFor(h);
+    for (const p of await network.listContainerPorts()) if (ids.has(p.containerId)) await network.detachContainerPort(h.ovnBridge ?? 'br-int', p.ifaceId);
+  }
+});
+let busybox: string;
+let httpd: string;
+
+beforeAll(async () => {
+  const admin = await adminClient(lab.srv.url);
+  const b = await admin.post('/api/admin/container-templates', {
+    name: 'busybox', image: 'lab/busybox:latest', command: ['/bin/sh', '-c', 'echo ready; while true; do sleep 3600; done'], minMemoryMiB: 16, zone: 'lab',
+  });
+  expect(b.status, JSON.stringify(b.body)).toBe(201);
+  const h = await admin.post('/api/admin/container-templates', { name: 'httpd', image: 'lab/httpd:latest', ports: [8080], minMemoryMiB: 16, zone: 'lab' });
+  expect(h.status, JSON.stringify(h.body)).toBe(201);
+  [busybox, httpd] = [b.body.template.id, h.body.template.id];
+}, 60_000);
+
+interface Made { id: string; nics: { name: string; ip: string; mac: string; gateway: string; networkId: string; networkName: string }[]; hostName: string }
+
+async function create(c: ClientT, templateId: string, over: Record<string, unknown> = {}): Promise<Made> {
+  const r = await c.post('/api/containers', { name: `ct-${Math.random().toString(36).slice(2, 8)}`, templateId, cpus: 0.25, memoryMiB: 32, ...over });
+  expect(r.status, JSON.stringify(r.body)).toBe(202);
+  const op = await finished(c, r.body.operation.id);
+  expect(op.state, op.error ?? '').toBe('succeeded');
+  const got = (await c.get(`/api/containers/${r.body.container.id}`)).body.container;
+  expect(got.state).toBe('running');
+  return got as Made;
+}
+
+async function onHostOf(id: string, argv: string[]) {
+  const c = await db.container.findUniqueOrThrow({ where: { id }, include: { host: true } });
+  const { pool } = await hostRuntime();
+  return pool.exec(targetOf(c.host!), argv.map((a) => a.replace('{name}', c.dockerName)), { allowFailure: true, timeoutMs: 40_000 });
+}
+const inContainer = (id: string, script: string) => onHostOf(id, ['docker', 'exec', '{name}', 'sh', '-c', script]);
+async function inNetns(id: string, argv: string[]) {
+  const pid = (await onHostOf(id, ['docker', 'inspect', '-f', '{{.State.Pid}}', '{name}'])).stdout.trim();
+  return onHostOf(id, ['nsenter', '-t', pid, '-n', ...argv]);
+}
+
+/** The container's NIC ports on every lab host, and its logical ports in OVN. */
+async function leftovers(containerId: string, nicIds: string[]) {
+  const hosts = await db.host.findMany();
+  const ports = (await Promise.all(hosts.map(async (h) => (await driversFor(h)).network.listContainerPorts()))).flat().filter((p) => p.containerId === containerId);
+  const lsps = (await (await centralDriver()).inventory()).ports.filter((p) => nicIds.includes(p));
+  return { ovsPorts: ports.map((p) => p.name), logicalPorts: lsps, nics: await db.nic.count({ where: { containerId } }) };
+}
+
+const get = (id: string, url: string) => inContainer(id, `timeout 15 wget -q -T 5 -O - ${url}`);
+
+describe('containers on private networks', () => {
+  it("join the owner's default network across hosts: address, MTU, gateway, each other, egress through SNAT; stop, start and restart keep them attached", async () => {
+    const alice = new Client(lab.srv.url);
+    await alice.signup();
+    const b = await create(alice, busybox);
+    const a = await create(alice, httpd);
+    // Spread placement: one on each host, so traffic between them crosses Geneve.
+    expect(new Set([a.hostName, b.hostName]).size).toBe(2);
+    expect(b.nics).toMatchObject([{ name: 'eth0', ip: '10.200.0.2', gateway: '10.200.0.1', networkName: 'default' }]);
+    expect(a.nics).toMatchObject([{ name: 'eth0', ip: '10.200.0.3', networkId: b.nics[0]!.networkId }]);
+    const net = (await alice.get(`/api/networks/${b.nics[0]!.networkId}`)).body.network;
+    expect(net).toMatchObject({ state: 'ready', portCount: 2 });
+    expect(net.ports.map((p: { containerId: string }) => p.containerId).sort()).toEqual([a.id, b.id].sort());
+
+    // Inside: the platform's address and MAC, Geneve's MTU, a default route through the gateway, no other NIC.
+    const addr = await inContainer(b.id, 'ip -o addr show dev eth0; ip -o link show dev eth0; ip route');
+    expect(addr.stdout).toContain('inet 10.200.0.2/24');
+    expect(addr.stdout).toContain('mtu 1442');
+    expect(addr.stdout).toContain(`link/ether ${b.nics[0]!.mac}`);
+    expect(addr.stdout).toContain('default via 10.200.0.1 dev eth0');
+    expect((await inContainer(b.id, 'ls /sys/class/net')).stdout.trim().split(/\s+/).sort()).toEqual(['eth0', 'lo']);
+
+    const gw = await inNetns(b.id, ['ping', '-c', '2', '-W', '5', '10.200.0.1']);
+    expect(gw.exitCode, gw.stdout + gw.stderr).toBe(0);
+    await expect.poll(async () => (await get(b.id, 'http://10.200.0.3:8080/')).stdout, { timeout: 20_000, interval: 1000 }).toContain('Hello from');
+    const out = await get(b.id, OUTSIDE_URL);
+    expect(out.exitCode, out.stderr).toBe(0);
+
+    // Stop: the host end goes with the namespace, and the platform removes its OVS port too.
+    const stop = await alice.post(`/api/containers/${a.id}/actions`, { action: 'stop' });
+    expect((await finished(alice, stop.body.operation.id)).state).toBe('succeeded');
+    expect((await leftovers(a.id, [])).ovsPorts).toEqual([]);
+    for (const action of ['start', 'restart'] as const) {
+      const r = await alice.post(`/api/containers/${a.id}/actions`, { action });
+      expect((await finished(alice, r.body.operation.id)).state, action).toBe('succeeded');
+      await expect.poll(async () => (await get(b.id, 'http://10.200.0.3:8080/')).stdout, { timeout: 20_000, interval: 1000 }).toContain('Hello from');
+    }
+    const r = await alice.post(`/api/containers/${b.id}/actions`, { action: 'restart' });
+    expect((await finished(alice, r.body.operation.id)).state).toBe('succeeded');
+    await expect.poll(async () => (await get(b.id, 'http://10.200.0.3:8080/')).stdout, { timeout: 20_000, interval: 1000 }).toContain('Hello from');
+
+    // Another user with the same CIDR and the same addresses reaches nothing of hers.
+    const bob = new Client(lab.srv.url);
+    await bob.signup();
+    const c = await create(bob, busybox);
+    expect(c.nics).toMatchObject([{ ip: '10.200.0.2', gateway: '10.200.0.1' }]);
+    expect(c.nics[0]!.networkId).not.toBe(b.nics[0]!.networkId);
+    const own = await inNetns(c.id, ['ping', '-c', '1', '-W', '5', '10.200.0.1']);
+    expect(own.exitCode, own.stdout + own.stderr).toBe(0);
+    const theirs = await get(c.id, 'http://10.200.0.3:8080/');
+    expect(theirs.exitCode).not.toBe(0);
+    expect(theirs.stdout).not.toContain('Hello');
+
+    // Deleting leaves no OVS port, no logical port, no address held (the next container gets it).
+    const rows = await db.nic.findMany({ where: { containerId: { in: [a.id, b.id, c.id] } } });
+    for (const [who, x] of [[alice, a], [alice, b], [bob, c]] as const) {
+      const d = await who.delete(`/api/containers/${x.id}`);
+      expect(d.status).toBe(202);
+      expect((await finished(who, d.body.operation.id)).state).toBe('succeeded');
+      expect(await leftovers(x.id, rows.filter((n) => n.containerId === x.id).map((n) => n.id))).toEqual({ ovsPorts: [], logicalPorts: [], nics: 0 });
+    }
+    const again = await create(alice, busybox);
+    expect(again.nics[0]!.ip).toBe('10.200.0.2');
+    const del = await alice.delete(`/api/containers/${again.id}`);
+    expect((await finished(alice, del.body.operation.id)).state).toBe('succeeded');
+  }, 300_000);
+
+  it("refuses a network that is not the user's, with nothing reserved; joins a chosen network", async () => {
+    const carol = new Client(lab.srv.url);
+    await carol.signup();
+    const dave = new Client(lab.srv.url);
+    await dave.signup();
+    const n = await dave.post('/api/networks', { name: 'lab', cidr: '10.61.0.0/24' });
+    expect(n.status, JSON.stringify(n.body)).toBe(202);
+    const before = (await carol.get('/api/me')).body.user;
+    const r = await carol.post('/api/containers', { name: 'nope', templateId: busybox, cpus: 0.25, memoryMiB: 32, networkIds: [n.body.network.id] });
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatchObject({ code: 'VALIDATION_FAILED' });
+    const after = (await carol.get('/api/me')).body.user;
+    expect(after.quota.used).toEqual(before.quota.used);
+    expect(after.credits.balance).toBe(before.credits.balance);
+    expect((await carol.get('/api/containers')).body.items).toEqual([]);
+
+    expect((await finished(dave, n.body.operation.id)).state).toBe('succeeded');
+    const x = await create(dave, busybox, { networkIds: [n.body.network.id] });
+    expect(x.nics).toMatchObject([{ ip: '10.61.0.2', gateway: '10.61.0.1', networkName: 'lab' }]);
+    // A network with a container on it is not deleted from under it.
+    const del = await dave.delete(`/api/networks/${n.body.network.id}`);
+    expect(del.status).toBe(409);
+    expect(del.body.error.message).toContain('1 container(s)');
+    const gone = await dave.delete(`/api/containers/${x.id}`);
+    expect((await finished(dave, gone.body.operation.id)).state).toBe('succeeded');
+  }, 120_000);
+});
