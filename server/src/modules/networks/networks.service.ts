@@ -149,8 +149,8 @@ export async function deleteNetwork(ownerId: string, id: string) {
   if (attached.length) {
     const vms = [...new Set(attached.flatMap((a) => (a.vm ? [a.vm.name] : [])))];
     const containers = [...new Set(attached.flatMap((a) => (a.container ? [a.container.name] : [])))];
-    const what = [vms.length ? `${vms.length} VM(s) (${vms.join(', ')})` : '', containers.length ? `${containers.length} container(s) (${containers.join(', ')})` : ''].filter(Boolean).join(' and ');
-    throw errors.conflict(`${n.name} still has ${what} attached; delete them or detach their NICs first.`, { vms, containers });
+    const counts = [vms.length ? `${vms.length} VM(s)` : '', containers.length ? `${containers.length} container(s)` : ''].filter(Boolean).join(' and ');
+    throw errors.conflict(`${n.name} still has ${counts} attached (${[...vms, ...containers].join(', ')}); delete them or detach their NICs first.`, { vms, containers });
   }
   if (n.currentOperationId) throw errors.conflict(`Another operation is running on ${n.name}; wait for it to finish.`, { operationId: n.currentOperationId });
   const operationId = await db.$transaction(async (tx) => {
