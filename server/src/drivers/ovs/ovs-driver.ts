@@ -98,12 +98,14 @@ export class OvsDriver implements NetworkDriver {
 
   /** Every container NIC the platform made on this host (interfaces labelled campus-container), for reconciliation. */
   async listContainerPorts(): Promise<ContainerPortInfo[]> {
-    const rows = parseOvsTable(await this.vsctl(['--format=json', '--columns=name,external_ids,ofport', 'list', 'Interface']));
+    const rows = parseOvsTable(await this.vsctl(['--format=json', '--columns=name,external_ids,ofport,link_state', 'list', 'Interface']));
     return rows.flatMap((row) => {
       const ids = stringMapColumn(row, 'external_ids');
       const containerId = ids['campus-container'];
       if (!containerId) return [];
-      return [{ name: stringColumn(row, 'name'), containerId, ifaceId: ids['iface-id'] ?? '', broken: (optionalIntColumn(row, 'ofport') ?? -1) < 0 }];
+      // The userspace datapath keeps the ofport of a vanished device and reports its link down.
+      const broken = (optionalIntColumn(row, 'ofport') ?? -1) < 0 || row.link_state !== 'up';
+      return [{ name: stringColumn(row, 'name'), containerId, ifaceId: ids['iface-id'] ?? '', broken }];
     });
   }
 }

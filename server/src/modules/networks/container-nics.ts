@@ -99,8 +99,8 @@ registerHostReconciler(async (host) => {
       continue;
     }
     if (!p.broken || c.currentOperationId) continue;
-    // Restarted behind the platform's back: its NICs are made again; otherwise the dead port goes.
-    if (c.state === 'running') await attach({ host, containerId: c.id, ownerId: c.ownerId, dockerName: c.dockerName });
+    // Restarted behind the platform's back: its NICs are made again; stopped: the dead port goes.
+    if ((await d.containers.inspect(c.dockerName))?.running) await attach({ host, containerId: c.id, ownerId: c.ownerId, dockerName: c.dockerName });
     else await d.network.detachContainerPort(bridgeOf(host), p.ifaceId);
     out.corrected++;
   }

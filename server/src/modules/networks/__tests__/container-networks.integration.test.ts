@@ -23,9 +23,10 @@ const lab = useNetworkLab(async () => {
 });
 let busybox: string;
 let httpd: string;
+let admin: ClientT;
 
 beforeAll(async () => {
-  const admin = await adminClient(lab.srv.url);
+  admin = await adminClient(lab.srv.url);
   const b = await admin.post('/api/admin/container-templates', {
     name: 'busybox', image: 'lab/busybox:latest', command: ['/bin/sh', '-c', 'echo ready; while true; do sleep 3600; done'], minMemoryMiB: 16, zone: 'lab',
   });
@@ -162,4 +163,36 @@ describe('containers on private networks', () => {
     const gone = await dave.delete(`/api/containers/${x.id}`);
     expect((await finished(dave, gone.body.operation.id)).state).toBe('succeeded');
   }, 120_000);
+
+  it('the reconciler re-attaches a container restarted behind the platform, removes the dead port of one stopped behind it, and reports a port it does not know', async () => {
+    const erin = new Client(lab.srv.url);
+    await erin.signup();
+    const a = await create(erin, httpd);
+    const b = await create(erin, busybox);
+    const nicOf = async (id: string) => (await db.nic.findFirstOrThrow({ where: { containerId: id } })).id;
+    const [nicA, nicB] = [await nicOf(a.id), await nicOf(b.id)];
+    await onHostOf(a.id, ['docker', 'restart', '-t', '0', '{name}']);
+    await onHostOf(b.id, ['docker', 'stop', '-t', '0', '{name}']);
+    const stray = `cn${Math.random().toString(16).slice(2, 14).padEnd(12, '0')}`;
+    const strayOwner = '00000000-0000-4000-8000-00000000cafe';
+    await onHostOf(a.id, ['ovs-vsctl', 'add-port', 'br-ovn', stray, '--', 'set', 'interface', stray, 'type=internal', `external_ids:campus-container=${strayOwner}`, `external_ids:iface-id=${strayOwner}`]);
+    try {
+      expect((await admin.post('/api/admin/reconcile')).status).toBe(200);
+      expect((await erin.get(`/api/containers/${b.id}`)).body.container.state).toBe('stopped');
+      // Stopped, it keeps its address and logical port, only its host end is gone.
+      expect(await leftovers(b.id, [nicB])).toEqual({ ovsPorts: [], logicalPorts: [nicB], nics: 1 });
+      expect((await leftovers(a.id, [nicA])).logicalPorts).toEqual([nicA]);
+      const findings = (await admin.get('/api/admin/findings')).body.items as { kind: string; domainName: string }[];
+      expect(findings).toContainEqual(expect.objectContaining({ kind: 'unknown-container-port', domainName: stray }));
+      // Erin's httpd answers on its address again, from a third container of hers.
+      const c = await create(erin, busybox);
+      await expect.poll(async () => (await get(c.id, `${a.nics[0]!.ip}:8080`)).stdout, { timeout: 20_000, interval: 1000 }).toContain('Hello from');
+      // And a start through the platform attaches the stopped one again.
+      const r = await erin.post(`/api/containers/${b.id}/actions`, { action: 'start' });
+      expect((await finished(erin, r.body.operation.id)).state).toBe('succeeded');
+      await expect.poll(async () => (await get(b.id, `${a.nics[0]!.ip}:8080`)).stdout, { timeout: 20_000, interval: 1000 }).toContain('Hello from');
+    } finally {
+      await onHostOf(a.id, ['ovs-vsctl', '--if-exists', 'del-port', 'br-ovn', stray]);
+    }
+  }, 180_000);
 });
