@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../../../platform/db.js';
+import { redis, rkey } from '../../../platform/redis.js';
 import { adminClient, Client, type Client as ClientT } from '../../../test/harness.js';
 import { driversFor, hostRuntime, targetOf } from '../../hosts/host-connections.js';
 import { cleanHosts, finished } from '../../containers/__tests__/container-lab.js';
@@ -194,5 +195,36 @@ describe('containers on private networks', () => {
     } finally {
       await onHostOf(a.id, ['ovs-vsctl', '--if-exists', 'del-port', 'br-ovn', stray]);
     }
+  }, 180_000);
+
+  it('a create that fails after its logical port was made is rolled back: no port, no address, nothing charged', async () => {
+    const frank = new Client(lab.srv.url);
+    await frank.signup();
+    // An image no host holds, which the platform's presence cache (told otherwise) lets it place:
+    // the container step fails on the host after the network step made the logical port.
+    const image = `lab/absent-${Math.random().toString(36).slice(2, 8)}:latest`;
+    const t = await admin.post('/api/admin/container-templates', { name: `absent-${Math.random().toString(36).slice(2, 6)}`, image, minMemoryMiB: 16, zone: 'lab' });
+    expect(t.status, JSON.stringify(t.body)).toBe(201);
+    for (const h of await db.host.findMany()) await redis.set(rkey('ctimage', h.id, Buffer.from(image).toString('base64url')), '1', 'EX', 60);
+    const before = (await frank.get('/api/me')).body.user;
+    const r = await frank.post('/api/containers', { name: 'doomed', templateId: t.body.template.id, cpus: 0.25, memoryMiB: 32 });
+    expect(r.status, JSON.stringify(r.body)).toBe(202);
+    const id = r.body.container.id as string;
+    // Its address is held from the request on (the create's transaction).
+    const nic = await db.nic.findFirstOrThrow({ where: { containerId: id } });
+    expect(nic.ip).toBe('10.200.0.2');
+    const op = await finished(frank, r.body.operation.id, 90_000);
+    expect(op.state).toBe('compensated');
+    expect(op.steps.find((s) => s.name === 'network')?.state).toBe('compensated');
+    expect((await frank.get(`/api/containers/${id}`)).body.container).toMatchObject({ state: 'error', nics: [] });
+    expect(await leftovers(id, [nic.id])).toEqual({ ovsPorts: [], logicalPorts: [], nics: 0 });
+    const after = (await frank.get('/api/me')).body.user;
+    expect(after.quota.used).toEqual(before.quota.used);
+    expect(after.credits.balance).toBe(before.credits.balance);
+    // The address it held is free: the next container of hers gets it.
+    const next = await create(frank, busybox);
+    expect(next.nics[0]!.ip).toBe('10.200.0.2');
+    const del = await frank.delete(`/api/containers/${next.id}`);
+    expect((await finished(frank, del.body.operation.id)).state).toBe('succeeded');
   }, 180_000);
 });
