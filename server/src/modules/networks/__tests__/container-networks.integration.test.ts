@@ -4,7 +4,8 @@ import { redis, rkey } from '../../../platform/redis.js';
 import { adminClient, Client, type Client as ClientT } from '../../../test/harness.js';
 import { driversFor, hostRuntime, targetOf } from '../../hosts/host-connections.js';
 import { cleanHosts, finished } from '../../containers/__tests__/container-lab.js';
-import { centralDriver, OUTSIDE_URL, useNetworkLab } from './network-lab.js';
+import { finished as vmFinished, vmBody } from '../../vms/__tests__/vm-lab.js';
+import { agentReady, centralDriver, guestIp, inGuest, OUTSIDE_URL, useNetworkLab } from './network-lab.js';
 
 // Containers on private networks, on the lab's real dockerd and OVN (central and gateway on
 // lab1, Geneve between lab1 and lab2). Commands run inside the containers with `docker exec`
@@ -227,4 +228,26 @@ describe('containers on private networks', () => {
     const del = await frank.delete(`/api/containers/${next.id}`);
     expect((await finished(frank, del.body.operation.id)).state).toBe('succeeded');
   }, 180_000);
+
+  it("a container and a VM of the same user on one network reach each other's HTTP servers", async () => {
+    const gina = new Client(lab.srv.url);
+    await gina.signup();
+    const v = await gina.post('/api/vms', vmBody(lab.templateId));
+    expect(v.status, JSON.stringify(v.body)).toBe(202);
+    const ct = await create(gina, httpd);
+    const vmOp = await vmFinished(gina, v.body.operation.id);
+    expect(vmOp.state, vmOp.error ?? '').toBe('succeeded');
+    await agentReady(v.body.vm.id);
+    const vmNic = await db.nic.findFirstOrThrow({ where: { vmId: v.body.vm.id } });
+    expect(vmNic.networkId).toBe(ct.nics[0]!.networkId);
+    await expect.poll(() => guestIp(v.body.vm.id), { timeout: 60_000, interval: 1000 }).toBe(vmNic.ip);
+    // Container -> VM (the tiny guest serves its name on :80), and VM -> container (:8080).
+    await expect.poll(async () => (await get(ct.id, `${vmNic.ip}:80`)).stdout, { timeout: 20_000, interval: 1000 }).toContain(`<h1>${v.body.vm.name}</h1>`);
+    const back = await inGuest(v.body.vm.id, `timeout 20 wget -q -O - http://${ct.nics[0]!.ip}:8080/`);
+    expect(back.out).toContain('Hello from');
+    const dv = await gina.delete(`/api/vms/${v.body.vm.id}`);
+    expect((await vmFinished(gina, dv.body.operation.id)).state).toBe('succeeded');
+    const dc = await gina.delete(`/api/containers/${ct.id}`);
+    expect((await finished(gina, dc.body.operation.id)).state).toBe('succeeded');
+  }, 240_000);
 });
