@@ -94,6 +94,17 @@ describe('containers on private networks', () => {
     expect(addr.stdout).toContain('default via 10.200.0.1 dev eth0');
     expect((await inContainer(b.id, 'ls /sys/class/net')).stdout.trim().split(/\s+/).sort()).toEqual(['eth0', 'lo']);
 
+    // Attaching again (a retried step) keeps the NIC it finds: the same interface, not a new one.
+    const ifindex = async () => (await inContainer(b.id, 'cat /sys/class/net/eth0/ifindex')).stdout.trim();
+    const first = await ifindex();
+    const row = await db.container.findUniqueOrThrow({ where: { id: b.id }, include: { host: true, nics: true } });
+    const pid = Number((await onHostOf(b.id, ['docker', 'inspect', '-f', '{{.State.Pid}}', '{name}'])).stdout.trim());
+    await (await driversFor(row.host!)).network.attachContainerPort({
+      bridge: row.host!.ovnBridge ?? 'br-int', pid, ifaceId: row.nics[0]!.id, containerId: b.id, ifName: 'eth0',
+      mac: row.nics[0]!.mac, ip: row.nics[0]!.ip, prefix: 24, gateway: '10.200.0.1', mtu: 1442,
+    });
+    expect(await ifindex()).toBe(first);
+
     const gw = await inNetns(b.id, ['ping', '-c', '2', '-W', '5', '10.200.0.1']);
     expect(gw.exitCode, gw.stdout + gw.stderr).toBe(0);
     await expect.poll(async () => (await get(b.id, '10.200.0.3:8080')).stdout, { timeout: 20_000, interval: 1000 }).toContain('Hello from');
