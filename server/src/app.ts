@@ -45,6 +45,7 @@ import { adminNetworksRoutes, networksRoutes, vmNicsRoutes } from './modules/net
 import './modules/vms/vm-lifecycle.js';
 import './modules/tunnels/tunnel-lifecycle.js';
 import './modules/networks/forward-provider.js';
+import './modules/networks/container-nics.js';
 import { containersRoutes, containerTemplatesRoutes } from './modules/containers/containers.routes.js';
 import { adminContainersRoutes, adminContainerTemplatesRoutes } from './modules/containers/containers.admin.routes.js';
 import './modules/containers/container-lifecycle.js';

@@ -59,6 +59,8 @@ export interface ContainerState {
   running: boolean;
   exitCode: number;
   oomKilled: boolean;
+  /** The main process on the host while it runs (its network namespace is the container's). */
+  pid: number | null;
   startedAt: string | null;
   finishedAt: string | null;
   error: string;

@@ -1,3 +1,5 @@
+import type { ContainerPortSpec } from './ovs/container-port.js';
+
 // What the platform asks of a host's virtual switch, whatever implements it. Mutations are
 // idempotent: ensuring what exists and deleting what is gone both succeed.
 
@@ -30,6 +32,17 @@ export interface OvnChassisInfo {
   controller: boolean;
 }
 
+/** A container NIC the platform made on a host's OVN bridge (see ovs/container-port.ts). */
+export interface ContainerPortInfo {
+  /** The OVS port (the host end of the veth). */
+  name: string;
+  containerId: string;
+  /** The OVN logical port it is bound to. */
+  ifaceId: string;
+  /** The host end is gone (the container stopped: its namespace and the pair went with it). */
+  broken: boolean;
+}
+
 export interface NetworkDriver {
   /** Resolves when the switch answers; throws the pool's typed errors otherwise. */
   ping(): Promise<void>;
@@ -41,4 +54,9 @@ export interface NetworkDriver {
   listPorts(bridge: string): Promise<PortInfo[]>;
   /** The host's OVN chassis set-up and whether its ovn-controller answers. */
   ovnChassis(): Promise<OvnChassisInfo>;
+  /** A container's NIC on the OVN bridge, bound to its logical port. Idempotent. */
+  attachContainerPort(spec: ContainerPortSpec): Promise<void>;
+  /** Removes a container NIC's port; absent is success. */
+  detachContainerPort(bridge: string, ifaceId: string): Promise<void>;
+  listContainerPorts(): Promise<ContainerPortInfo[]>;
 }

@@ -19,12 +19,16 @@ export interface Container {
   command: string[] | null;
   ports: number[];
   hostName: string | null;
+  /** Its addresses on private networks (eth0 first); empty on the host-internal network. */
+  nics: ContainerNic[];
   creditsPerHour: number;
   createdAt: string;
   currentOperationId: string | null;
   lastError: string | null;
   stoppedBy: { reason: 'credits' | 'trial'; at: string } | null;
 }
+
+export interface ContainerNic { name: string; networkId: string; networkName: string; cidr: string; gateway: string; mac: string; ip: string }
 
 export interface ContainerTemplate {
   id: string;
@@ -45,6 +49,8 @@ export interface CreateContainerBody {
   memoryMiB: number;
   env?: Record<string, string>;
   command?: string[];
+  /** Private networks to join; none: the user's default network. */
+  networkIds?: string[];
 }
 
 export interface ContainerOperationResult { container: Container; operation: Operation }

@@ -7,7 +7,8 @@ export interface Network {
   id: string; name: string; cidr: string; gateway: string; isDefault: boolean; state: NetworkState;
   lastError: string | null; currentOperationId: string | null; createdAt: string; portCount: number;
 }
-export interface NetworkPort { nicId: string; vmId: string; vmName: string; mac: string; ip: string; hostName: string | null }
+/** A VM's NIC or a container's (the other pair is null). */
+export interface NetworkPort { nicId: string; vmId: string | null; vmName: string | null; containerId: string | null; containerName: string | null; mac: string; ip: string; hostName: string | null }
 export type RuleProtocol = 'tcp' | 'udp' | 'icmp' | 'any';
 export interface NetworkRule { id: string; protocol: RuleProtocol; portFrom: number | null; portTo: number | null; sourceCidr: string; createdAt: string }
 export interface NetworkDetail extends Network { ports: NetworkPort[]; rules: NetworkRule[]; externalIp: string | null }

@@ -48,7 +48,8 @@ export function fieldErrorsOf(error: unknown): FieldErrors {
   if (!isApiError(error)) return {};
   const fields: FieldErrors = {};
   for (const issue of error.issues) {
-    const field = issue.path.split('.').filter(Boolean).at(-1);
+    // body.networkIds.0 is the networkIds field's error (an item of it).
+    const field = issue.path.split('.').filter((seg) => seg && !/^\d+$/.test(seg)).at(-1);
     if (field && !(field in fields)) fields[field] = issue.message;
   }
   return fields;

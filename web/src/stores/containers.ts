@@ -19,7 +19,7 @@ export const useContainersStore = defineStore('containers', () => {
       for (const c of items) if (c.currentOperationId) lastOperationOf.value.set(c.id, c.currentOperationId);
     },
   });
-  const { items, loaded, loading, fetch } = list;
+  const { items, loaded, loading, refreshing, fetch } = list;
 
   function remember(c: Container): void {
     list.remember(c);
@@ -62,5 +62,5 @@ export const useContainersStore = defineStore('containers', () => {
     return run(c.id, 'delete', async (idempotencyKey) => accept(await containersApi.deleteContainer(c.id, { idempotencyKey })));
   }
 
-  return { current, templates, creating, pending, lastOperationOf, items, loaded, loading, fetch, fetchOne, fetchTemplates, create, action, remove };
+  return { current, templates, creating, pending, lastOperationOf, items, loaded, loading, refreshing, fetch, fetchOne, fetchTemplates, create, action, remove };
 });

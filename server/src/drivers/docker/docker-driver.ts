@@ -49,7 +49,7 @@ const imageSchema = z.object({
 
 const inspectSchema = z.object({
   State: z.object({
-    Status: z.string(), Running: z.boolean(), ExitCode: z.number(), OOMKilled: z.boolean(),
+    Status: z.string(), Running: z.boolean(), ExitCode: z.number(), OOMKilled: z.boolean(), Pid: z.number().nullish(),
     StartedAt: z.string().nullish(), FinishedAt: z.string().nullish(), Error: z.string().nullish(),
   }),
   HostConfig: z.object({
@@ -314,6 +314,7 @@ export class DockerDriver implements ContainerDriver {
       const h = c.HostConfig;
       return {
         status: c.State.Status, running: c.State.Running, exitCode: c.State.ExitCode, oomKilled: c.State.OOMKilled,
+        pid: c.State.Running && c.State.Pid ? c.State.Pid : null,
         startedAt: c.State.StartedAt ?? null, finishedAt: c.State.FinishedAt ?? null, error: c.State.Error ?? '',
         limits: {
           memoryBytes: h.Memory ?? 0, memorySwapBytes: h.MemorySwap ?? 0, nanoCpus: h.NanoCpus ?? 0, pidsLimit: h.PidsLimit ?? null,

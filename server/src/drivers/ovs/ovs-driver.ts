@@ -1,4 +1,5 @@
-import type { BridgeInfo, NetworkDriver, OvnChassisInfo, PortInfo } from '../network.js';
+import type { BridgeInfo, ContainerPortInfo, NetworkDriver, OvnChassisInfo, PortInfo } from '../network.js';
+import { attachArgv, detachArgv, type ContainerPortSpec } from './container-port.js';
 import { assertSafeName } from '../ssh/argv.js';
 import type { CommandRunner } from '../ssh/command-runner.js';
 import type { SshTarget } from '../ssh/ssh-connection.js';
@@ -83,5 +84,28 @@ export class OvsDriver implements NetworkDriver {
       chassis: ids['system-id'] ?? null, encapIp: ids['ovn-encap-ip'] ?? null, encapType: ids['ovn-encap-type'] ?? null,
       bridge: ids['ovn-bridge'] ?? 'br-int', datapathType: ids['ovn-bridge-datapath-type'] ?? 'system', controller,
     };
+  }
+
+  /** A container's NIC as a port of the bridge bound to its OVN logical port (container-port.ts). Idempotent. */
+  async attachContainerPort(spec: ContainerPortSpec): Promise<void> {
+    await this.runner.exec(this.target, attachArgv(spec), { timeoutMs: 60_000 });
+  }
+
+  /** Removes a container NIC's port and host end; absent is success. */
+  async detachContainerPort(bridge: string, ifaceId: string): Promise<void> {
+    await this.runner.exec(this.target, detachArgv(bridge, ifaceId), { timeoutMs: 30_000 });
+  }
+
+  /** Every container NIC the platform made on this host (interfaces labelled campus-container), for reconciliation. */
+  async listContainerPorts(): Promise<ContainerPortInfo[]> {
+    const rows = parseOvsTable(await this.vsctl(['--format=json', '--columns=name,external_ids,ofport,link_state', 'list', 'Interface']));
+    return rows.flatMap((row) => {
+      const ids = stringMapColumn(row, 'external_ids');
+      const containerId = ids['campus-container'];
+      if (!containerId) return [];
+      // The userspace datapath keeps the ofport of a vanished device and reports its link down.
+      const broken = (optionalIntColumn(row, 'ofport') ?? -1) < 0 || row.link_state !== 'up';
+      return [{ name: stringColumn(row, 'name'), containerId, ifaceId: ids['iface-id'] ?? '', broken }];
+    });
   }
 }

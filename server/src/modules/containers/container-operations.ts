@@ -5,36 +5,30 @@ import type { ContainerState } from '../../generated/prisma/enums.js';
 import { applyCredit } from '../credits/credits.service.js';
 import { releaseQuota } from '../quotas/quotas.service.js';
 import { driversFor } from '../hosts/host-connections.js';
-import { containerNetworks, type AttachContext } from './container-networks.js';
+import { containerNetworks, LABEL_MANAGED, LABEL_OWNER, ownerNetworkLabels, type AttachContext } from './container-networks.js';
 
 // The container sagas. Every step checks before it acts (the driver treats "already there"
 // and "already gone" as success), so a retried job or a restarted worker resumes safely.
 // Everything made on the host carries the container's id and owner as labels.
 
-export interface ContainerOpParams { containerId: string; networkIds?: string[] }
+export interface ContainerOpParams { containerId: string }
 type Ctx = StepContext<ContainerOpParams>;
 
 export const LABEL_ID = 'campus.container.id';
-export const LABEL_OWNER = 'campus.owner';
-export const LABEL_MANAGED = 'campus.managed';
+export { LABEL_MANAGED, LABEL_OWNER };
 
-export async function loadContainer(id: string, networkIds: string[] = []) {
+export async function loadContainer(id: string) {
   const c = await db.container.findUnique({ where: { id }, include: { host: true } });
   if (!c) throw new PermanentStepError('The container no longer exists.');
   if (!c.host) throw new PermanentStepError('The container has no host.');
   const docker = (await driversFor(c.host)).containers;
-  const network = containerNetworks().dockerNetwork(c.ownerId, networkIds);
+  const net: AttachContext = { host: c.host, containerId: c.id, ownerId: c.ownerId, dockerName: c.dockerName };
   return {
-    c, host: c.host, docker, network,
+    c, host: c.host, docker, net,
     volume: `${c.dockerName}-data`,
     labels: { [LABEL_ID]: c.id, [LABEL_OWNER]: c.ownerId, [LABEL_MANAGED]: 'true' },
-    ownerLabels: { [LABEL_OWNER]: c.ownerId, [LABEL_MANAGED]: 'true' },
   };
 }
-
-const attachContext = (l: Awaited<ReturnType<typeof loadContainer>>, ctx: Ctx): AttachContext => ({
-  host: l.host, containerId: l.c.id, ownerId: l.c.ownerId, dockerName: l.c.dockerName, networkIds: ctx.params.networkIds ?? [],
-});
 
 /** Ends an operation: the container is free again, in the state given. */
 async function release(id: string, state: ContainerState, lastError: string | null = null) {
@@ -68,23 +62,17 @@ const settleAfterFailure = async (ctx: Ctx, error: string) => {
 const startAndAttach = async (ctx: Ctx) => {
   const l = await loadContainer(ctx.params.containerId);
   await l.docker.start(l.c.dockerName);
-  await containerNetworks().attach?.(attachContext(l, ctx));
+  await containerNetworks().attach(l.net);
 };
 
 defineOperation<ContainerOpParams>({
   kind: 'container.create',
   steps: [
     {
+      // The owner's Docker network on the host, or the NICs' OVN logical ports (container-networks.ts).
       name: 'network',
-      run: async (ctx) => {
-        const { docker, network, ownerLabels } = await loadContainer(ctx.params.containerId, ctx.params.networkIds);
-        if (network !== 'none') await docker.ensureNetwork(network, ownerLabels);
-      },
-      // Only goes when no other container of the owner uses it (the driver says so).
-      compensate: async (ctx) => {
-        const { docker, network } = await loadContainer(ctx.params.containerId, ctx.params.networkIds);
-        if (network !== 'none') await docker.removeNetwork(network);
-      },
+      run: async (ctx) => { await containerNetworks().prepare((await loadContainer(ctx.params.containerId)).net); },
+      compensate: async (ctx) => { await containerNetworks().unprepare((await loadContainer(ctx.params.containerId)).net); },
     },
     {
       name: 'volume',
@@ -94,9 +82,10 @@ defineOperation<ContainerOpParams>({
     {
       name: 'container',
       run: async (ctx) => {
-        const { c, docker, network, volume, labels, ownerLabels } = await loadContainer(ctx.params.containerId, ctx.params.networkIds);
+        const { c, docker, net, volume, labels } = await loadContainer(ctx.params.containerId);
+        const network = await containerNetworks().dockerNetwork(net);
         // Another container's delete may have removed the owner's network since the first step.
-        if (network !== 'none') await docker.ensureNetwork(network, ownerLabels);
+        if (network !== 'none') await docker.ensureNetwork(network, ownerNetworkLabels(c.ownerId));
         await docker.createContainer({
           name: c.dockerName, image: c.imageRef, labels, hostname: c.name,
           ...(Array.isArray(c.command) ? { command: c.command.map(String) } : {}),
@@ -107,8 +96,8 @@ defineOperation<ContainerOpParams>({
       },
       compensate: async (ctx) => {
         const l = await loadContainer(ctx.params.containerId);
-        await containerNetworks().detach?.(attachContext(l, ctx));
         await l.docker.remove(l.c.dockerName);
+        await containerNetworks().detach(l.net);
       },
     },
     { name: 'start', run: startAndAttach },
@@ -122,6 +111,7 @@ defineOperation<ContainerOpParams>({
         await releaseQuota(tx, c.ownerId, { vcpus: 0, cpuMillis: c.cpuMillis, memoryMiB: c.memoryMiB, diskGiB: c.volumeGiB, vms: 0, containers: 1 });
         await applyCredit(tx, { userId: c.ownerId, amount: c.creditsPerHour, reason: 'container-create-refund', reference: `ct:${c.id}:refund` });
       }
+      await containerNetworks().release(tx, c.id);
       await tx.container.update({ where: { id: c.id }, data: { quotaHeld: false, state: 'error', currentOperationId: null, lastError: `Creation failed and was rolled back: ${error}`.slice(0, 1000) } });
     });
   },
@@ -136,7 +126,15 @@ defineOperation<ContainerOpParams>({
 
 defineOperation<ContainerOpParams>({
   kind: 'container.stop',
-  steps: [{ name: 'stop', run: async (ctx) => { const { c, docker } = await loadContainer(ctx.params.containerId); await docker.stop(c.dockerName, config.CONTAINER_STOP_TIMEOUT_SECONDS); } }],
+  steps: [{
+    name: 'stop',
+    run: async (ctx) => {
+      const l = await loadContainer(ctx.params.containerId);
+      await l.docker.stop(l.c.dockerName, config.CONTAINER_STOP_TIMEOUT_SECONDS);
+      // Its namespace went with its process; what is left of its NICs on the host goes too.
+      await containerNetworks().detach(l.net);
+    },
+  }],
   onSucceeded: async (ctx) => release(ctx.params.containerId, 'stopped'),
   onGaveUp: settleAfterFailure,
 });
@@ -149,7 +147,8 @@ defineOperation<ContainerOpParams>({
       run: async (ctx) => {
         const l = await loadContainer(ctx.params.containerId);
         await l.docker.restart(l.c.dockerName, config.CONTAINER_STOP_TIMEOUT_SECONDS);
-        await containerNetworks().attach?.(attachContext(l, ctx));
+        // A new process, a new namespace: the NICs are made again inside it.
+        await containerNetworks().attach(l.net);
       },
     },
   ],
@@ -164,18 +163,15 @@ defineOperation<ContainerOpParams>({
       name: 'remove',
       run: async (ctx) => {
         const l = await loadContainer(ctx.params.containerId);
-        await containerNetworks().detach?.(attachContext(l, ctx));
         await l.docker.remove(l.c.dockerName);
+        await containerNetworks().detach(l.net);
       },
     },
     { name: 'volume', run: async (ctx) => { const { docker, volume } = await loadContainer(ctx.params.containerId); await docker.removeVolume(volume); } },
     {
-      // The owner's network goes with their last container on the host.
+      // The owner's Docker network goes with their last container on the host; logical ports go.
       name: 'network',
-      run: async (ctx) => {
-        const { docker, network } = await loadContainer(ctx.params.containerId);
-        if (network !== 'none') await docker.removeNetwork(network);
-      },
+      run: async (ctx) => { await containerNetworks().unprepare((await loadContainer(ctx.params.containerId)).net); },
     },
     {
       name: 'release',
@@ -183,6 +179,7 @@ defineOperation<ContainerOpParams>({
         await db.$transaction(async (tx) => {
           const c = await tx.container.findUniqueOrThrow({ where: { id: ctx.params.containerId } });
           if (c.quotaHeld) await releaseQuota(tx, c.ownerId, { vcpus: 0, cpuMillis: c.cpuMillis, memoryMiB: c.memoryMiB, diskGiB: c.volumeGiB, vms: 0, containers: 1 });
+          await containerNetworks().release(tx, c.id);
           await tx.container.update({ where: { id: c.id }, data: { quotaHeld: false, state: 'deleted', activeName: null, deletedAt: new Date(), currentOperationId: null } });
         });
       },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { db } from '../../platform/db.js';
 import { moduleRouter } from '../../platform/http/route.js';
 import { Container, ContainerTemplateList, ContainerTemplateResponse, CreateContainerTemplateBody, TemplateIdParams, UpdateContainerTemplateBody } from './containers.schemas.js';
-import { createTemplate, deleteTemplate, listTemplates, toContainerDto, updateTemplate } from './containers.service.js';
+import { createTemplate, deleteTemplate, listTemplates, toContainerDto, updateTemplate, withNames } from './containers.service.js';
 
 export const adminContainersRoutes = moduleRouter('/api/admin/containers', 'admin');
 
@@ -13,7 +13,7 @@ adminContainersRoutes.get('/', {
 }, async ({ query }) => {
   const rows = await db.container.findMany({
     where: { state: { not: 'deleted' }, ...(query.hostName ? { host: { name: query.hostName } } : {}) }, orderBy: { createdAt: 'desc' }, take: 500,
-    include: { host: { select: { name: true } }, owner: { select: { email: true } }, template: { select: { ports: true } } },
+    include: { ...withNames, owner: { select: { email: true } } },
   });
   return { status: 200, body: { items: rows.map((c) => ({ ...toContainerDto(c), ownerEmail: c.owner.email })) } };
 });

@@ -19,7 +19,7 @@ export const CreateContainerBody = z.object({
   env: z.record(EnvName, EnvValue).refine((e) => Object.keys(e).length <= 32, 'at most 32 variables').optional(),
   command: Command.optional(),
   networkIds: z.array(z.uuid('not a network id')).max(4).optional()
-    .describe('Private networks to join (needs the networks capability; until then a per-user network internal to the host)'),
+    .describe("Private networks to join, like a VM's (default: the user's default network, made if needed); on a site without OVN, leave it out: the container gets its owner's network on its host"),
 }).strict();
 
 export const ContainerAction = z.enum(['start', 'stop', 'restart']);
@@ -31,7 +31,12 @@ export const Container = z.object({
   id: z.string(), name: z.string(), state: ContainerState, templateId: z.string().nullable(), templateName: z.string(),
   image: z.string(), cpus: z.number(), memoryMiB: z.number().int(), volumeGiB: z.number().int(),
   env: z.record(z.string(), z.string()), command: z.array(z.string()).nullable(), ports: z.array(z.number().int()),
-  hostName: z.string().nullable(), creditsPerHour: z.number().int(), createdAt: z.string(),
+  hostName: z.string().nullable(),
+  nics: z.array(z.object({
+    name: z.string().describe('The interface inside the container: eth0, eth1 ...'), networkId: z.string(), networkName: z.string(),
+    cidr: z.string(), gateway: z.string(), mac: z.string(), ip: z.string(),
+  })).describe('Its addresses on private networks; empty on the host-internal network'),
+  creditsPerHour: z.number().int(), createdAt: z.string(),
   currentOperationId: z.string().nullable(), lastError: z.string().nullable(),
   stoppedBy: z.object({ reason: z.enum(['credits', 'trial', 'disabled']), at: z.string() }).nullable(),
 });

@@ -27,8 +27,13 @@ import './container-operations.js';
 
 registerHostResourceCounter('containers', (hostId) => db.container.count({ where: { hostId, state: { not: 'deleted' } } }));
 
-type ContainerWithNames = ContainerRow & { host: Pick<Host, 'name'> | null; template?: Pick<TemplateRow, 'ports'> | null };
-const withNames = { host: { select: { name: true } }, template: { select: { ports: true } } } as const;
+type ContainerNic = { networkId: string; mac: string; ip: string; network: { name: string; cidr: string; gateway: string } };
+type ContainerWithNames = ContainerRow & { host: Pick<Host, 'name'> | null; template?: Pick<TemplateRow, 'ports'> | null; nics: ContainerNic[] };
+/** What a container's DTO reads besides its row. */
+export const withNames = {
+  host: { select: { name: true } }, template: { select: { ports: true } },
+  nics: { select: { networkId: true, mac: true, ip: true, network: { select: { name: true, cidr: true, gateway: true } } }, orderBy: { createdAt: 'asc' } },
+} as const;
 
 const strings = (v: unknown): string[] | null => (Array.isArray(v) ? v.map(String) : null);
 const numbers = (v: unknown): number[] => (Array.isArray(v) ? v.map(Number) : []);
@@ -37,7 +42,9 @@ export const toContainerDto = (c: ContainerWithNames): ContainerDto => ({
   id: c.id, name: c.name, state: c.state, templateId: c.templateId, templateName: c.templateName, image: c.imageRef,
   cpus: c.cpuMillis / 1000, memoryMiB: c.memoryMiB, volumeGiB: c.volumeGiB,
   env: (c.env ?? {}) as Record<string, string>, command: strings(c.command), ports: numbers(c.template?.ports),
-  hostName: c.host?.name ?? null, creditsPerHour: c.creditsPerHour, createdAt: c.createdAt.toISOString(),
+  hostName: c.host?.name ?? null,
+  nics: c.nics.map((n, i) => ({ name: `eth${i}`, networkId: n.networkId, networkName: n.network.name, cidr: n.network.cidr, gateway: n.network.gateway, mac: n.mac, ip: n.ip })),
+  creditsPerHour: c.creditsPerHour, createdAt: c.createdAt.toISOString(),
   currentOperationId: c.currentOperationId, lastError: c.lastError,
   stoppedBy: c.stoppedReason === 'credits' || c.stoppedReason === 'trial' || c.stoppedReason === 'disabled' ? { reason: c.stoppedReason, at: (c.stoppedAt ?? c.updatedAt).toISOString() } : null,
 });
@@ -88,7 +95,8 @@ export async function createContainer(ownerId: string, input: CreateContainerInp
   if (input.memoryMiB < template.minMemoryMiB) {
     throw errors.validation([{ path: 'body.memoryMiB', message: `${template.name} needs at least ${template.minMemoryMiB} MiB` }], 'body');
   }
-  await containerNetworks().check(ownerId, input.networkIds ?? []);
+  const networks = containerNetworks();
+  const plan = await networks.plan(ownerId, input.networkIds ?? []);
   const owner = await db.user.findUniqueOrThrow({ where: { id: ownerId }, select: { trialEndsAt: true } });
   if (owner.trialEndsAt && owner.trialEndsAt.getTime() <= Date.now()) {
     throw new AppError('TRIAL_EXPIRED', 'Your free trial has ended; ask an administrator to extend it.');
@@ -111,7 +119,8 @@ export async function createContainer(ownerId: string, input: CreateContainerInp
       if (loads.length && !withImage.length) {
         throw new AppError('NO_CAPACITY', `No ready host in zone "${template.zone}" holds the image ${template.imageRef} (${loads.length} checked); ask an administrator.`);
       }
-      const placed = placeVm(withImage, { vcpus: cpuMillis / 1000, memoryMiB: input.memoryMiB, diskGiB: volumeGiB }, {
+      const usable = await networks.placeable(tx, withImage, template.zone, plan);
+      const placed = placeVm(usable, { vcpus: cpuMillis / 1000, memoryMiB: input.memoryMiB, diskGiB: volumeGiB }, {
         cpuOvercommit: config.VM_OVERCOMMIT_CPU, memoryOvercommit: config.VM_OVERCOMMIT_MEMORY, strategy: config.VM_PLACEMENT,
       }, template.zone);
       if ('reason' in placed) throw new AppError('NO_CAPACITY', placed.reason);
@@ -122,7 +131,8 @@ export async function createContainer(ownerId: string, input: CreateContainerInp
           env: input.env ?? {}, command: input.command ?? (template.command as Prisma.InputJsonValue | null) ?? Prisma.DbNull,
         },
       });
-      const opId = await createOperation(tx, { kind: 'container.create', targetType: 'container', targetId: id, ownerId, params: { containerId: id, networkIds: input.networkIds ?? [] } });
+      await networks.allocate(tx, ownerId, id, plan);
+      const opId = await createOperation(tx, { kind: 'container.create', targetType: 'container', targetId: id, ownerId, params: { containerId: id } });
       await tx.container.update({ where: { id }, data: { currentOperationId: opId } });
       return opId;
     });

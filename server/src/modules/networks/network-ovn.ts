@@ -6,6 +6,7 @@ import { Prisma } from '../../generated/prisma/client.js';
 import { OvnDriver, type OvnInboundRule } from '../../drivers/ovn/ovn-driver.js';
 import { hostRuntime, targetOf } from '../hosts/host-connections.js';
 import { ipText, parseCidr, parseIp } from './ipam.js';
+import type { NicHolder } from './networks.service.js';
 
 // The bridge between the database (desired state) and OVN's northbound database: each function
 // reads rows and writes the matching OVN objects idempotently, so operation steps can call them
@@ -82,13 +83,18 @@ export async function syncRules(networkId: string): Promise<void> {
   await (await centralOvn()).setInboundRules(net.id, net.cidr, net.rules.map(toOvnRule));
 }
 
-/** A VM's NICs as logical switch ports (each network made first, idempotently). */
-export async function realizeNics(vmId: string): Promise<void> {
-  const nics = await db.nic.findMany({ where: { vmId }, orderBy: { createdAt: 'asc' } });
+/**
+ * A VM's or container's NICs as logical switch ports (each network made first, idempotently);
+ * a network made on the way (a first VM's default one) is ready from then on.
+ */
+export async function realizeNics(holder: NicHolder): Promise<void> {
+  const nics = await db.nic.findMany({ where: holder, orderBy: { createdAt: 'asc' } });
   if (!nics.length) return;
   const ovn = await centralOvn();
-  for (const networkId of new Set(nics.map((n) => n.networkId))) await realizeNetwork(networkId, ovn);
+  const networkIds = [...new Set(nics.map((n) => n.networkId))];
+  for (const networkId of networkIds) await realizeNetwork(networkId, ovn);
   for (const nic of nics) await ovn.ensurePort({ networkId: nic.networkId, nicId: nic.id, mac: nic.mac, ip: nic.ip });
+  await db.network.updateMany({ where: { id: { in: networkIds }, state: 'creating', currentOperationId: null }, data: { state: 'ready' } });
 }
 
 export async function removeNicPorts(nicIds: string[]): Promise<void> {

@@ -9,6 +9,8 @@ import { centralOvn, ovnCentralHost } from './network-ovn.js';
 // never acted on (nothing in OVN is deleted by this). Objects whose network or VM has an
 // operation in flight are skipped: they are being made or removed right now.
 
+const holder = { id: true, name: true, state: true, currentOperationId: true } as const;
+
 export async function reconcileOvn(): Promise<{ findings: number }> {
   const central = await ovnCentralHost();
   if (!central) return { findings: 0 };
@@ -21,13 +23,13 @@ export async function reconcileOvn(): Promise<{ findings: number }> {
   }
   const [networks, nics, routers] = await Promise.all([
     db.network.findMany({ select: { id: true, name: true, state: true, currentOperationId: true } }),
-    db.nic.findMany({ select: { id: true, vm: { select: { id: true, name: true, state: true, currentOperationId: true } } } }),
+    db.nic.findMany({ select: { id: true, vm: { select: holder }, container: { select: holder } } }),
     db.networkRouter.findMany({ select: { userId: true } }),
   ]);
   const known = new Set([...networks.map((n) => n.id), ...nics.map((n) => n.id), ...routers.map((r) => r.userId)]);
   const busy = new Set([
     ...networks.filter((n) => n.currentOperationId || n.state === 'creating').map((n) => n.id),
-    ...nics.filter((n) => n.vm.currentOperationId || n.vm.state === 'creating').map((n) => n.id),
+    ...nics.filter((n) => { const h = n.vm ?? n.container; return !h || h.currentOperationId || h.state === 'creating'; }).map((n) => n.id),
   ]);
   let findings = 0;
   const note = async (kind: string, name: string, message: string, vmId: string | null = null) => {
@@ -46,8 +48,10 @@ export async function reconcileOvn(): Promise<{ findings: number }> {
     if (!have.has(ovnNames.switch(n.id))) await note('ovn-missing', ovnNames.switch(n.id), `Network ${n.name} has no logical switch in OVN; its VMs have no network.`);
   }
   for (const nic of nics) {
-    if (busy.has(nic.id) || nic.vm.state === 'error' || nic.vm.state === 'deleted') continue;
-    if (!have.has(ovnNames.port(nic.id))) await note('ovn-missing', ovnNames.port(nic.id), `VM ${nic.vm.name}'s NIC has no logical port in OVN.`, nic.vm.id);
+    const h = nic.vm ?? nic.container;
+    if (!h || busy.has(nic.id) || h.state === 'error' || h.state === 'deleted') continue;
+    const what = nic.vm ? `VM ${h.name}` : `Container ${h.name}`;
+    if (!have.has(ovnNames.port(nic.id))) await note('ovn-missing', ovnNames.port(nic.id), `${what}'s NIC has no logical port in OVN.`, nic.vm?.id ?? null);
   }
   return { findings };
 }

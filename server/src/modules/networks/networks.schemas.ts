@@ -29,8 +29,10 @@ export const CreateRuleBody = z.object({
 export const Rule = z.object({
   id: z.string(), protocol: RuleProtocol, portFrom: z.number().int().nullable(), portTo: z.number().int().nullable(), sourceCidr: z.string(), createdAt: z.string(),
 });
+/** A port of a network: a VM's NIC or a container's (the other pair of fields is null). */
 export const NetworkPort = z.object({
-  nicId: z.string(), vmId: z.string(), vmName: z.string(), mac: z.string(), ip: z.string(), hostName: z.string().nullable(),
+  nicId: z.string(), vmId: z.string().nullable(), vmName: z.string().nullable(), containerId: z.string().nullable(), containerName: z.string().nullable(),
+  mac: z.string(), ip: z.string(), hostName: z.string().nullable(),
 });
 export const NetworkState = z.enum(['creating', 'ready', 'deleting', 'error']);
 export const Network = z.object({

@@ -15,19 +15,26 @@ import './network-operations.js';
 // operation), then the operation writes OVN on a worker. NIC addresses are allocated here, in
 // the VM's create transaction, under the network's row lock (the unique index is the backstop).
 
-type NicWithVm = Nic & { vm: { id: string; name: string; state: string; host: { name: string } | null } };
+type Holder = { id: string; name: string; state: string; host: { name: string } | null } | null;
+type NicWithHolder = Nic & { vm: Holder; container: Holder };
+/** What a NIC belongs to: a VM or a container (exactly one). */
+export type NicHolder = { vmId: string } | { containerId: string };
 type NetworkWithCounts = NetworkRow & { _count: { nics: number } };
 
 const toDto = (n: NetworkWithCounts): NetworkDto => ({
   id: n.id, name: n.name, cidr: n.cidr, gateway: n.gateway, isDefault: n.isDefault, state: n.state, lastError: n.lastError,
   currentOperationId: n.currentOperationId, createdAt: n.createdAt.toISOString(), portCount: n._count.nics,
 });
-const toPort = (p: NicWithVm) => ({ nicId: p.id, vmId: p.vm.id, vmName: p.vm.name, mac: p.mac, ip: p.ip, hostName: p.vm.host?.name ?? null });
+const toPort = (p: NicWithHolder) => ({
+  nicId: p.id, vmId: p.vm?.id ?? null, vmName: p.vm?.name ?? null, containerId: p.container?.id ?? null, containerName: p.container?.name ?? null,
+  mac: p.mac, ip: p.ip, hostName: (p.vm ?? p.container)?.host?.name ?? null,
+});
 const toRule = (r: SecurityRule) => ({
   id: r.id, protocol: r.protocol as 'tcp' | 'udp' | 'icmp' | 'any', portFrom: r.portFrom, portTo: r.portTo, sourceCidr: r.sourceCidr, createdAt: r.createdAt.toISOString(),
 });
 const counts = { _count: { select: { nics: true } } } as const;
-const portsInclude = { nics: { include: { vm: { select: { id: true, name: true, state: true, host: { select: { name: true } } } } }, orderBy: { createdAt: 'asc' as const } } };
+const holderSelect = { select: { id: true, name: true, state: true, host: { select: { name: true } } } } as const;
+const portsInclude = { nics: { include: { vm: holderSelect, container: holderSelect }, orderBy: { createdAt: 'asc' as const } } };
 
 /** The platform's own ranges, which a user's network may not overlap (routing would be ambiguous). */
 function reservedRanges(): { cidr: Cidr; what: string }[] {
@@ -138,10 +145,12 @@ export async function renameNetwork(ownerId: string, id: string, name: string) {
 
 export async function deleteNetwork(ownerId: string, id: string) {
   const n = await ownNetwork(ownerId, id);
-  const attached = await db.nic.findMany({ where: { networkId: id }, include: { vm: { select: { name: true } } } });
+  const attached = await db.nic.findMany({ where: { networkId: id }, include: { vm: { select: { name: true } }, container: { select: { name: true } } } });
   if (attached.length) {
-    const names = [...new Set(attached.map((a) => a.vm.name))];
-    throw errors.conflict(`${n.name} still has ${names.length} VM(s) attached (${names.join(', ')}); delete them or detach their NICs first.`, { vms: names });
+    const vms = [...new Set(attached.flatMap((a) => (a.vm ? [a.vm.name] : [])))];
+    const containers = [...new Set(attached.flatMap((a) => (a.container ? [a.container.name] : [])))];
+    const counts = [vms.length ? `${vms.length} VM(s)` : '', containers.length ? `${containers.length} container(s)` : ''].filter(Boolean).join(' and ');
+    throw errors.conflict(`${n.name} still has ${counts} attached (${[...vms, ...containers].join(', ')}); delete them or detach their NICs first.`, { vms, containers });
   }
   if (n.currentOperationId) throw errors.conflict(`Another operation is running on ${n.name}; wait for it to finish.`, { operationId: n.currentOperationId });
   const operationId = await db.$transaction(async (tx) => {
@@ -190,11 +199,12 @@ async function enqueueRulesSync(ownerId: string, networkId: string): Promise<str
 }
 
 /**
- * NICs for a new VM, inside its create transaction (the caller holds the user's quota row):
- * on `networkIds`, or on the user's default network, made now if they have none. Returns []
- * while networking is off on the site (the VM gets the plain bridge NIC of old).
+ * NICs for a new VM or container, inside its create transaction (the caller holds the user's
+ * quota row): on `networkIds`, or on the user's default network, made now if they have none.
+ * Returns [] while networking is off on the site (a VM gets the plain bridge NIC of old, a
+ * container its owner's host-internal Docker network).
  */
-export async function allocateNics(tx: Tx, ownerId: string, vmId: string, networkIds: string[] | undefined, networked: boolean): Promise<Nic[]> {
+export async function allocateNics(tx: Tx, ownerId: string, holder: NicHolder, networkIds: string[] | undefined, networked: boolean): Promise<Nic[]> {
   // `networked` (networkingEnabled()) is read before the transaction: a query on another pool
   // connection from inside it could wait forever once every connection holds such a transaction.
   if (!networked) {
@@ -212,12 +222,23 @@ export async function allocateNics(tx: Tx, ownerId: string, vmId: string, networ
     }
   }
   const nics: Nic[] = [];
-  for (const [i, networkId] of [...new Set(ids)].entries()) nics.push(await allocateNic(tx, ownerId, vmId, networkId, `body.networkIds.${i}`));
+  for (const [i, networkId] of [...new Set(ids)].entries()) nics.push(await allocateNic(tx, ownerId, holder, networkId, `body.networkIds.${i}`));
   return nics;
 }
 
+/** Something on a private network needs a host whose ovn-controller answered its last probe. */
+export async function withOvnController<H extends { id: string; name: string }>(tx: Tx, hosts: H[], zone: string, what: string): Promise<H[]> {
+  if (!hosts.length) return hosts;
+  const ready = new Set((await tx.host.findMany({ where: { id: { in: hosts.map((h) => h.id) }, ovnChassis: { not: null } }, select: { id: true } })).map((h) => h.id));
+  const usable = hosts.filter((h) => ready.has(h.id));
+  if (!usable.length) {
+    throw new AppError('NO_CAPACITY', `No host in zone ${zone} runs an answering ovn-controller, which ${what} on a private network needs (${hosts.map((h) => h.name).join(', ')} do not); ask an administrator.`);
+  }
+  return usable;
+}
+
 /** One address on one of the user's networks, under the network's row lock. */
-export async function allocateNic(tx: Tx, ownerId: string, vmId: string, networkId: string, path = 'body.networkId'): Promise<Nic> {
+export async function allocateNic(tx: Tx, ownerId: string, holder: NicHolder, networkId: string, path = 'body.networkId'): Promise<Nic> {
   const [net] = await tx.$queryRaw<{ id: string; cidr: string; state: string; name: string }[]>`
     SELECT id, cidr, state, name FROM Network WHERE id = ${networkId} AND ownerId = ${ownerId} FOR UPDATE`;
   if (!net) throw errors.validation([{ path, message: 'no such network of yours' }], 'body');
@@ -225,7 +246,7 @@ export async function allocateNic(tx: Tx, ownerId: string, vmId: string, network
   const used = new Set((await tx.nic.findMany({ where: { networkId }, select: { ip: true } })).map((n) => n.ip));
   const ip = nextFreeIp(parseCidr(net.cidr)!, used);
   if (!ip) throw new AppError('NO_CAPACITY', `Network ${net.name} (${net.cidr}) has no free address left.`);
-  return tx.nic.create({ data: { id: randomUUID(), vmId, networkId, mac: randomMac(), ip } });
+  return tx.nic.create({ data: { id: randomUUID(), ...holder, networkId, mac: randomMac(), ip } });
 }
 
 /** The VM's NICs with their network and what the guest reports (agent), for the VM page. */

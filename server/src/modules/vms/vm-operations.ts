@@ -119,11 +119,7 @@ defineOperation<VmOpParams>({
     {
       // The NICs' logical switch ports (and their networks, router, security group) in OVN.
       name: 'ports',
-      run: async (ctx) => {
-        await realizeNics(ctx.params.vmId);
-        const nics = await db.nic.findMany({ where: { vmId: ctx.params.vmId }, select: { networkId: true } });
-        await db.network.updateMany({ where: { id: { in: nics.map((n) => n.networkId) }, state: 'creating', currentOperationId: null }, data: { state: 'ready' } });
-      },
+      run: async (ctx) => { await realizeNics({ vmId: ctx.params.vmId }); },
       compensate: async (ctx) => { await removeNicPorts(await nicIdsOf(ctx.params.vmId)); },
     },
     {

@@ -13,7 +13,7 @@ import { creditsPerHour, reserveQuota, stoppedCreditsPerHour } from '../quotas/q
 import { registerHostResourceCounter } from '../hosts/hosts.service.js';
 import { lockedHostLoads } from '../compute/host-loads.js';
 import { placeVm, type HostLoad } from './vm-placement.js';
-import { allocateNics } from '../networks/networks.service.js';
+import { allocateNics, withOvnController } from '../networks/networks.service.js';
 import { networkingEnabled } from '../networks/network-ovn.js';
 import type { CreateVmInput, OperationDto, VmActionName, VmDto } from './vms.schemas.js';
 import { assertOwnerMayRun } from '../compute/may-run.js';
@@ -89,7 +89,7 @@ export async function createVm(ownerId: string, input: CreateVmInput) {
       await reserveQuota(tx, ownerId, { vcpus: input.vcpus, memoryMiB: input.memoryMiB, diskGiB: input.diskGiB, vms: 1 });
       await applyCredit(tx, { userId: ownerId, amount: -cost, reason: 'vm-hour', reference: `vm:${id}:h0` });
       let hosts = (await lockedHostLoads(tx, { zone: template.zone })).filter((h) => !imageHosts || imageHosts.has(h.id));
-      if (networked) hosts = await withOvnController(tx, hosts, template.zone);
+      if (networked) hosts = await withOvnController(tx, hosts, template.zone, 'a VM');
       const placed = placeVm(hosts, input, {
         cpuOvercommit: config.VM_OVERCOMMIT_CPU, memoryOvercommit: config.VM_OVERCOMMIT_MEMORY, strategy: config.VM_PLACEMENT,
       }, template.zone);
@@ -101,7 +101,7 @@ export async function createVm(ownerId: string, input: CreateVmInput) {
           domainName: `cc-${id}`, sshPublicKey: authorizedKeys.length ? authorizedKeys.join('\n') : null,
         },
       });
-      await allocateNics(tx, ownerId, id, input.networkIds, networked);
+      await allocateNics(tx, ownerId, { vmId: id }, input.networkIds, networked);
       const opId = await createOperation(tx, { kind: 'vm.create', targetType: 'vm', targetId: id, ownerId, params: { vmId: id }, by: { kind: 'user', userId: ownerId } });
       await tx.vm.update({ where: { id }, data: { currentOperationId: opId } });
       return opId;
@@ -113,17 +113,6 @@ export async function createVm(ownerId: string, input: CreateVmInput) {
   await enqueueOperation(operationId, 'vm.create');
   await publishChange(ownerId, { type: 'vm', id });
   return accepted(id, operationId);
-}
-
-/** A VM on a private network needs a host whose ovn-controller answered its last probe. */
-async function withOvnController(tx: Tx, hosts: HostLoad[], zone: string): Promise<HostLoad[]> {
-  if (!hosts.length) return hosts;
-  const ready = new Set((await tx.host.findMany({ where: { id: { in: hosts.map((h) => h.id) }, ovnChassis: { not: null } }, select: { id: true } })).map((h) => h.id));
-  const usable = hosts.filter((h) => ready.has(h.id));
-  if (!usable.length) {
-    throw new AppError('NO_CAPACITY', `No host in zone ${zone} runs an answering ovn-controller, which a VM on a private network needs (${hosts.map((h) => h.name).join(', ')} do not); ask an administrator.`);
-  }
-  return usable;
 }
 
 /** An imported image is placeable only where it was copied; other templates on every host of the zone. */

@@ -99,6 +99,11 @@ describe('fieldErrorsOf', () => {
     });
   });
 
+  it("puts an array item's issue on the array's field (body.networkIds.0 -> networkIds)", () => {
+    const error = apiError('VALIDATION_FAILED', 'invalid', { issues: [{ path: 'body.networkIds.0', message: 'no such network of yours' }] });
+    expect(fieldErrorsOf(error)).toEqual({ networkIds: 'no such network of yours' });
+  });
+
   it('ignores other codes and malformed issues', () => {
     expect(fieldErrorsOf(apiError('CONFLICT', 'x', { issues: [{ path: 'a', message: 'b' }] }))).toEqual({});
     expect(fieldErrorsOf(apiError('VALIDATION_FAILED', 'x', { issues: 'nope' }))).toEqual({});

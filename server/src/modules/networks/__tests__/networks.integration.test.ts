@@ -161,17 +161,17 @@ describe('addresses', () => {
       await db.vm.create({ data: { id: vmId, ownerId: id, name: `v${i}`, templateName: 't', vcpus: 1, memoryMiB: 64, diskGiB: 1, creditsPerHour: 1, domainName: `cc-${vmId}`, state: 'stopped' } });
       return vmId;
     }));
-    const nics = await Promise.all(vmIds.slice(0, 20).map((vmId) => db.$transaction((tx) => allocateNic(tx, id, vmId, n.id))));
+    const nics = await Promise.all(vmIds.slice(0, 20).map((vmId) => db.$transaction((tx) => allocateNic(tx, id, { vmId }, n.id))));
     expect(new Set(nics.map((x) => x.ip)).size).toBe(20);
     expect(new Set(nics.map((x) => x.mac)).size).toBe(20);
     expect(nics.every((x) => /^10\.60\.0\.([2-9]|[12]\d|30)$/.test(x.ip))).toBe(true);
     // A /27 holds 29 VMs (.2-.30); the rest are refused in words.
-    const rest = await Promise.allSettled(vmIds.slice(20).map((vmId) => db.$transaction((tx) => allocateNic(tx, id, vmId, n.id))));
+    const rest = await Promise.allSettled(vmIds.slice(20).map((vmId) => db.$transaction((tx) => allocateNic(tx, id, { vmId }, n.id))));
     expect(rest.filter((r) => r.status === 'fulfilled')).toHaveLength(9);
     expect(rest.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'NO_CAPACITY', message: expect.stringMatching(/no free address/) } });
     // Freed addresses are handed out again (lowest first).
     await db.nic.delete({ where: { id: nics[3]!.id } });
-    const again = await db.$transaction((tx) => allocateNic(tx, id, vmIds[3]!, n.id));
+    const again = await db.$transaction((tx) => allocateNic(tx, id, { vmId: vmIds[3]! }, n.id));
     expect(again.ip).toBe(nics[3]!.ip);
 
     // Deleting the network is refused while anything is attached.
