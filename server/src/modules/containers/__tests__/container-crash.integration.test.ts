@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { db } from '../../../platform/db.js';
 import { Client, startServer, type TestServer } from '../../../test/harness.js';
+import { killWorkerProcess, startWorkerProcess } from '../../../test/worker-process.js';
 import { startOperationWorker, stopOperations, type StepRecord } from '../../../platform/operations/operations.js';
 import { closeHostConnections } from '../../hosts/host-connections.js';
 import { cleanHosts, containerBody, finished, onHost, prepareContainerLab } from './container-lab.js';
@@ -19,8 +19,7 @@ beforeEach(async () => { ({ busybox } = await prepareContainerLab(srv.url)); });
 
 describe('a worker crash during a container create', () => {
   it('resumes or compensates on another worker: no orphan, quota and credits exact', async () => {
-    const child = spawn('pnpm', ['exec', 'tsx', 'server/src/test/operation-worker-process.ts'], { env: process.env, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
-    await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => { if (String(d).includes('worker ready')) resolve(); }));
+    const child = await startWorkerProcess();
 
     const user = new Client(srv.url);
     const u = await user.signup();
@@ -31,7 +30,7 @@ describe('a worker crash during a container create', () => {
       const steps = (await db.operation.findUniqueOrThrow({ where: { id: opId } })).steps as unknown as StepRecord[];
       return steps.some((s) => s.state !== 'pending');
     }, { timeout: 30_000, interval: 5 }).toBe(true);
-    process.kill(-child.pid!, 'SIGKILL');
+    killWorkerProcess(child);
     const stepsAtCrash = ((await db.operation.findUniqueOrThrow({ where: { id: opId } })).steps as unknown as StepRecord[]).map((s) => `${s.name}:${s.state}`);
 
     startOperationWorker({ concurrency: 4 });

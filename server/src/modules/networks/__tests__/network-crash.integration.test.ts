@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../../../platform/db.js';
 import { Client, startServer, type TestServer } from '../../../test/harness.js';
+import { killWorkerProcess, startWorkerProcess } from '../../../test/worker-process.js';
 import { startOperationWorker, stopOperations, type StepRecord } from '../../../platform/operations/operations.js';
 import { closeHostConnections } from '../../hosts/host-connections.js';
 import { finished, onHost, vmBody } from '../../vms/__tests__/vm-lab.js';
@@ -20,8 +20,7 @@ afterAll(async () => { await cleanLeftovers().catch(() => {}); await stopOperati
 
 describe('a worker crash between the ports step and define', () => {
   it('resumes on another worker: one logical port, one domain; the delete removes the port', async () => {
-    const child = spawn('pnpm', ['exec', 'tsx', 'server/src/test/operation-worker-process.ts'], { env: { ...process.env, CAMPUS_TEST_CRASH_BEFORE: 'vm.create:define' }, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
-    await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => { if (String(d).includes('worker ready')) resolve(); }));
+    const child = await startWorkerProcess('vm.create:define');
     const user = new Client(srv.url);
     await user.signup();
     const c = await user.post('/api/vms', vmBody(templateId));
@@ -30,7 +29,7 @@ describe('a worker crash between the ports step and define', () => {
     await expect.poll(async () => {
       const steps = (await db.operation.findUniqueOrThrow({ where: { id: opId } })).steps as unknown as StepRecord[];
       return steps.find((s) => s.name === 'ports')?.state === 'done' && steps.find((s) => s.name === 'define')?.state === 'running';
-    }, { timeout: 90_000, interval: 50 }).toBe(true).finally(() => process.kill(-child.pid!, 'SIGKILL'));
+    }, { timeout: 90_000, interval: 50 }).toBe(true).finally(() => killWorkerProcess(child));
 
     const nic = await db.nic.findFirstOrThrow({ where: { vmId: c.body.vm.id } });
     const ports = async () => (await (await centralDriver()).inventory()).ports.filter((p) => p === nic.id);

@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { db } from '../../../platform/db.js';
 import { Client, startServer, type TestServer } from '../../../test/harness.js';
+import { killWorkerProcess, startWorkerProcess } from '../../../test/worker-process.js';
 import { startOperationWorker, stopOperations, type StepRecord } from '../../../platform/operations/operations.js';
 import { closeHostConnections, driversFor } from '../../hosts/host-connections.js';
 import { finished, onHost, prepareLab, vmBody } from './vm-lab.js';
@@ -18,8 +18,7 @@ beforeEach(async () => { ({ templateId } = await prepareLab(srv.url)); });
 
 describe('a worker crash during a create', () => {
   it('resumes on another worker: one domain, one disk, quota and credits exact', async () => {
-    const child = spawn('pnpm', ['exec', 'tsx', 'server/src/test/operation-worker-process.ts'], { env: { ...process.env, CAMPUS_TEST_CRASH_BEFORE: 'vm.create:seed-iso' }, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
-    await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => { if (String(d).includes('worker ready')) resolve(); }));
+    const child = await startWorkerProcess('vm.create:seed-iso');
 
     const user = new Client(srv.url);
     const u = await user.signup();
@@ -32,7 +31,7 @@ describe('a worker crash during a create', () => {
       const steps = (await db.operation.findUniqueOrThrow({ where: { id: opId } })).steps as unknown as StepRecord[];
       return steps.find((s) => s.name === 'clone-disk')?.state === 'done' && steps.find((s) => s.name === 'start')?.state === 'pending';
     }, { timeout: 60_000, interval: 50 }).toBe(true);
-    process.kill(-child.pid!, 'SIGKILL');
+    killWorkerProcess(child);
     const mid = await onHost(c.body.vm.id);
     expect(mid.disk).toBe(true);
     expect(mid.state === null || mid.state === 'shutoff').toBe(true);
