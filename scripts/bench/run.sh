@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks (scripts, never timed tests). Usage: bash scripts/bench/run.sh [api|ssh|vms|containers|monitoring|storage|tunnels|networks] [--duration N]
+# Benchmarks (scripts, never timed tests). Usage: bash scripts/bench/run.sh [api|ssh|vms|containers|monitoring|storage|tunnels|networks|guest-networks] [--duration N]
 source "$(dirname "$0")/../lib.sh"
 ensure_deps; ensure_mariadb; ensure_redis
 [ "${1:-api}" = storage ] && ensure_swift
