@@ -3,7 +3,7 @@ import { AttachNicBody, NicParams, VmNicList, AdminNetworkList, CreateNetworkBod
 import { nicsOfVm, addRule, createNetwork, deleteNetwork, deleteRule, getNetwork, listAllNetworks, listNetworks, renameNetwork } from './networks.service.js';
 import { z } from 'zod';
 import { attachNic, detachNic } from '../vms/vm-nics.js';
-import { VmAccepted } from '../vms/vms.schemas.js';
+import { VmAccepted, VmIdParams } from '../vms/vms.schemas.js';
 import { hostActionLimit } from '../../platform/rate-limit.js';
 
 export const networksRoutes = moduleRouter('/api/networks', 'networks');
@@ -56,7 +56,7 @@ export const vmNicsRoutes = moduleRouter('/api/vms', 'networks');
 vmNicsRoutes.get('/:id/nics', { summary: "The VM's NICs: network, MAC, IP, gateway, what the guest reports, how to reach it", access: 'user', params: NetworkIdParams, responses: { 200: VmNicList } },
   async ({ params, user }) => ({ status: 200, body: await nicsOfVm(user.userId, params.id) }));
 
-vmNicsRoutes.post('/:id/nics', { summary: 'Put a shut-off VM on one more of my networks (202: follow the operation; the next start has the NIC)', access: 'user', before: [hostActionLimit], params: NetworkIdParams, body: AttachNicBody, responses: { 202: VmAccepted }, audit: 'vm.nic.attach' },
+vmNicsRoutes.post('/:id/nics', { summary: 'Put a shut-off VM on one more of my networks (202: follow the operation; the next start has the NIC)', access: 'user', before: [hostActionLimit], params: VmIdParams, body: AttachNicBody, responses: { 202: VmAccepted }, audit: 'vm.nic.attach' },
   async ({ params, body, user, req }) => {
     Object.assign(req.audit, { targetType: 'vm', targetId: params.id, details: body });
     return { status: 202, body: await attachNic(user.userId, params.id, body.networkId) };
