@@ -17,6 +17,8 @@ const MIB = arg('mib', 16);
 const env = {
   ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/12',
   REDIS_PREFIX: 'ccbenchnet:', HOST: '127.0.0.1', PORT: '3913', VM_OVERCOMMIT_CPU: '16',
+  // The gateways it does not use listen on a port of their own choosing (others may run beside it).
+  OSS_GATEWAY_PORT: '0', TUNNEL_GATEWAY_PORT: '0', APPS_PORT: '0',
 };
 const hosts = JSON.parse(readFileSync(path.join(ROOT, '.data/lab/hosts.json'), 'utf8')) as { name: string; address: string; baseImage: string }[];
 if (hosts.length < 2) throw new Error('Needs two lab hosts: scripts/lab/lab up 2');
@@ -140,7 +142,9 @@ try {
     const ip = await nicIp(to.vm.id);
     // Timed where the bytes arrive: from the first byte to the end of the stream (the sender's
     // own clock would stop once the last bytes sit in its socket buffer).
-    await inGuest(to.vm, `rm -f /tmp/nc-${port}; (nc -l -p ${port} | { head -c 1 >/dev/null; s=$(cut -d' ' -f1 /proc/uptime); cat >/dev/null; e=$(cut -d' ' -f1 /proc/uptime); echo "$s $e" >/tmp/nc-${port}; }) </dev/null >/dev/null 2>&1 & sleep 0.3; echo listening`);
+    // The listener's stdin must not end: busybox nc closes the connection at its stdin's EOF
+    // (with </dev/null it took 64 KiB and hung up, measured on this machine).
+    await inGuest(to.vm, `rm -f /tmp/nc-${port}; (sleep 300 | nc -l -p ${port} | { head -c 1 >/dev/null; s=$(cut -d' ' -f1 /proc/uptime); cat >/dev/null; e=$(cut -d' ' -f1 /proc/uptime); echo "$s $e" >/tmp/nc-${port}; }) </dev/null >/dev/null 2>&1 & sleep 0.3; echo listening`);
     await inGuest(a.vm, `dd if=/dev/zero bs=65536 count=${MIB * 16} 2>/dev/null | nc ${ip} ${port}`, 300_000);
     for (const t0 = Date.now(); Date.now() - t0 < 60_000; await new Promise((res) => setTimeout(res, 300))) {
       const [st, en] = ((await inGuest(to.vm, `cat /tmp/nc-${port} 2>/dev/null`)) ?? '').trim().split(/\s+/).map(Number);

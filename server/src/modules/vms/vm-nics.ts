@@ -2,7 +2,7 @@ import { db } from '../../platform/db.js';
 import { AppError, errors } from '../../platform/errors.js';
 import { defineOperation, PermanentStepError } from '../../platform/operations/operations.js';
 import { allocateNic } from '../networks/networks.service.js';
-import { centralOvn, networkingEnabled, realizeNetwork } from '../networks/network-ovn.js';
+import { centralOvn, networkingEnabled, realizePorts } from '../networks/network-ovn.js';
 import { actualState, domainNicOf, loadVm, release } from './vm-operations.js';
 import { claimVm } from './vms.service.js';
 
@@ -22,13 +22,8 @@ async function loadNic(nicId: string) {
   return nic;
 }
 
-/** The NIC's logical port (its network made first, idempotently). */
-async function ensureNicPort(nicId: string): Promise<void> {
-  const nic = await loadNic(nicId);
-  const ovn = await centralOvn();
-  await realizeNetwork(nic.networkId, ovn);
-  await ovn.ensurePort({ networkId: nic.networkId, nicId: nic.id, mac: nic.mac, ip: nic.ip });
-}
+/** The NIC's logical port (its network made first where needed). */
+const ensureNicPort = async (nicId: string) => realizePorts([await loadNic(nicId)]);
 const deleteNicPort = async (nicId: string) => (await centralOvn()).deletePort(nicId);
 
 async function plugIntoDomain(p: NicOpParams): Promise<void> {

@@ -104,9 +104,16 @@ describe('NICs on a shut-off VM', () => {
 
     // The freed address is the next one given out on "lan"; a VM holds at most 4 NICs.
     await db.quota.update({ where: { userId: (await db.vm.findUniqueOrThrow({ where: { id: vmId } })).ownerId }, data: { maxNetworks: 5 } });
+    // "lan" is ready, so an attach writes only the port; were it gone from OVN behind the
+    // platform's back (a wiped northbound database), the attach makes it again.
+    const ownerId = (await db.vm.findUniqueOrThrow({ where: { id: vmId } })).ownerId;
+    await (await centralDriver()).deleteNetwork(lan, ownerId, '10.203.0.0/24');
     const more = [lan, await network(dana, 'n3', '10.205.0.0/24'), await network(dana, 'n4', '10.206.0.0/24')];
     for (const id of more) expect((await act(dana, `/api/vms/${vmId}/nics`, { networkId: id })).state).toBe('succeeded');
-    expect((await db.nic.findFirstOrThrow({ where: { vmId, networkId: lan } })).ip).toBe('10.203.0.2');
+    const lanNic = await db.nic.findFirstOrThrow({ where: { vmId, networkId: lan } });
+    expect(lanNic.ip).toBe('10.203.0.2');
+    expect(await ovnPorts()).toContain(lanNic.id);
+    expect((await (await centralDriver()).inventory()).switches).toContain(`net-${lan}`);
     const n5 = await network(dana, 'n5', '10.207.0.0/24');
     const fifth = await dana.post(`/api/vms/${vmId}/nics`, { networkId: n5 });
     expect(fifth.status).toBe(409);
