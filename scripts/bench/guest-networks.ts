@@ -160,7 +160,7 @@ try {
 
   console.log(`\nPrivate networks with real guests (lab, TCG, OVS userspace datapath; ${h1} and ${h2})`);
   console.log(`(a) create -> running on ${h1}, median of ${ROUNDS}: without a network ${s(med(plain))} ${list(plain)}; with one ${s(med(networked))} ${list(networked)}`);
-  console.log(`    the network adds ${((med(networked) - med(plain)) / 1000).toFixed(2)} s (goal <= 0.30 s); its 'ports' step (OVN switch, DHCP, router, ACLs, port) median ${s(med(portsStep))} ${list(portsStep)}`);
+  console.log(`    the network adds ${((med(networked) - med(plain)) / 1000).toFixed(2)} s (goal <= 0.30 s); its 'ports' step (the logical port; the network was made by the warm-up) median ${s(med(portsStep))} ${list(portsStep)}`);
   console.log(`(b) create -> the guest holds its DHCP lease, median of ${ROUNDS}: ${s(med(lease))} ${list(lease)}`);
   console.log(`(c) TCP stream of ${MIB} MiB (busybox nc), sender on ${h1}: to a guest on ${h2} (Geneve) median ${med(cross).toFixed(1)} MiB/s [${cross.map((x) => x.toFixed(1)).join(', ')}]; to a guest on ${h1} median ${med(same).toFixed(1)} MiB/s [${same.map((x) => x.toFixed(1)).join(', ')}]`);
   console.log(`    across hosts / same host: ${(med(cross) / med(same)).toFixed(2)}x`);
