@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { db } from '../../../platform/db.js';
-import { Client } from '../../../test/harness.js';
+import { adminClient, Client, setConfig } from '../../../test/harness.js';
 import { driversFor } from '../../hosts/host-connections.js';
 import { act, finished, runningVm } from '../../vms/__tests__/vm-lab.js';
-import { agentReady, centralDriver, inGuest, useNetworkLab } from './network-lab.js';
+import { agentReady, central, centralDriver, inGuest, useNetworkLab, vmHosts } from './network-lab.js';
 
 // NICs added to and removed from a shut-off VM, on the lab's real OVN and libvirt: the domain's
 // definition on the host, the logical port in OVN's northbound database, the address from the
@@ -127,4 +127,40 @@ describe('NICs on a shut-off VM', () => {
     const left = await ovnPorts();
     expect(nicIds.filter((id) => left.includes(id))).toEqual([]);
   }, 600_000);
+
+  it.runIf(vmHosts.some((h) => h !== central))('an attach that cannot reach the OVN central is rolled back: the address goes back, the definition is unchanged, the VM stays stopped', async () => {
+    const fay = new Client(lab.srv.url);
+    await fay.signup();
+    // Her VM on another host than the central, whose address this test breaks.
+    const admin = await adminClient(lab.srv.url);
+    const centralId = (await db.host.findFirstOrThrow({ where: { ovnCentral: true } })).id;
+    expect((await admin.patch(`/api/admin/hosts/${centralId}`, { maintenance: true })).status).toBe(200);
+    const vmId = await runningVm(fay, lab.templateId).finally(() => admin.patch(`/api/admin/hosts/${centralId}`, { maintenance: false }));
+    const side = await network(fay, 'side', '10.208.0.0/24');
+    expect((await act(fay, `/api/vms/${vmId}/actions`, { action: 'poweroff' })).state).toBe('succeeded');
+    const [first] = (await fay.get(`/api/vms/${vmId}/nics`)).body.items;
+    const centralRow = await db.host.findFirstOrThrow({ where: { ovnCentral: true } });
+    const restore = setConfig({ OPERATION_ATTEMPTS: 2, OPERATION_BACKOFF_MS: 200 });
+    let attach: { state: string; error: string | null };
+    try {
+      // The central moves to an address nothing answers at (inside the lab's own subnet).
+      await db.host.update({ where: { id: centralRow.id }, data: { address: '10.77.0.250' } });
+      const r = await fay.post(`/api/vms/${vmId}/nics`, { networkId: side });
+      expect(r.status, JSON.stringify(r.body)).toBe(202);
+      attach = await finished(fay, r.body.operation.id);
+    } finally {
+      restore();
+      await db.host.update({ where: { id: centralRow.id }, data: { address: centralRow.address } });
+    }
+    // The student reads a sentence and a reference, never the host's address.
+    expect(attach).toMatchObject({ state: 'compensated', error: expect.stringMatching(/could not be reached\. Reference: /) });
+    expect(attach.error).not.toMatch(/10\.77\.0\.250/);
+    expect(await db.nic.count({ where: { vmId } })).toBe(1);
+    expect(await definedMacs(vmId)).toEqual([first.mac]);
+    expect((await fay.get(`/api/vms/${vmId}`)).body.vm).toMatchObject({ state: 'stopped', currentOperationId: null });
+    // With the central back, the same attach works and gets the address the failed one gave back.
+    expect((await act(fay, `/api/vms/${vmId}/nics`, { networkId: side })).state).toBe('succeeded');
+    expect((await db.nic.findFirstOrThrow({ where: { vmId, networkId: side } })).ip).toBe('10.208.0.2');
+    expect(await definedMacs(vmId)).toHaveLength(2);
+  }, 300_000);
 });
