@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks (scripts, never timed tests). Usage: bash scripts/bench/run.sh [api|ssh|vms|containers|monitoring|storage|tunnels|tunnel-forwards|networks|scale] [--duration N]
+# Benchmarks (scripts, never timed tests). Usage: bash scripts/bench/run.sh [api|ssh|vms|containers|monitoring|storage|tunnels|tunnel-forwards|networks|guest-networks|scale] [--duration N]
 source "$(dirname "$0")/../lib.sh"
 ensure_deps; ensure_mariadb; ensure_redis
 [ "${1:-api}" = storage ] && ensure_swift

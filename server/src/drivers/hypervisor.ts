@@ -1,5 +1,6 @@
 import type { DiskUsage, HostFile, ImageInfo } from './libvirt/disk-parse.js';
 import type { ImageImport } from './libvirt/base-images.js';
+import type { DomainNic } from './libvirt/domain-xml.js';
 
 export type { ImageImport } from './libvirt/base-images.js';
 import type { DomainInfo, DomainListEntry, DomainState, DomainStats, HypervisorVersions, NodeInfo, SnapshotInfo, VncEndpoint } from './libvirt/virsh-parse.js';
@@ -97,6 +98,12 @@ export interface HypervisorDriver {
   resizeDomain(name: string, resize: DomainResize): Promise<void>;
   /** Grows a disk image to `sizeGiB` (same size: no-op; smaller: UnsafeValueError; in use: HostStateConflictError). */
   resizeDisk(path: string, sizeGiB: number): Promise<void>;
+  /** MACs of the NICs in the domain's definition (what its next start has); null when the domain is missing. */
+  domainNicMacs(name: string): Promise<string[] | null>;
+  /** Adds a NIC to a shut-off domain's definition; a NIC with its MAC already there is done. */
+  attachNic(name: string, nic: DomainNic): Promise<void>;
+  /** Removes the NIC with this MAC from a shut-off domain's definition; none there (or no domain) is done. */
+  detachNic(name: string, mac: string): Promise<void>;
   /** Writes a NoCloud seed ISO (label cidata); an identical one already there is left alone. */
   createSeedIso(spec: SeedIsoSpec): Promise<void>;
 

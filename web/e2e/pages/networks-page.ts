@@ -53,3 +53,36 @@ export class NetworkDetailPage extends AppShell {
     this.rulePorts = byTest(page, 'rule-ports');
   }
 }
+
+/** The Networks section of a VM's page: its NICs, attach (pick a network) and detach. */
+export class VmNicsSection {
+  readonly nics: Locator;
+  readonly ips: Locator;
+  readonly networkNames: Locator;
+  readonly attachSelect: Locator;
+  readonly attach: Locator;
+  readonly detachButtons: Locator;
+  readonly hint: Locator;
+
+  constructor(readonly page: Page) {
+    this.nics = byTest(page, 'vm-nic');
+    this.ips = byTest(page, 'vm-nic-ip');
+    this.networkNames = byTest(page, 'vm-nic-network');
+    this.attachSelect = byTest(page, 'vm-nic-attach-select');
+    this.attach = byTest(page, 'vm-nic-attach');
+    this.detachButtons = byTest(page, 'vm-nic-detach');
+    this.hint = byTest(page, 'vm-nic-hint');
+  }
+
+  /** Chooses a network by the label the select shows ("name (cidr)"). */
+  async pick(label: string): Promise<void> {
+    await this.attachSelect.click();
+    await this.page.locator('.el-select-dropdown__item', { hasText: label }).click();
+  }
+
+  /** Detaches the n-th NIC and confirms the dialog. */
+  async detach(n: number): Promise<void> {
+    await this.detachButtons.nth(n).click();
+    await this.page.locator('.el-message-box .el-button--danger').click();
+  }
+}

@@ -41,6 +41,16 @@ export function resizeVm(id: string, body: ResizeVmBody, options?: RequestOption
   return api.post<VmOperationResult>(`${vmUrl(id)}/resize`, body, options);
 }
 
+/** Accepted (202) for a stopped VM: the next start has a NIC on that network. 409 while it runs, already on it, or at 4 NICs; 404 for a network not mine. */
+export function attachNic(id: string, networkId: string, options?: RequestOptions): Promise<VmOperationResult> {
+  return api.post<VmOperationResult>(`${vmUrl(id)}/nics`, { networkId }, options);
+}
+
+/** Accepted (202) for a stopped VM; 409 for its last NIC (a VM stays on at least one network). */
+export function detachNic(id: string, nicId: string, options?: RequestOptions): Promise<VmOperationResult> {
+  return api.deleteWithBody<VmOperationResult>(`${vmUrl(id)}/nics/${encodeURIComponent(nicId)}`, options);
+}
+
 /** Oldest first; read from the VM's host (503 SERVICE_UNAVAILABLE when it does not answer). */
 export async function listSnapshots(id: string): Promise<VmSnapshot[]> {
   const { items } = await api.get<{ items: VmSnapshot[] }>(`${vmUrl(id)}/snapshots`);

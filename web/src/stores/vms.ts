@@ -6,7 +6,7 @@ import type { CreateVmBody, Operation, ResizeVmBody, Vm, VmOperationResult, VmPo
 import { exclusive, usePendingActions, useSyncedList } from './store-helpers';
 
 /** What a VM has in flight from this tab; one at a time per VM, so each button shows its own spinner. */
-export type VmAction = VmPowerAction | 'delete' | 'resize' | SnapshotAction;
+export type VmAction = VmPowerAction | 'delete' | 'resize' | 'nic-attach' | 'nic-detach' | SnapshotAction;
 export type SnapshotAction = 'snapshot-create' | 'snapshot-revert' | 'snapshot-delete';
 
 export const useVmsStore = defineStore('vms', () => {
@@ -105,6 +105,14 @@ export const useVmsStore = defineStore('vms', () => {
     return withPending(id, 'resize', (idempotencyKey) => vmsApi.resizeVm(id, body, { idempotencyKey }));
   }
 
+  /** Puts the stopped VM on one more network / takes it off one; null while another action on it is being sent. */
+  function attachNic(id: string, networkId: string): Promise<VmOperationResult | null> {
+    return withPending(id, 'nic-attach', (idempotencyKey) => vmsApi.attachNic(id, networkId, { idempotencyKey }));
+  }
+  function detachNic(id: string, nicId: string): Promise<VmOperationResult | null> {
+    return withPending(id, 'nic-detach', (idempotencyKey) => vmsApi.detachNic(id, nicId, { idempotencyKey }));
+  }
+
   async function fetchSnapshots(id: string): Promise<VmSnapshot[]> {
     snapshotsLoading.value.add(id);
     try {
@@ -161,6 +169,8 @@ export const useVmsStore = defineStore('vms', () => {
     act,
     remove,
     resize,
+    attachNic,
+    detachNic,
     fetchSnapshots,
     snapshot,
     reset,

@@ -122,6 +122,11 @@ function osXml(spec: DomainSpec): XmlElement {
   );
 }
 
+/** One NIC as its own XML document (`virsh attach-device --config`), validated like the domain's. */
+export function buildInterfaceXml(nic: DomainNic): string {
+  return `${renderXml(nicXml(nic))}\n`;
+}
+
 export function buildDomainXml(spec: DomainSpec): string {
   assertSafeName('vm', spec.name);
   assertIntInRange('memory (MiB)', spec.memoryMiB, 16, 1024 * 1024);

@@ -10,7 +10,7 @@ import type { SshTarget } from '../ssh/ssh-connection.js';
 import { CommandFailedError } from '../ssh/ssh-errors.js';
 import type { ExecOptions, ExecResult } from '../ssh/ssh-pool.js';
 import { isImageLocked, type IsoVolumeInfo, parseDfSizeAvail, type DiskUsage, parseIsoPrimaryDescriptor, parseQemuImgInfo, type ImageInfo } from './disk-parse.js';
-import { VM_METADATA_NS } from './domain-xml.js';
+import { buildInterfaceXml, VM_METADATA_NS, type DomainNic } from './domain-xml.js';
 import { buildSeedFiles, seedApplicationId } from './nocloud-seed.js';
 import { buildTar } from './tar.js';
 import {
@@ -31,6 +31,7 @@ import {
   parseVmMetadata,
   parseVncEndpoint,
   parseDomIfAddr,
+  parseDomIfList,
   type DomainInfo,
   type DomainListEntry,
   type DomainState,
@@ -279,6 +280,28 @@ export class LibvirtDriver implements HypervisorDriver {
    * MAC addresses, machine type, PCI addresses) stays as it is. Lowering the maximum lowers the
    * current value with it, so "maximum, then current" is right for growing and shrinking.
    */
+  async domainNicMacs(name: string): Promise<string[] | null> {
+    const result = await this.virshUnless(['domiflist', assertSafeName('vm', name), '--inactive'], isDomainMissing);
+    return result && parseDomIfList(result.stdout).map((i) => i.mac);
+  }
+
+  // NICs change in the definition only (--config), on a shut-off domain: the next start has them.
+  // virsh adds a second NIC with the same MAC without complaint, so each checks before it acts.
+  async attachNic(name: string, nic: DomainNic): Promise<void> {
+    const xml = buildInterfaceXml(nic);
+    await this.requireShutOff(name, 'add a NIC');
+    if (nic.mac !== undefined && (await this.domainNicMacs(name))?.includes(nic.mac)) return;
+    await this.virsh(['attach-device', name, '/dev/stdin', '--config'], { stdin: xml });
+  }
+
+  async detachNic(name: string, mac: string): Promise<void> {
+    if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac)) throw new UnsafeValueError('MAC address', mac, 'it must look like 52:54:00:xx:xx:xx (lower-case hex)');
+    const macs = await this.domainNicMacs(name);
+    if (!macs?.includes(mac)) return;
+    await this.requireShutOff(name, 'remove a NIC');
+    await this.virsh(['detach-interface', name, 'bridge', '--mac', mac, '--config']);
+  }
+
   async resizeDomain(name: string, { vcpus, memoryMiB }: DomainResize): Promise<void> {
     assertSafeName('vm', name);
     if (vcpus !== undefined) assertIntInRange('vCPU count', vcpus, 1, 256);

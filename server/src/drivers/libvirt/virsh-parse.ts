@@ -359,3 +359,20 @@ export function parseDomIfAddr(text: string): Record<string, string[]> {
   }
   return out;
 }
+
+export interface DomainInterface { type: string; source: string; model: string; mac: string }
+
+/**
+ * `virsh domiflist DOM [--inactive]`: one row per NIC (interface, type, source, model, MAC); the
+ * interface is "-" while the domain is off. With or without virsh's header lines.
+ */
+export function parseDomIfList(text: string): DomainInterface[] {
+  const out: DomainInterface[] = [];
+  for (const line of lines(text)) {
+    const cols = line.split(/\s+/);
+    const mac = cols[4]?.toLowerCase();
+    if (cols.length !== 5 || !mac || !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac)) continue;
+    out.push({ type: cols[1]!, source: cols[2]!, model: cols[3]!, mac });
+  }
+  return out;
+}

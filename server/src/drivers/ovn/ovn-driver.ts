@@ -175,7 +175,11 @@ export class OvnDriver {
   /** Replaces the network's security group ACLs in one transaction (creating the port group if missing). */
   async setInboundRules(networkId: string, networkCidr: string, rules: readonly OvnInboundRule[]): Promise<void> {
     const pg = ovnNames.portGroup(networkId);
-    if (!(await this.findUuid('Port_Group', `name=${pg}`))) await this.nbctl(['pg-add', pg]);
+    // pg-add has no --may-exist (23.03). Two runs of one operation can race here (a job whose lock
+    // lapsed under load ran twice at once, seen in the crash test): the loser finds the winner's group.
+    if (!(await this.findUuid('Port_Group', `name=${pg}`))) {
+      await this.nbctl(['pg-add', pg]).catch(async (e: unknown) => { if (!(await this.findUuid('Port_Group', `name=${pg}`))) throw e; });
+    }
     const acl = (direction: string, priority: number, match: string, action: string) => ['--', 'acl-add', pg, direction, String(priority), match, action];
     await this.nbctl([
       'acl-del', pg,

@@ -1,7 +1,10 @@
 import { moduleRouter } from '../../platform/http/route.js';
-import { VmNicList, AdminNetworkList, CreateNetworkBody, CreateRuleBody, NetworkAccepted, NetworkIdParams, NetworkList, NetworkResponse, Rule, RuleParams, UpdateNetworkBody } from './networks.schemas.js';
+import { AttachNicBody, NicParams, VmNicList, AdminNetworkList, CreateNetworkBody, CreateRuleBody, NetworkAccepted, NetworkIdParams, NetworkList, NetworkResponse, Rule, RuleParams, UpdateNetworkBody } from './networks.schemas.js';
 import { nicsOfVm, addRule, createNetwork, deleteNetwork, deleteRule, getNetwork, listAllNetworks, listNetworks, renameNetwork } from './networks.service.js';
 import { z } from 'zod';
+import { attachNic, detachNic } from '../vms/vm-nics.js';
+import { VmAccepted, VmIdParams } from '../vms/vms.schemas.js';
+import { hostActionLimit } from '../../platform/rate-limit.js';
 
 export const networksRoutes = moduleRouter('/api/networks', 'networks');
 
@@ -52,3 +55,15 @@ export const vmNicsRoutes = moduleRouter('/api/vms', 'networks');
 
 vmNicsRoutes.get('/:id/nics', { summary: "The VM's NICs: network, MAC, IP, gateway, what the guest reports, how to reach it", access: 'user', params: NetworkIdParams, responses: { 200: VmNicList } },
   async ({ params, user }) => ({ status: 200, body: await nicsOfVm(user.userId, params.id) }));
+
+vmNicsRoutes.post('/:id/nics', { summary: 'Put a shut-off VM on one more of my networks (202: follow the operation; the next start has the NIC)', access: 'user', before: [hostActionLimit], params: VmIdParams, body: AttachNicBody, responses: { 202: VmAccepted }, audit: 'vm.nic.attach' },
+  async ({ params, body, user, req }) => {
+    Object.assign(req.audit, { targetType: 'vm', targetId: params.id, details: body });
+    return { status: 202, body: await attachNic(user.userId, params.id, body.networkId) };
+  });
+
+vmNicsRoutes.delete('/:id/nics/:nicId', { summary: 'Take a shut-off VM off a network (not its last one); the address is freed', access: 'user', before: [hostActionLimit], params: NicParams, responses: { 202: VmAccepted }, audit: 'vm.nic.detach' },
+  async ({ params, user, req }) => {
+    Object.assign(req.audit, { targetType: 'vm', targetId: params.id, details: { nicId: params.nicId } });
+    return { status: 202, body: await detachNic(user.userId, params.id, params.nicId) };
+  });

@@ -12,6 +12,8 @@ export const CreateNetworkBody = z.object({
 }).strict();
 export const UpdateNetworkBody = z.object({ name: NetworkName }).strict();
 export const NetworkIdParams = z.object({ id: z.uuid('not a network id') });
+export const NicParams = z.object({ id: z.uuid('not a VM id'), nicId: z.uuid('not a NIC id') });
+export const AttachNicBody = z.object({ networkId: z.uuid('not a network id').describe('One of my networks the VM is not on yet') });
 export const RuleParams = z.object({ id: z.uuid('not a network id'), ruleId: z.uuid('not a rule id') });
 
 export const RuleProtocol = z.enum(['tcp', 'udp', 'icmp', 'any']);

@@ -2,7 +2,7 @@ import { config } from '../../config.js';
 import { db } from '../../platform/db.js';
 import { defineOperation, PermanentStepError, type StepContext } from '../../platform/operations/operations.js';
 import { StateWaitTimeoutError } from '../../drivers/driver-errors.js';
-import { buildDomainXml } from '../../drivers/libvirt/domain-xml.js';
+import { buildDomainXml, type DomainNic } from '../../drivers/libvirt/domain-xml.js';
 import { applyCredit } from '../credits/credits.service.js';
 import { releaseQuota } from '../quotas/quotas.service.js';
 import { releaseStorage } from '../quotas/storage-accounting.js';
@@ -51,12 +51,19 @@ function vmOf(ctx: Ctx): Promise<LoadedVm> {
 
 const nicIdsOf = async (vmId: string) => (await db.nic.findMany({ where: { vmId }, select: { id: true } })).map((n) => n.id);
 
+type NicHost = { ovnBridge: string | null; probe: unknown };
+
+/** A private-network NIC in the domain: bound to its OVN port, the overlay's MTU, offloads off on a userspace datapath. */
+export function domainNicOf(nic: { id: string; mac: string }, host: NicHost): DomainNic {
+  const userspace = (host.probe as { ovn?: { datapathType?: string } } | null)?.ovn?.datapathType === 'netdev';
+  return { bridge: host.ovnBridge ?? 'br-int', mac: nic.mac, interfaceId: nic.id, mtu: config.NETWORK_MTU, ...(userspace ? { offloads: false } : {}) };
+}
+
 /** The domain's NICs: one per private network, bound to its OVN port; without any, the plain bridge of old. */
-export async function domainNics(vmId: string, host: { ovnBridge: string | null; probe: unknown }) {
+export async function domainNics(vmId: string, host: NicHost): Promise<DomainNic[]> {
   const nics = await db.nic.findMany({ where: { vmId }, orderBy: { createdAt: 'asc' } });
   if (!nics.length) return [{ bridge: config.VM_BRIDGE }];
-  const userspace = (host.probe as { ovn?: { datapathType?: string } } | null)?.ovn?.datapathType === 'netdev';
-  return nics.map((n) => ({ bridge: host.ovnBridge ?? 'br-int', mac: n.mac, interfaceId: n.id, mtu: config.NETWORK_MTU, ...(userspace ? { offloads: false } : {}) }));
+  return nics.map((n) => domainNicOf(n, host));
 }
 
 /** Where the template's image is on the VM's host: its imported copy there, or the template's path. */

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { UnsafeValueError } from '../../driver-errors.js';
-import { buildDomainXml, type DomainSpec } from '../domain-xml.js';
+import { buildDomainXml, buildInterfaceXml, type DomainSpec } from '../domain-xml.js';
 import { el, escapeAttr, escapeText, renderXml } from '../xml-builder.js';
 
 const spec: DomainSpec = {
@@ -64,6 +64,16 @@ describe('buildDomainXml', () => {
     expect(buildDomainXml(spec)).not.toContain('guest_agent');
     expect(() => buildDomainXml({ ...spec, nics: [{ bridge: 'br-ovn', interfaceId: "lsp-1'/><x" }] })).toThrow(/UUID/);
     expect(() => buildDomainXml({ ...spec, nics: [{ bridge: 'br-ovn', mtu: 99999 }] })).toThrow(/MTU/);
+  });
+
+  it('builds one NIC as its own document for attach-device, the same element the domain carries, validated alike', () => {
+    const nic = { bridge: 'br-ovn', mac: '52:54:00:12:ab:f0', interfaceId: '3f1c2b7a-9d4e-4c1b-8a6f-2e5d7c9b0a11', mtu: 1442, offloads: false };
+    const xml = buildInterfaceXml(nic);
+    expect(xml.startsWith("<interface type='bridge'>")).toBe(true);
+    const flat = (x: string) => x.replace(/>\s+</g, '><').trim();
+    expect(flat(buildDomainXml({ ...spec, nics: [nic] }))).toContain(flat(xml));
+    expect(() => buildInterfaceXml({ ...nic, mac: "52:54:00:12:ab:f0'/><x" })).toThrow(UnsafeValueError);
+    expect(() => buildInterfaceXml({ ...nic, bridge: 'br;rm -rf' })).toThrow(UnsafeValueError);
   });
 
   it('boots an install ISO before the disk, and never the seed ISO', () => {

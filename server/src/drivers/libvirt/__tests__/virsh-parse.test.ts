@@ -10,6 +10,7 @@ import {
   isSnapshotExisting,
   isSnapshotMissing,
   parseDomainInfo,
+  parseDomIfList,
   parseDomainList,
   parseDomainTable,
   parseSnapshotList,
@@ -209,5 +210,12 @@ describe('disk tool parsers on captured output', () => {
       backingFile: '/var/lib/libvirt/images/base/tiny.qcow2',
     });
     expect(() => parseQemuImgInfo('not json')).toThrow(UnexpectedOutputError);
+  });
+
+  it('domiflist --inactive, quiet and with its header (NICs of a shut-off domain, as attach-device --config left them)', () => {
+    const nic = (mac: string) => ({ type: 'bridge', source: 'br-ovn', model: 'virtio', mac });
+    expect(parseDomIfList(fixture('domiflist-inactive.txt'))).toEqual([nic('52:54:00:aa:bb:01'), nic('52:54:00:aa:bb:02')]);
+    expect(parseDomIfList(fixture('domiflist-header.txt'))).toEqual([nic('52:54:00:aa:bb:01'), nic('52:54:00:aa:bb:02'), nic('52:54:00:aa:bb:02')]);
+    expect(parseDomIfList('')).toEqual([]);
   });
 });
