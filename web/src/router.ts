@@ -53,6 +53,14 @@ export const router = createRouter({
       meta: { public: true, title: 'auth.verify.title' },
     },
     {
+      // The console popped out into a window of its own: no navigation around it.
+      path: '/vms/:id/console',
+      name: 'vm-console',
+      component: () => import('@/views/VmConsoleWindowView.vue'),
+      props: true,
+      meta: { title: 'console.title' },
+    },
+    {
       path: '/',
       component: AppLayout,
       children: [
