@@ -178,6 +178,12 @@ export const router = createRouter({
           meta: { requiresAdmin: true, title: 'hosts.title' },
         },
         {
+          path: 'admin/tree',
+          name: 'admin-tree',
+          component: () => import('@/views/AdminResourceTreeView.vue'),
+          meta: { requiresAdmin: true, title: 'overview.treeTitle' },
+        },
+        {
           path: 'admin/hosts/:id',
           name: 'admin-host',
           component: () => import('@/views/AdminHostDetailView.vue'),

@@ -248,12 +248,6 @@ export interface Finding {
 }
 
 /** POST /api/admin/reconcile: hosts compared, VM rows corrected, findings recorded. */
-export interface ReconcileResult {
-  hosts: number;
-  corrected: number;
-  findings: number;
-}
-
 /** A user's quota: limits and what their VMs use. */
 export interface UserQuota {
   limits: QuotaFigures;

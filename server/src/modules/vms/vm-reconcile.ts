@@ -105,6 +105,14 @@ export async function listFindings(includeResolved = false) {
   };
 }
 
+/** A pass now, for the admin who asked: the counts, and every open finding, those this pass recorded marked new. */
+export async function reconcileNow() {
+  const started = new Date(Date.now() - 1000); // the database's clock may round down by a few ms
+  const report = await reconcileHosts();
+  const { items } = await listFindings(false);
+  return { ...report, items: items.map((f) => ({ ...f, new: new Date(f.createdAt) >= started })) };
+}
+
 export async function resolveFinding(id: string): Promise<boolean> {
   const r = await db.finding.updateMany({ where: { id, resolvedAt: null }, data: { resolvedAt: new Date() } });
   return r.count === 1;
