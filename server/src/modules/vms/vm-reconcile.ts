@@ -107,10 +107,10 @@ export async function listFindings(includeResolved = false) {
 
 /** A pass now, for the admin who asked: the counts, and every open finding, those this pass recorded marked new. */
 export async function reconcileNow() {
-  const started = new Date(Date.now() - 1000); // the database's clock may round down by a few ms
+  const before = new Set((await db.finding.findMany({ where: { resolvedAt: null }, select: { id: true } })).map((f) => f.id));
   const report = await reconcileHosts();
   const { items } = await listFindings(false);
-  return { ...report, items: items.map((f) => ({ ...f, new: new Date(f.createdAt) >= started })) };
+  return { ...report, items: items.map((f) => ({ ...f, new: !before.has(f.id) })) };
 }
 
 export async function resolveFinding(id: string): Promise<boolean> {

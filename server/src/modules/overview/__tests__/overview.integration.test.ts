@@ -32,11 +32,7 @@ beforeAll(async () => {
   ({ admin, templateId } = await prepareLab(srv.url));
   student = new Client(srv.url);
   studentEmail = (await student.signup()).email;
-  const created = await student.post('/api/vms', { name: vmName, templateId, vcpus: 1, memoryMiB: 128, diskGiB: 1 });
-  expect(created.status, JSON.stringify(created.body)).toBe(202);
-  vmId = created.body.vm.id;
-  expect((await finished(student, created.body.operation.id)).state).toBe('succeeded');
-}, 240_000);
+}, 120_000);
 
 afterAll(async () => {
   const { hypervisor } = await ghostHost().catch(() => ({ hypervisor: null }));
@@ -49,6 +45,11 @@ afterAll(async () => {
 
 describe('the admin overview', () => {
   it('counts hosts up, what is allocated on them, users on trial and the VM', async () => {
+    const created = await student.post('/api/vms', { name: vmName, templateId, vcpus: 1, memoryMiB: 128, diskGiB: 1 });
+    expect(created.status, JSON.stringify(created.body)).toBe(202);
+    vmId = created.body.vm.id;
+    expect((await finished(student, created.body.operation.id)).state).toBe('succeeded');
+
     const r = await admin.get('/api/admin/overview');
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     const o = r.body;
@@ -65,7 +66,7 @@ describe('the admin overview', () => {
 
     // Students are not shown any of it.
     expect((await student.get('/api/admin/overview')).status).toBe(403);
-  });
+  }, 180_000);
 
   it("lists a host's VMs with owner, size and state, and puts them in the zone -> host tree", async () => {
     const vm = await db.vm.findUniqueOrThrow({ where: { id: vmId } });
