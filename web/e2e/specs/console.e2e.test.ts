@@ -76,7 +76,8 @@ describe('the VM console', () => {
     await fx.context.grantPermissions(['clipboard-read', 'clipboard-write']);
     await page.evaluate(() => navigator.clipboard.writeText('echo Hello:World'));
     await byTest(page, 'console-paste').click();
-    const box = byTest(page, 'console-paste-text').locator('textarea');
+    // (el-input puts its attributes on the textarea itself.)
+    const box = page.locator('textarea[data-test="console-paste-text"]');
     await eventually(() => box.inputValue()).toBe('echo Hello:World');
     await byTest(page, 'console-paste-send').click();
     await page.getByText('Typed 16 characters into the VM.').waitFor();
