@@ -219,7 +219,7 @@ const en = {
     noHosts: 'No hosts yet: register one under Hosts.',
     maintenance: 'Maintenance',
     zone: 'zone {zone}',
-    instances: '{vms} VMs, {containers} containers',
+    instances: 'VMs: {vms} · containers: {containers}',
     vcpus: 'vCPUs',
     memory: 'Memory',
     disk: 'Disk',

@@ -219,7 +219,7 @@ const zhCN: MessageSchema = {
     noHosts: '还没有宿主机：请在“宿主机”页面注册。',
     maintenance: '维护中',
     zone: '区域 {zone}',
-    instances: '{vms} 台虚拟机，{containers} 个容器',
+    instances: '虚拟机 {vms} 台 · 容器 {containers} 个',
     vcpus: 'vCPU',
     memory: '内存',
     disk: '磁盘',

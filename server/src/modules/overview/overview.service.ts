@@ -10,6 +10,8 @@ import type { AdminOverviewDto, HostLoadSummaryDto, InstanceDto } from './overvi
 
 const DAY_MS = 24 * 3600_000;
 const LIVE = { not: 'deleted' } as const;
+/** On a host: it holds its share there (a create that failed and was rolled back holds nothing and is not listed). */
+const ON_HOST = { state: LIVE, quotaHeld: true } as const;
 const DOWN: readonly string[] = ['error', 'unreachable'];
 
 /** Each host with what it has, what is allocated on it and how many instances it runs. */
@@ -18,8 +20,8 @@ async function hostSummaries(hosts: Host[]): Promise<HostLoadSummaryDto[]> {
   const ids = hosts.map((h) => h.id);
   const [loads, vms, containers] = await Promise.all([
     hostUsage(db, probed),
-    db.vm.groupBy({ by: ['hostId'], where: { hostId: { in: ids }, state: LIVE }, _count: { _all: true } }),
-    db.container.groupBy({ by: ['hostId'], where: { hostId: { in: ids }, state: LIVE }, _count: { _all: true } }),
+    db.vm.groupBy({ by: ['hostId'], where: { hostId: { in: ids }, ...ON_HOST }, _count: { _all: true } }),
+    db.container.groupBy({ by: ['hostId'], where: { hostId: { in: ids }, ...ON_HOST }, _count: { _all: true } }),
   ]);
   const loadOf = new Map(loads.map((l) => [l.id, l]));
   const vmsOn = new Map(vms.map((v) => [v.hostId, v._count._all]));
@@ -94,8 +96,8 @@ const withOwner = { owner: { select: { email: true } } } as const;
 /** The live VMs and containers on these hosts, by name. */
 async function instancesOn(hostIds: string[]): Promise<(InstanceDto & { hostId: string })[]> {
   const [vms, containers] = await Promise.all([
-    db.vm.findMany({ where: { hostId: { in: hostIds }, state: LIVE }, include: withOwner, orderBy: { name: 'asc' } }),
-    db.container.findMany({ where: { hostId: { in: hostIds }, state: LIVE }, include: withOwner, orderBy: { name: 'asc' } }),
+    db.vm.findMany({ where: { hostId: { in: hostIds }, ...ON_HOST }, include: withOwner, orderBy: { name: 'asc' } }),
+    db.container.findMany({ where: { hostId: { in: hostIds }, ...ON_HOST }, include: withOwner, orderBy: { name: 'asc' } }),
   ]);
   return [...vms.map((v) => ({ ...vmInstance(v), hostId: v.hostId! })), ...containers.map((c) => ({ ...containerInstance(c), hostId: c.hostId! }))];
 }
