@@ -10,7 +10,7 @@ import { signUpViaApi } from '../support/api';
 import { PHONE, useBrowser } from '../support/browser';
 import { byTest } from '../support/dom';
 import { adminCredentials, newIdempotencyKey, PASSWORD, uniqueEmail } from '../support/env';
-import { keepScreenshot } from '../support/screens';
+import { horizontalOverflow, keepScreenshot } from '../support/screens';
 import { eventually, pollUntil } from '../support/wait';
 
 // What an administrator checks on a lab host: the home page is the platform (the host up, what
@@ -119,9 +119,15 @@ describe('the admin home and what runs where', () => {
     await page.setViewportSize(PHONE);
     await page.goto('/');
     await host.waitFor();
+    expect(await horizontalOverflow(page)).toBe(0);
     await keepScreenshot(page, 'phone', 'admin-home');
     await page.goto(`/admin/hosts/${lab!.hostId}`);
     await eventually(() => page.locator('[data-test="host-instance"]').count(), 15_000).toBeGreaterThan(0);
+    expect(await horizontalOverflow(page)).toBe(0);
     await keepScreenshot(page, 'phone', 'admin-host-instances');
+    await page.goto('/admin/tree');
+    await page.locator(`[data-test="tree-vm"][data-name="${vmName}"]`).waitFor();
+    expect(await horizontalOverflow(page)).toBe(0);
+    await keepScreenshot(page, 'phone', 'admin-tree');
   });
 });
