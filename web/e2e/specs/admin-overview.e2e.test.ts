@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { APIRequestContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logInThroughUi } from '../flows/auth-flow';
-import { asAdmin, deleteVmAs, labHostsFile, labTemplate, type LabTemplate } from '../flows/lab-flow';
+import { asAdmin, deleteVmAs, labHostsFile, labTemplate, vmStateOf, type LabTemplate } from '../flows/lab-flow';
 import { signUpViaApi } from '../support/api';
 import { PHONE, useBrowser } from '../support/browser';
 import { byTest } from '../support/dom';
@@ -68,10 +68,10 @@ describe('the admin home and what runs where', () => {
     vmId = ((await created.json()) as { vm: { id: string } }).vm.id;
     const broken = await send(page.request, '/api/vms', { name: `${vmName}-broken`, templateId: brokenTemplateId, vcpus: 1, memoryMiB: 64, diskGiB: 1 });
     expect(broken.status()).toBe(202);
-    const state = async (id: string) => ((await (await page.request.get(`/api/vms/${id}`)).json()) as { vm?: { state: string } }).vm?.state ?? 'gone';
+    const state = (id: string) => vmStateOf(page.request, id);
     await pollUntil(() => state(vmId), (s) => s === 'running', 120_000, 'the VM to run');
     const brokenId = ((await broken.json()) as { vm: { id: string } }).vm.id;
-    await pollUntil(() => state(brokenId), (s) => s === 'error' || s === 'gone', 120_000, 'the broken create to fail');
+    await pollUntil(() => state(brokenId), (s) => s === 'error' || s === 'deleted', 120_000, 'the broken create to fail');
     // A refused request, for the audit log: the VM runs already.
     const refused = await send(page.request, `/api/vms/${vmId}/actions`, { action: 'start' });
     expect(refused.status()).toBe(409);

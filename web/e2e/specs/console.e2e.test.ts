@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIRequestContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteVmAs, labTemplate, type LabTemplate } from '../flows/lab-flow';
+import { deleteVmAs, labTemplate, vmStateOf, type LabTemplate } from '../flows/lab-flow';
 import { signUpViaApi } from '../support/api';
 import { PHONE, useBrowser } from '../support/browser';
 import { byTest } from '../support/dom';
@@ -20,10 +20,7 @@ const vmName = `con-${suffix}`;
 let lab: LabTemplate | undefined;
 let vmId = '';
 
-async function vmState(api: APIRequestContext): Promise<string> {
-  const body = (await (await api.get(`/api/vms/${vmId}`)).json()) as { vm?: { state: string } };
-  return body.vm?.state ?? 'deleted';
-}
+const vmState = (api: APIRequestContext) => vmStateOf(api, vmId);
 
 describe('the VM console', () => {
   const fx = useBrowser();
