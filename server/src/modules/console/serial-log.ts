@@ -1,5 +1,6 @@
 import { db } from '../../platform/db.js';
-import { errors } from '../../platform/errors.js';
+import { AppError, errors } from '../../platform/errors.js';
+import { isDriverError } from '../../drivers/driver-errors.js';
 import { driversFor } from '../hosts/host-connections.js';
 import { vmFilePaths } from '../vms/vm-operations.js';
 import { SERIAL_LOG_DEFAULT_BYTES, SERIAL_LOG_MAX_BYTES, type SerialLogDto } from './console.schemas.js';
@@ -29,7 +30,12 @@ export async function readSerialLog(principal: { userId: string; role: string },
   if (!vm) throw errors.notFound('VM');
   if (!vm.host) return { vmName: vm.name, available: false, text: '', truncated: false };
   const { hypervisor } = await driversFor(vm.host);
-  const tail = await hypervisor.readFileTail(vmFilePaths(vm.host.imageDir, vm.domainName).serialLog, Math.min(maxBytes, SERIAL_LOG_MAX_BYTES));
+  const tail = await hypervisor.readFileTail(vmFilePaths(vm.host.imageDir, vm.domainName).serialLog, Math.min(maxBytes, SERIAL_LOG_MAX_BYTES))
+    .catch((e: unknown) => {
+      // The host did not answer (or refused): said in words, not a 500; the details are the logs'.
+      if (isDriverError(e)) throw new AppError('SERVICE_UNAVAILABLE', `${vm.name}'s serial log cannot be read now: ${e.userMessage}`);
+      throw e;
+    });
   if (!tail) return { vmName: vm.name, available: false, text: '', truncated: false };
   return { vmName: vm.name, available: true, text: serialText(tail.text), truncated: tail.truncated };
 }

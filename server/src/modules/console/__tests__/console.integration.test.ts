@@ -343,3 +343,21 @@ describe('console limits', () => {
     expect(start.body.error.message).toBe(`The owner of ${vmName} is disabled, so it stays stopped; enable the account first.`);
   }, 120_000);
 });
+
+describe('the serial log of a VM whose host does not answer', () => {
+  it('is refused in words (503), not a server error', async () => {
+    const vm = await db.vm.findUniqueOrThrow({ where: { id: vmId }, include: { host: true } });
+    const port = vm.host!.port;
+    // Nothing listens on port 1 of the host's address: the platform cannot reach it over SSH.
+    await db.host.update({ where: { id: vm.hostId! }, data: { port: 1 } });
+    try {
+      const r = await admin.get(`/api/vms/${vmId}/serial-log`);
+      expect(r.status, JSON.stringify(r.body)).toBe(503);
+      expect(r.body.error.code).toBe('SERVICE_UNAVAILABLE');
+      expect(r.body.error.message).toContain(`${vmName}'s serial log cannot be read now`);
+      expect(r.body.error.message).not.toContain(vm.host!.address);
+    } finally {
+      await db.host.update({ where: { id: vm.hostId! }, data: { port } });
+    }
+  }, 60_000);
+});
