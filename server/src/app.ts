@@ -28,6 +28,7 @@ import { adminFlavorsRoutes, flavorsRoutes } from './modules/flavors/flavors.rou
 import { creditsRoutes } from './modules/credits/credits.routes.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { hostsRoutes, sshKeyRoutes } from './modules/hosts/hosts.routes.js';
+import { overviewRoutes } from './modules/overview/overview.routes.js';
 import { adminTemplatesRoutes, templatesRoutes } from './modules/templates/templates.routes.js';
 import { operationsRoutes, quotaRoutes, vmsRoutes } from './modules/vms/vms.routes.js';
 import { consoleRoutes } from './modules/console/console.routes.js';
@@ -56,7 +57,7 @@ const modules: ModuleRouter[] = [authRoutes, tokensRoutes, keypairsRoutes, acces
   templatesRoutes, adminTemplatesRoutes, flavorsRoutes, adminFlavorsRoutes, vmsRoutes, consoleRoutes, operationsRoutes, quotaRoutes,
   adminVmsRoutes, findingsRoutes, reconcileRoutes, bucketsRoutes, storageQuotaRoutes, adminStorageRoutes, imagesRoutes,
   notificationsRoutes, trialRoutes, adminTrialRoutes, monitoringRoutes, adminMonitoringRoutes, tunnelsRoutes, adminTunnelsRoutes,
-  containersRoutes, containerTemplatesRoutes, adminContainersRoutes, adminContainerTemplatesRoutes, networksRoutes, adminNetworksRoutes, vmNicsRoutes, volumesRoutes, storagePoolsRoutes];
+  containersRoutes, containerTemplatesRoutes, adminContainersRoutes, adminContainerTemplatesRoutes, networksRoutes, adminNetworksRoutes, vmNicsRoutes, volumesRoutes, storagePoolsRoutes, overviewRoutes];
 // Machine-to-machine ingest (browser beacons, Alertmanager): before audit, JSON and idempotency.
 const ingest: ModuleRouter[] = [rumRoutes, alertWebhookRoutes, frpPluginRoutes];
 

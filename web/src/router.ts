@@ -53,6 +53,14 @@ export const router = createRouter({
       meta: { public: true, title: 'auth.verify.title' },
     },
     {
+      // The console popped out into a window of its own: no navigation around it.
+      path: '/vms/:id/console',
+      name: 'vm-console',
+      component: () => import('@/views/VmConsoleWindowView.vue'),
+      props: true,
+      meta: { title: 'console.title' },
+    },
+    {
       path: '/',
       component: AppLayout,
       children: [
@@ -174,6 +182,12 @@ export const router = createRouter({
           name: 'admin-hosts',
           component: () => import('@/views/AdminHostsView.vue'),
           meta: { requiresAdmin: true, title: 'hosts.title' },
+        },
+        {
+          path: 'admin/tree',
+          name: 'admin-tree',
+          component: () => import('@/views/AdminResourceTreeView.vue'),
+          meta: { requiresAdmin: true, title: 'overview.treeTitle' },
         },
         {
           path: 'admin/hosts/:id',

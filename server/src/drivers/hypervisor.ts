@@ -130,4 +130,15 @@ export interface HypervisorDriver {
   /** Deletes a file inside the host's image directory (never a base image). */
   removeFile(path: string): Promise<void>;
   fileExists(path: string): Promise<boolean>;
+  /**
+   * The last `maxBytes` of a file inside the image directory (a serial console log), as text;
+   * `truncated` when the file holds more. null when the file does not exist.
+   */
+  readFileTail(path: string, maxBytes: number): Promise<FileTail | null>;
+}
+
+export interface FileTail {
+  text: string;
+  /** The file held more than was read: the text starts mid-stream. */
+  truncated: boolean;
 }

@@ -52,7 +52,7 @@ export const audit: RequestHandler = (req, res, next) => {
         path: req.baseUrl + req.path,
         statusCode: status,
         requestId: req.id,
-        details: a.details,
+        details: a.error && status >= 400 ? { ...a.details, error: a.error } : a.details,
       });
     } catch (err) {
       logger.error({ err, requestId: req.id }, 'audit record not written');

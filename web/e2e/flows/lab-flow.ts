@@ -91,10 +91,16 @@ export async function labTemplate(suffix: string, tag: string): Promise<LabTempl
   return { hostId, templateId, templateName, remove };
 }
 
+/** A VM's state as its owner's API context reads it; 'deleted' once it is gone. */
+export async function vmStateOf(api: APIRequestContext, vmId: string): Promise<string> {
+  const body = (await (await api.get(`/api/vms/${vmId}`)).json()) as { vm?: { state: string } };
+  return body.vm?.state ?? 'deleted';
+}
+
 /** Cleanup (afterAll): the user's VM, once its current operation has ended, is deleted and waited for. */
 export async function deleteVmAs(user: { email: string; password: string }, vmId: string): Promise<void> {
   const api = await request.newContext({ baseURL: process.env.E2E_BASE_URL });
-  const state = async () => ((await (await api.get(`/api/vms/${vmId}`)).json()) as { vm?: { state: string } }).vm?.state ?? 'deleted';
+  const state = () => vmStateOf(api, vmId);
   try {
     await logInViaApi(api, user.email, user.password);
     await pollUntil(state, (s) => ['running', 'stopped', 'error', 'deleted'].includes(s), 120_000, 'the VM to settle');

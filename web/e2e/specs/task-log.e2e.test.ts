@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIRequestContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asAdmin, deleteVmAs, labTemplate, type LabTemplate } from '../flows/lab-flow';
+import { asAdmin, deleteVmAs, labTemplate, vmStateOf, type LabTemplate } from '../flows/lab-flow';
 import { signUpViaApi } from '../support/api';
 import { useBrowser } from '../support/browser';
 import { byTest } from '../support/dom';
@@ -24,10 +24,7 @@ let studentId = '';
 const send = (api: APIRequestContext, method: 'post' | 'delete', url: string, data?: unknown) =>
   api[method](url, { ...(data ? { data } : {}), headers: { 'Idempotency-Key': newIdempotencyKey() } });
 
-async function vmState(api: APIRequestContext): Promise<string> {
-  const body = (await (await api.get(`/api/vms/${vmId}`)).json()) as { vm?: { state: string } };
-  return body.vm?.state ?? 'deleted';
-}
+const vmState = (api: APIRequestContext) => vmStateOf(api, vmId);
 
 describe('the task log and live VM pages', () => {
   const fx = useBrowser();

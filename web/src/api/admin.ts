@@ -11,7 +11,6 @@ import type {
   Finding,
   Page,
   QuotaLimitsPatch,
-  ReconcileResult,
   ResetLinkResult,
   UserQuota,
 } from './types';
@@ -90,6 +89,3 @@ export function resolveFinding(id: string, options?: RequestOptions): Promise<vo
 }
 
 /** Compares every ready host with the database now. */
-export function reconcileHosts(options?: RequestOptions): Promise<ReconcileResult> {
-  return api.post<ReconcileResult>('/api/admin/reconcile', undefined, options);
-}

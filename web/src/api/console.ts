@@ -1,4 +1,5 @@
 import { api, type RequestOptions } from './client';
+import type { SerialLogDto as SerialLog } from '../../../server/src/modules/console/console.schemas';
 
 /** A single-use ticket (valid ~30 s) for one console WebSocket. */
 export interface ConsoleTicket {
@@ -17,4 +18,12 @@ export function createConsoleTicket(vmId: string, options?: RequestOptions): Pro
 export function consoleWebSocketUrl(path: string, location: Pick<Location, 'protocol' | 'host'> = window.location): string {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   return `${scheme}//${location.host}${path}`;
+}
+
+/** The end of the guest's serial console output (ttyS0), from the server's own schema. */
+export type { SerialLogDto as SerialLog } from '../../../server/src/modules/console/console.schemas';
+
+/** The tail of the VM's serial log; 404 for a VM that is not yours (admins read any). */
+export function getSerialLog(vmId: string, bytes?: number): Promise<SerialLog> {
+  return api.get<SerialLog>(`/api/vms/${encodeURIComponent(vmId)}/serial-log`, { bytes });
 }

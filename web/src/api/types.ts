@@ -159,13 +159,6 @@ export interface Finding {
   resolvedAt: string | null;
 }
 
-/** POST /api/admin/reconcile: hosts compared, VM rows corrected, findings recorded. */
-export interface ReconcileResult {
-  hosts: number;
-  corrected: number;
-  findings: number;
-}
-
 // ---- requests ----
 
 export interface AdminUserQuery extends PageQuery {

@@ -2,7 +2,8 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import * as adminApi from '@/api/admin';
 import { newIdempotencyKey } from '@/api/client';
-import type { Finding, ReconcileResult } from '@/api/types';
+import type { Finding } from '@/api/types';
+import { reconcileHosts, type ReconcileResult } from '@/api/overview';
 import { exclusive, withFlag } from './store-helpers';
 
 /** Admin › Findings: what reconciliation found, marking findings resolved, reconciling now. */
@@ -13,6 +14,8 @@ export const useFindingsStore = defineStore('findings', () => {
   /** Resolved findings too. */
   const showResolved = ref(false);
   const reconciling = ref(false);
+  /** What the last "reconcile now" from this tab found, shown until the next one. */
+  const lastReconcile = ref<ReconcileResult | null>(null);
   /** Finding ids being marked resolved, so each row shows its own spinner. */
   const resolving = ref<Set<string>>(new Set());
 
@@ -41,14 +44,15 @@ export const useFindingsStore = defineStore('findings', () => {
 
   /** Resolves to null when a reconcile is already running. */
   function reconcile(): Promise<ReconcileResult | null> {
-    return exclusive(reconciling, () => adminApi.reconcileHosts({ idempotencyKey: newIdempotencyKey() }));
+    return exclusive(reconciling, async () => (lastReconcile.value = await reconcileHosts({ idempotencyKey: newIdempotencyKey() })));
   }
 
   function reset(): void {
     items.value = [];
     loaded.value = false;
     showResolved.value = false;
+    lastReconcile.value = null;
   }
 
-  return { items, loaded, loading, showResolved, reconciling, resolving, fetch, resolve, reconcile, reset };
+  return { items, loaded, loading, showResolved, reconciling, lastReconcile, resolving, fetch, resolve, reconcile, reset };
 });

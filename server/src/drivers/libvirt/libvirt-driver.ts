@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HostResourceMissingError, HostStateConflictError, StateWaitTimeoutError, UnsafeValueError } from '../driver-errors.js';
-import type { DomainResize, HypervisorDriver, ImageImport, LinkedClone, SeedIsoSpec } from '../hypervisor.js';
+import type { DomainResize, FileTail, HypervisorDriver, ImageImport, LinkedClone, SeedIsoSpec } from '../hypervisor.js';
 import { BaseImages } from './base-images.js';
 import { assertIntInRange, assertPathUnder, assertSafeName, assertSafePath } from '../ssh/argv.js';
 import type { CommandRunner } from '../ssh/command-runner.js';
@@ -238,6 +238,19 @@ export class LibvirtDriver implements HypervisorDriver {
     const result = await this.run(argv, { allowFailure: true });
     if (result.exitCode === 0 || result.exitCode === 1) return result.exitCode === 0;
     throw new CommandFailedError(this.target, argv, result.exitCode, result.stderr, result.signal);
+  }
+
+  async readFileTail(path: string, maxBytes: number): Promise<FileTail | null> {
+    assertIntInRange('bytes to read', maxBytes, 1, 1024 * 1024);
+    // One byte more than asked says whether the file holds more (without a second command).
+    const argv = ['tail', '-c', String(maxBytes + 1), '--', assertPathUnder('file path', path, [this.imageDir])];
+    const result = await this.run(argv, { allowFailure: true });
+    if (result.exitCode !== 0) {
+      if (/No such file or directory/.test(result.stderr)) return null;
+      throw new CommandFailedError(this.target, argv, result.exitCode, result.stderr, result.signal);
+    }
+    const bytes = Buffer.from(result.stdout, 'utf8');
+    return bytes.length > maxBytes ? { text: bytes.subarray(bytes.length - maxBytes).toString('utf8'), truncated: true } : { text: result.stdout, truncated: false };
   }
 
   // ------------------------------------------------------------------ lifecycle

@@ -14,6 +14,8 @@ export const AuditEntry = z.object({
   action: z.string(), targetType: z.string().nullable(), targetId: z.string().nullable(), ip: z.string(),
   method: z.string(), path: z.string(), statusCode: z.number().int(), result: z.enum(['success', 'failure']), requestId: z.string(),
   details: z.unknown().nullable(),
+  targetName: z.string().nullable().describe("The target's name (a VM's, a user's email ...) while it has one"),
+  error: z.object({ code: z.string(), message: z.string() }).nullable().describe('Why a failed request was refused, as its caller was told'),
 });
 export const AuditPage = z.object({ items: z.array(AuditEntry), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() });
 export type AuditQueryInput = z.infer<typeof AuditQuery>;

@@ -17,6 +17,13 @@ export async function lockedHostLoads(tx: Tx, which: { zone: string } | { hostId
     WHERE zone = ${which.zone} AND status = 'ready' AND cpus IS NOT NULL ORDER BY id FOR UPDATE`
     : await tx.$queryRaw<Row[]>`
     SELECT id, name, maintenance, cpus, memoryMiB, diskTotalBytes FROM Host WHERE id = ${which.hostId} AND cpus IS NOT NULL FOR UPDATE`;
+  return hostUsage(tx, rows);
+}
+
+type HostRow = { id: string; name: string; maintenance: number | boolean; cpus: number; memoryMiB: number; diskTotalBytes: bigint | null };
+
+/** What VMs, containers and stored snapshots hold on these hosts (placement locks the rows first; the admin's overview reads them as they are). */
+export async function hostUsage(tx: Tx, rows: readonly HostRow[]): Promise<HostLoad[]> {
   if (!rows.length) return [];
   const ids = rows.map((r) => r.id);
   const stored = await storageChargedByHost(tx, ids);

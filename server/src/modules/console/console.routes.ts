@@ -3,8 +3,9 @@ import { AppError } from '../../platform/errors.js';
 import { moduleRouter } from '../../platform/http/route.js';
 import { hostActionLimit } from '../../platform/rate-limit.js';
 import { VmIdParams } from '../vms/vms.schemas.js';
-import { ConsoleTicket } from './console.schemas.js';
+import { ConsoleTicket, SerialLog, SerialLogQuery } from './console.schemas.js';
 import { issueConsoleTicket } from './console.service.js';
+import { readSerialLog } from './serial-log.js';
 
 // The WebSocket itself (GET /api/vms/:id/console/ws?ticket=...) is served by the HTTP
 // server's upgrade handler (console.ws.ts), outside Express.
@@ -26,3 +27,8 @@ consoleRoutes.get('/:id/console/ws', {
 }, async () => {
   throw new AppError('VALIDATION_FAILED', 'This address is a WebSocket: open it with "Upgrade: websocket" and a ticket from POST /api/vms/{id}/console.');
 });
+
+consoleRoutes.get('/:id/serial-log', {
+  summary: "The end of the VM's serial console output (ttyS0), as text: its owner's or an administrator's",
+  access: 'user', params: VmIdParams, query: SerialLogQuery, responses: { 200: SerialLog },
+}, async ({ params, query, user }) => ({ status: 200, body: await readSerialLog(user, params.id, query.bytes) }));

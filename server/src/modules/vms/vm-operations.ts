@@ -24,12 +24,19 @@ export function registerVmDeleteHook(hook: VmDeleteHook): void {
   vmDeleteHooks.push(hook);
 }
 
+/** Where a VM's files live on its host: its disk, its NoCloud seed, and its serial console's log (virtlogd appends to it). */
+export const vmFilePaths = (imageDir: string, domainName: string) => ({
+  disk: `${imageDir}/${domainName}.qcow2`,
+  seed: `${imageDir}/${domainName}-seed.iso`,
+  serialLog: `${imageDir}/${domainName}-serial.log`,
+});
+
 export async function loadVm(vmId: string) {
   const vm = await db.vm.findUnique({ where: { id: vmId }, include: { host: true, template: true } });
   if (!vm) throw new PermanentStepError('The VM no longer exists.');
   if (!vm.host) throw new PermanentStepError('The VM has no host.');
   const hypervisor = (await driversFor(vm.host)).hypervisor;
-  const paths = { disk: `${vm.host.imageDir}/${vm.domainName}.qcow2`, seed: `${vm.host.imageDir}/${vm.domainName}-seed.iso` };
+  const paths = vmFilePaths(vm.host.imageDir, vm.domainName);
   return { vm, host: vm.host, template: vm.template, hypervisor, paths };
 }
 
@@ -136,12 +143,13 @@ defineOperation<VmOpParams>({
         const installIso = template?.format === 'iso' ? await templateImageOn(template, vm.hostId) : undefined;
         const xml = buildDomainXml({
           name: vm.domainName, uuid: vm.id, memoryMiB: vm.memoryMiB, vcpus: vm.vcpus,
-          disk: { path: paths.disk, format: 'qcow2' }, seedIso: paths.seed, ...(installIso ? { installIso } : {}),
+          disk: { path: paths.disk, format: 'qcow2' }, seedIso: paths.seed, ...(installIso ? { installIso } : {}), serialLog: paths.serialLog,
           nics: await domainNics(vm.id, host), description: `campus-cloud vm ${vm.id} (${vm.name})`, guestAgent: true,
         });
         await hypervisor.defineDomain(xml);
       },
-      compensate: undefine,
+      // The serial log exists once the domain has started (virtlogd makes it).
+      compensate: async (ctx) => { await undefine(ctx); const { hypervisor, paths } = await vmOf(ctx); await hypervisor.removeFile(paths.serialLog); },
     },
     {
       name: 'start',
@@ -231,6 +239,7 @@ defineOperation<VmOpParams>({
         const { hypervisor, paths } = await vmOf(ctx);
         await hypervisor.removeFile(paths.disk);
         await hypervisor.removeFile(paths.seed);
+        await hypervisor.removeFile(paths.serialLog);
       },
     },
     {

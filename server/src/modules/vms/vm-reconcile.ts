@@ -112,6 +112,14 @@ export async function listFindings(includeResolved = false) {
   };
 }
 
+/** A pass now, for the admin who asked: the counts, and every open finding, those this pass recorded marked new. */
+export async function reconcileNow() {
+  const before = new Set((await db.finding.findMany({ where: { resolvedAt: null }, select: { id: true } })).map((f) => f.id));
+  const report = await reconcileHosts();
+  const { items } = await listFindings(false);
+  return { ...report, items: items.map((f) => ({ ...f, new: !before.has(f.id) })) };
+}
+
 export async function resolveFinding(id: string): Promise<boolean> {
   const r = await db.finding.updateMany({ where: { id, resolvedAt: null }, data: { resolvedAt: new Date() } });
   return r.count === 1;

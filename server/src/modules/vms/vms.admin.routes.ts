@@ -4,7 +4,8 @@ import { errors } from '../../platform/errors.js';
 import { moduleRouter } from '../../platform/http/route.js';
 import { Vm, VmAccepted, VmActionBody, VmIdParams } from './vms.schemas.js';
 import { adminVmAction, listAllVms, toVmDto } from './vms.service.js';
-import { listFindings, reconcileHosts, resolveFinding } from './vm-reconcile.js';
+import { listFindings, reconcileNow, resolveFinding } from './vm-reconcile.js';
+import { Finding, ReconcileResult } from './findings.schemas.js';
 
 export const adminVmsRoutes = moduleRouter('/api/admin/vms', 'admin');
 
@@ -20,8 +21,10 @@ adminVmsRoutes.get('/', {
 
 adminVmsRoutes.post('/:id/actions', { summary: "Start, shut down, power off or reboot anyone's VM (the owner is told)", access: 'admin', params: VmIdParams, body: VmActionBody, responses: { 202: VmAccepted }, audit: 'admin.vm.action' },
   async ({ params, body, req, user }) => {
+    // Named for the action (admin.vm.shutdown), like the owner's own rows.
+    Object.assign(req.audit, { action: `admin.vm.${body.action}`, targetType: 'vm', targetId: params.id });
     const { ownerId, name, ...accepted } = await adminVmAction(params.id, body.action, user.userId);
-    Object.assign(req.audit, { targetType: 'vm', targetId: params.id, details: { action: body.action, ownerId, name, operationId: accepted.operation.id } });
+    Object.assign(req.audit, { details: { action: body.action, ownerId, name, operationId: accepted.operation.id } });
     return { status: 202, body: accepted };
   });
 
@@ -32,10 +35,6 @@ adminVmsRoutes.delete('/:id', { summary: "Delete anyone's VM and its disks", acc
     return { status: 202, body: accepted };
   });
 
-const Finding = z.object({
-  id: z.string(), kind: z.string(), hostName: z.string().nullable(), vmId: z.string().nullable(), domainName: z.string(),
-  message: z.string(), createdAt: z.string(), resolvedAt: z.string().nullable(),
-});
 export const findingsRoutes = moduleRouter('/api/admin/findings', 'admin');
 
 findingsRoutes.get('/', { summary: 'What reconciliation found (open ones unless all=1)', access: 'admin', query: z.object({ all: z.enum(['0', '1']).optional() }), responses: { 200: z.object({ items: z.array(Finding) }) } },
@@ -50,5 +49,5 @@ findingsRoutes.post('/:id/resolve', { summary: 'Mark a finding as dealt with', a
 
 export const reconcileRoutes = moduleRouter('/api/admin/reconcile', 'admin');
 
-reconcileRoutes.post('/', { summary: 'Compare every ready host with the database now', access: 'admin', responses: { 200: z.object({ hosts: z.number(), corrected: z.number(), findings: z.number() }) }, audit: 'admin.reconcile' },
-  async () => ({ status: 200, body: await reconcileHosts() }));
+reconcileRoutes.post('/', { summary: 'Compare every ready host with the database now; what it found', access: 'admin', responses: { 200: ReconcileResult }, audit: 'admin.reconcile' },
+  async () => ({ status: 200, body: await reconcileNow() }));

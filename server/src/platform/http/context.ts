@@ -27,6 +27,8 @@ export interface AuditNote {
   actorId?: string;
   actorEmail?: string;
   details?: Record<string, unknown>;
+  /** The refusal or failure the request was answered with (set by the error handler). */
+  error?: { code: string; message: string };
   /** A replayed response changed nothing: it is not audited again. */
   skip?: boolean;
   /** Set when a public route (sign-in, sign-up) was reached: only then is an anonymous request audited. */

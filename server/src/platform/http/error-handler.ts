@@ -55,6 +55,8 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (!known) logger.error({ err, requestId: req.id, path: req.path }, 'unhandled error');
   else if (known.code === 'SERVICE_UNAVAILABLE' && !isAppError(err)) logger.warn({ err, requestId: req.id, path: req.path }, 'database busy: answered 503');
   if (res.headersSent) return;
+  // The audit row of a refused or failed request says why, in the words the caller read.
+  if (req.audit) req.audit.error = { code: appErr.code, message: appErr.message.slice(0, 500) };
   for (const [h, v] of Object.entries(appErr.headers ?? {})) res.setHeader(h, v);
   res.status(appErr.status).json(appErr.toBody());
 };

@@ -95,6 +95,9 @@ afterAll(async () => {
       const del = await admin.delete(`/api/admin/vms/${vmId}`);
       expect(del.status, JSON.stringify(del.body)).toBe(202);
       expect((await finished(admin, del.body.operation.id)).state).toBe('succeeded');
+      // Deleting the VM deletes its serial log with its disks.
+      const gone = await db.vm.findUniqueOrThrow({ where: { id: vmId }, include: { host: true } });
+      expect(await (await driversFor(gone.host!)).hypervisor.fileExists(`${gone.host!.imageDir}/${gone.domainName}-serial.log`)).toBe(false);
     }
   } finally {
     await stopOperations();
@@ -102,6 +105,53 @@ afterAll(async () => {
     await closeHostConnections();
   }
 }, 180_000);
+
+describe('the serial log', () => {
+  it("shows the guest's boot as the guest wrote it to ttyS0, to its owner and to admins only, capped in size", async () => {
+    // The lab's tiny guest ends its boot with a line naming its hostname on the serial console.
+    const ready = `CCLAB-GUEST-READY hostname=${vmName}`;
+    let log: { vmName: string; available: boolean; text: string; truncated: boolean } | undefined;
+    await expect.poll(async () => {
+      const r = await alice.get(`/api/vms/${vmId}/serial-log`);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      log = r.body;
+      return log!.text.includes(ready);
+    }, { timeout: 120_000, interval: 1000 }).toBe(true);
+    expect(log!.vmName).toBe(vmName);
+    expect(log!.available).toBe(true);
+    expect(log!.text).toMatch(/Linux version/);
+    // What a terminal would act on is gone: no escape sequences, no carriage returns.
+    expect(log!.text).not.toMatch(/[\u001b\r]/);
+
+    // The log is a file beside the VM's disk on its host, kept by virtlogd.
+    const vm = await db.vm.findUniqueOrThrow({ where: { id: vmId }, include: { host: true } });
+    const { hypervisor } = await driversFor(vm.host!);
+    expect(await hypervisor.fileExists(`${vm.host!.imageDir}/${vm.domainName}-serial.log`)).toBe(true);
+
+    const admins = await admin.get(`/api/vms/${vmId}/serial-log`);
+    expect(admins.status).toBe(200);
+    expect(admins.body.text).toContain(ready);
+
+    const short = await alice.get(`/api/vms/${vmId}/serial-log?bytes=1024`);
+    expect(short.status).toBe(200);
+    expect(short.body.truncated).toBe(true);
+    expect(Buffer.byteLength(short.body.text)).toBeLessThanOrEqual(1024);
+    expect(short.body.text).toContain(ready);
+
+    const bob = new Client(srv.url);
+    await bob.signup();
+    const foreign = await bob.get(`/api/vms/${vmId}/serial-log`);
+    expect(foreign.status).toBe(404);
+    expect(foreign.body.error.code).toBe('NOT_FOUND');
+    expect((await alice.get(`/api/vms/${randomUUID()}/serial-log`)).status).toBe(404);
+    for (const bad of ['bytes=lots', 'bytes=10', 'bytes=99999999', 'path=/etc/shadow']) {
+      const r = await alice.get(`/api/vms/${vmId}/serial-log?${bad}`);
+      expect(r.status, bad).toBe(400);
+      expect(r.body.error.code).toBe('VALIDATION_FAILED');
+    }
+    expect((await new Client(srv.url).get(`/api/vms/${vmId}/serial-log`)).status).toBe(401);
+  }, 180_000);
+});
 
 describe('the VM console', () => {
   it('issues a short-lived ticket and tunnels the WebSocket to the VM\'s VNC server (RFB greeting), closing the SSH channel with the socket', async () => {
@@ -292,4 +342,22 @@ describe('console limits', () => {
     expect(start.status).toBe(403);
     expect(start.body.error.message).toBe(`The owner of ${vmName} is disabled, so it stays stopped; enable the account first.`);
   }, 120_000);
+});
+
+describe('the serial log of a VM whose host does not answer', () => {
+  it('is refused in words (503), not a server error', async () => {
+    const vm = await db.vm.findUniqueOrThrow({ where: { id: vmId }, include: { host: true } });
+    const port = vm.host!.port;
+    // Nothing listens on port 1 of the host's address: the platform cannot reach it over SSH.
+    await db.host.update({ where: { id: vm.hostId! }, data: { port: 1 } });
+    try {
+      const r = await admin.get(`/api/vms/${vmId}/serial-log`);
+      expect(r.status, JSON.stringify(r.body)).toBe(503);
+      expect(r.body.error.code).toBe('SERVICE_UNAVAILABLE');
+      expect(r.body.error.message).toContain(`${vmName}'s serial log cannot be read now`);
+      expect(r.body.error.message).not.toContain(vm.host!.address);
+    } finally {
+      await db.host.update({ where: { id: vm.hostId! }, data: { port } });
+    }
+  }, 60_000);
 });

@@ -40,8 +40,10 @@ describe("admin actions on another user's VM", () => {
     expect((await owner.get(`/api/vms/${id}`)).status).toBe(404);
     expect(await db.quota.findUniqueOrThrow({ where: { userId: u.id } })).toMatchObject({ usedVms: 0, usedVcpus: 0 });
 
+    // Each row names the action, and the refused one says why.
     await expect.poll(async () => (await db.auditLog.findMany({ where: { targetId: id, action: { startsWith: 'admin.vm.' } }, orderBy: { id: 'asc' } }))
-      .map((a) => [a.action, (a.details as { ownerId?: string }).ownerId])).toEqual([['admin.vm.action', u.id], ['admin.vm.delete', u.id]]);
+      .map((a) => [a.action, a.result, (a.details as { ownerId?: string; error?: { code: string } }).ownerId ?? (a.details as { error?: { code: string } }).error?.code]))
+      .toEqual([['admin.vm.poweroff', 'success', u.id], ['admin.vm.shutdown', 'failure', 'CONFLICT'], ['admin.vm.delete', 'success', u.id]]);
     const told = (await owner.get('/api/notifications')).body.items as { kind: string; text: string }[];
     expect(told.filter((n) => n.kind === 'vm.admin-action').map((n) => n.text).sort()).toEqual(
       [`An administrator asked to delete ${(await db.vm.findUniqueOrThrow({ where: { id } })).name}.`, `An administrator asked to power off ${(await db.vm.findUniqueOrThrow({ where: { id } })).name}.`].sort());

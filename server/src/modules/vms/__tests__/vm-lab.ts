@@ -18,6 +18,7 @@ export async function removeLabVms(): Promise<void> {
     await hypervisor.undefine(vm.domainName).catch(() => {});
     await hypervisor.removeFile(`${vm.host.imageDir}/${vm.domainName}.qcow2`).catch(() => {});
     await hypervisor.removeFile(`${vm.host.imageDir}/${vm.domainName}-seed.iso`).catch(() => {});
+    await hypervisor.removeFile(`${vm.host.imageDir}/${vm.domainName}-serial.log`).catch(() => {});
   }
 }
 
