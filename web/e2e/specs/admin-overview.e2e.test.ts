@@ -27,13 +27,14 @@ let lab: LabTemplate | undefined;
 let brokenTemplateId = '';
 let vmId = '';
 
-/** virsh on the lab host, as the platform reaches it (its own SSH key); the arguments are fixed strings. */
-function virshOnLab(args: string[], stdin?: string): void {
+/** A command on the lab host, as the platform reaches it (its own SSH key); the arguments are fixed strings. */
+function onLab(argv: string[], stdin?: string): void {
   const h = labHostsFile()[0]!;
   execFileSync('ssh', ['-F', '/dev/null', '-i', PLATFORM_KEY, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no',
-    '-o', 'UserKnownHostsFile=/dev/null', '-p', String(h.port), `${h.user}@${h.address}`, 'virsh', '-q', '-c', 'qemu:///system', ...args],
+    '-o', 'UserKnownHostsFile=/dev/null', '-p', String(h.port), `${h.user}@${h.address}`, ...argv],
   { input: stdin, stdio: ['pipe', 'ignore', 'pipe'], timeout: 30_000 });
 }
+const virshOnLab = (args: string[], stdin?: string) => onLab(['virsh', '-q', '-c', 'qemu:///system', ...args], stdin);
 
 const send = (api: APIRequestContext, url: string, data: unknown) => api.post(url, { data, headers: { 'Idempotency-Key': newIdempotencyKey() } });
 
@@ -42,13 +43,20 @@ describe('the admin home and what runs where', () => {
 
   beforeAll(async () => {
     lab = await labTemplate(suffix, 'ovw');
-    // A template whose image is not on the host: a create from it fails at the first step.
+    // A template whose image went missing from the host after it was checked (a template is
+    // only offered while its image is there): a create from it fails at the first step.
     const base = path.posix.dirname(labHostsFile()[0]!.baseImage);
-    brokenTemplateId = await asAdmin(async (api) => {
-      const res = await send(api, '/api/admin/templates', { name: `broken-${suffix}`, osLabel: 'Broken', zone: `e2e-ovw-${suffix}`, imagePath: `${base}/missing-${suffix}.qcow2`, defaultDiskGiB: 1, maxDiskGiB: 2, minMemoryMiB: 64 });
-      if (res.status() !== 201) throw new Error(`template: ${res.status()} ${await res.text()}`);
-      return ((await res.json()) as { template: { id: string } }).template.id;
-    });
+    const brokenImage = `${base}/missing-${suffix}.qcow2`;
+    onLab(['cp', '--', labHostsFile()[0]!.baseImage, brokenImage]);
+    try {
+      brokenTemplateId = await asAdmin(async (api) => {
+        const res = await send(api, '/api/admin/templates', { name: `broken-${suffix}`, osLabel: 'Broken', zone: `e2e-ovw-${suffix}`, imagePath: brokenImage, defaultDiskGiB: 1, maxDiskGiB: 2, minMemoryMiB: 64 });
+        if (res.status() !== 201) throw new Error(`template: ${res.status()} ${await res.text()}`);
+        return ((await res.json()) as { template: { id: string } }).template.id;
+      });
+    } finally {
+      onLab(['rm', '-f', '--', brokenImage]);
+    }
     virshOnLab(['define', '/dev/stdin'], `<domain type='qemu'><name>${ghost}</name><memory unit='MiB'>32</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>`);
   });
 
