@@ -67,13 +67,24 @@ async function runningContainer(c: Client): Promise<string> {
 }
 
 describe('tunnels to containers', () => {
-  it("a container's :8080 is reachable at the router's address and by name until the container is deleted; another user's container is a 404", async () => {
+  it("a container's :8080 is reachable at the router's address and by name until the container is deleted; a race for one port gets one 201; another user's container is a 404", async () => {
     const alice = new Client(lab.srv.url);
     await alice.signup();
     const containerId = await runningContainer(alice);
     const externalIp = (await db.networkRouter.findUniqueOrThrow({ where: { userId: (await db.container.findUniqueOrThrow({ where: { id: containerId } })).ownerId } })).externalIp;
 
-    // By name through the front first.
+    // Four requests for the container's :8080 at once, names and forwards mixed: the database
+    // lets one through, the others are told in words, and the quota counts one.
+    const bodies = [0, 1].flatMap((i) => [{ kind: 'http', name: `race-${i}-${randomUUID().slice(0, 6)}`, containerId, targetPort: 8080 }, { kind: 'forward', containerId, targetPort: 8080 }]);
+    const replies = await Promise.all(bodies.map((b) => alice.post('/api/tunnels', b)));
+    expect(replies.map((r) => r.status).sort(), JSON.stringify(replies.map((r) => r.body))).toEqual([201, 409, 409, 409]);
+    for (const r of replies.filter((x) => x.status === 409)) expect(r.body.error.message).toMatch(/^Port 8080 of this container is already published by another tunnel/);
+    const winner = replies.find((r) => r.status === 201)!.body as { id: string };
+    tunnelIds.push(winner.id);
+    expect((await alice.get('/api/tunnels')).body.quota.used).toBe(1);
+    expect((await alice.delete(`/api/tunnels/${winner.id}`)).status).toBe(204);
+
+    // By name through the front.
     const name = `ct-${randomUUID().slice(0, 8)}`;
     const named = await alice.post('/api/tunnels', { kind: 'http', name, containerId, targetPort: 8080 });
     expect(named.status, JSON.stringify(named.body)).toBe(201);
