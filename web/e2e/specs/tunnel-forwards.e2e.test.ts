@@ -59,7 +59,7 @@ describe('tunnels to a VM port in the browser', () => {
     expect(address, where).toBeDefined();
     // The row says where it goes: the VM by name and its port.
     expect(await row.locator('[data-test="tunnel-target"]').textContent()).toContain(`${vmName}:80`);
-    expect(await row.textContent()).toContain('VM forward');
+    expect(await row.textContent()).toContain('Forward');
     expect((await tunnels.quota.textContent())?.trim()).toMatch(/^1 /);
 
     // The address the page shows is where the guest's web server answers (once it has booted).

@@ -13,6 +13,7 @@ export interface Tunnel {
   address: string | null;
   command: string | null;
   vmId: string | null;
+  containerId: string | null;
   targetPort: number | null;
   frpProxyName: string | null;
   bandwidthLimit: number;
@@ -38,10 +39,13 @@ export interface TunnelList {
   forwardsAvailable: boolean;
 }
 
+/** A VM or a container whose port a tunnel publishes (exactly one of the two). */
+export type TunnelTarget = { vmId: string } | { containerId: string };
+
 export type CreateTunnelBody =
   | { kind: 'reverse'; port?: number }
-  | { kind: 'http'; name: string; vmId?: string; targetPort?: number }
-  | { kind: 'forward'; vmId: string; targetPort: number; protocol?: 'tcp' };
+  | ({ kind: 'http'; name: string; targetPort?: number } & Partial<TunnelTarget>)
+  | ({ kind: 'forward'; targetPort: number; protocol?: 'tcp' } & TunnelTarget);
 
 export interface TunnelKey { id: string; name: string; type: string; fingerprint: string; createdAt: string; lastUsedAt: string | null }
 

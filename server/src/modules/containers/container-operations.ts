@@ -5,6 +5,7 @@ import type { ContainerState } from '../../generated/prisma/enums.js';
 import { applyCredit } from '../credits/credits.service.js';
 import { releaseQuota } from '../quotas/quotas.service.js';
 import { driversFor } from '../hosts/host-connections.js';
+import { closeForwardsOf } from '../tunnels/tunnel-forwards.js';
 import { containerNetworks, LABEL_MANAGED, LABEL_OWNER, ownerNetworkLabels, type AttachContext } from './container-networks.js';
 
 // The container sagas. Every step checks before it acts (the driver treats "already there"
@@ -159,6 +160,8 @@ defineOperation<ContainerOpParams>({
 defineOperation<ContainerOpParams>({
   kind: 'container.delete',
   steps: [
+    // Port forwards and HTTP names to the container go first (idempotent: none left is done).
+    { name: 'close-tunnels', run: async (ctx) => { await closeForwardsOf({ containerId: ctx.params.containerId }); } },
     {
       name: 'remove',
       run: async (ctx) => {

@@ -4,14 +4,14 @@ import { createProxyMiddleware } from 'http-proxy-middleware';
 import { config } from '../../config.js';
 import { db } from '../../platform/db.js';
 import { logger } from '../../platform/logger.js';
-import { forwardProvider } from './tunnel-forwards.js';
+import { forwardProvider, publishesPort } from './tunnel-forwards.js';
 import { leased } from './tunnel-live.js';
 import { nameFromHost } from './tunnel-names.js';
 
 // The HTTP front: `http://<name>.<APPS_DOMAIN>/` goes to the tunnel of that name, chosen by
 // the Host header, through http-proxy-middleware (WebSocket upgrades pass through). A name
 // published with `ssh -R <name>:80:...` is reached on its loopback port in the holding
-// process; a name for a VM goes where the forward provider says. Unknown names get a 404
+// process; a name for a VM's or a container's port goes where the forward provider says. Unknown names get a 404
 // page, names whose client is away a 502 page. Lookups are cached for a second.
 
 type Target = { url: string } | { status: 404 | 502; text: string };
@@ -27,7 +27,7 @@ async function resolve(host: string | undefined): Promise<Target> {
   const row = await db.tunnel.findUnique({ where: { name } });
   let target: Target;
   if (!row) target = { status: 404, text: `No app is published as "${name}".` };
-  else if (row.vmId) target = { url: await forwardProvider().httpTarget(row) };
+  else if (publishesPort(row)) target = { url: await forwardProvider().httpTarget(row) };
   else if (row.kind === 'frp') target = { status: 502, text: `"${name}" is served by the site's frps, not here.` };
   else if (!(await leased([row.id])).has(row.id)) target = { status: 502, text: `"${name}" is not connected right now: its owner's ssh -R is not running.` };
   else target = { url: `http://127.0.0.1:${row.port}` };

@@ -4,6 +4,7 @@ import { db } from '../../platform/db.js';
 import { errors } from '../../platform/errors.js';
 import { execute } from '../../platform/sql.js';
 import { claimLease, HOLDER, releaseLease } from './tunnel-live.js';
+import { publishesPort } from './tunnel-forwards.js';
 import { nameProblem } from './tunnel-names.js';
 import { assertInRange, userRange } from './tunnel-ports.js';
 import { deleteTunnelRow, type TunnelRow } from './tunnel-store.js';
@@ -27,7 +28,7 @@ export async function bindTunnel(userId: string, keyId: string, req: BindRequest
     const problem = nameProblem(req.name);
     if (problem) throw errors.validation([{ path: 'name', message: problem }], 'request');
     const row = await db.tunnel.findUnique({ where: { name: req.name } });
-    if (row && (row.ownerId !== userId || row.kind !== 'http' || row.vmId)) throw errors.conflict(`The name "${req.name}" is taken; choose another.`);
+    if (row && (row.ownerId !== userId || row.kind !== 'http' || publishesPort(row))) throw errors.conflict(`The name "${req.name}" is taken; choose another.`);
     return leaseOrRefuse(row ?? await openWithPort(userId, { kind: 'http', state: 'reserved', name: req.name, keyId, bandwidthLimit }));
   }
   if (req.port > 0) {

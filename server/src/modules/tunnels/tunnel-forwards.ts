@@ -3,7 +3,8 @@ import { db } from '../../platform/db.js';
 import { AppError } from '../../platform/errors.js';
 import { deleteTunnelRow, type TunnelRow } from './tunnel-store.js';
 
-// Port forwards to cloud resources (`kind: "forward"`, and `kind: "http"` with a vmId) live on
+// Port forwards to cloud resources (`kind: "forward"`, and `kind: "http"` with a vmId or a
+// containerId) live on
 // the user's OVN router: a load balancer `lb-<tunnelId>` on the router's external address and
 // the security-group rule that lets it in. The networks module owns routers, so it plugs in
 // here; until it does, such tunnels are refused in words (409) and nothing is reserved.
@@ -13,7 +14,7 @@ export interface ForwardProvider {
   open(tunnel: TunnelRow): Promise<{ address: string }>;
   /** Removes it (idempotent: gone already is fine). */
   close(tunnel: TunnelRow): Promise<void>;
-  /** Where the HTTP front sends a named tunnel to a VM: `http://<address>:<port>`. */
+  /** Where the HTTP front sends a named tunnel to a VM or a container: `http://<address>:<port>`. */
   httpTarget(tunnel: TunnelRow): Promise<string>;
   /** The address the owner's forwards are published on (their router's), or null before they have one. */
   publicHost(ownerId: string): Promise<string | null>;
@@ -35,23 +36,27 @@ export function forwardProvider(): ForwardProvider {
 
 export const forwardsAvailable = (): boolean => provider !== undefined;
 
+/** Whether the tunnel publishes a port of a VM or a container (a forward on the owner's router). */
+export const publishesPort = (t: Pick<TunnelRow, 'vmId' | 'containerId'>): boolean => Boolean(t.vmId ?? t.containerId);
+
 /** Where each owner's forwards are published, for the owners of the forwards among these rows. */
-export async function forwardHosts(rows: Pick<TunnelRow, 'kind' | 'vmId' | 'ownerId'>[]): Promise<Map<string, string>> {
+export async function forwardHosts(rows: Pick<TunnelRow, 'kind' | 'vmId' | 'containerId' | 'ownerId'>[]): Promise<Map<string, string>> {
   const hosts = new Map<string, string>();
   if (!provider) return hosts;
-  for (const ownerId of new Set(rows.filter((r) => r.kind === 'forward' && r.vmId).map((r) => r.ownerId))) {
+  for (const ownerId of new Set(rows.filter((r) => r.kind === 'forward' && publishesPort(r)).map((r) => r.ownerId))) {
     const host = await provider.publicHost(ownerId);
     if (host) hosts.set(ownerId, host);
   }
   return hosts;
 }
 
-/** The VM delete saga calls this before the VM goes: every tunnel to the VM closes. */
-export async function closeForwardsOf(vmId: string): Promise<number> {
-  const rows = await db.tunnel.findMany({ where: { vmId } });
+/** The VM and container delete sagas call this before the VM or container goes: every tunnel to it closes. */
+export async function closeForwardsOf(target: { vmId: string } | { containerId: string }): Promise<number> {
+  const rows = await db.tunnel.findMany({ where: target });
+  const reason = 'vmId' in target ? 'vm-deleted' : 'container-deleted';
   for (const t of rows) {
     if (provider) await provider.close(t);
-    if (await deleteTunnelRow(t.id)) await auditSystemAction({ action: 'tunnel.close', targetType: 'tunnel', targetId: t.id, details: { reason: 'vm-deleted', vmId, kind: t.kind } });
+    if (await deleteTunnelRow(t.id)) await auditSystemAction({ action: 'tunnel.close', targetType: 'tunnel', targetId: t.id, details: { reason, ...target, kind: t.kind } });
   }
   return rows.length;
 }

@@ -21,6 +21,7 @@ export interface NewTunnel {
   keyId?: string | null;
   frpProxyName?: string | null;
   vmId?: string | null;
+  containerId?: string | null;
   targetPort?: number | null;
   bandwidthLimit: number;
   /** Reservations made by a dropped connection expire; those made on purpose do not. */

@@ -24,7 +24,7 @@ tunnelsRoutes.get('/frpc.toml', { summary: 'A ready frpc configuration for this 
 tunnelsRoutes.post('/', { summary: 'Reserve a port or an HTTP name for ssh -R, or forward a public port to a VM', access: 'user', body: CreateTunnelBody, responses: { 201: TunnelDto }, audit: 'tunnel.create' },
   async ({ body, user, req }) => {
     const row = await createTunnel(user.userId, body);
-    Object.assign(req.audit, { targetType: 'tunnel', targetId: row.id, details: { kind: row.kind, port: row.port, name: row.name, vmId: row.vmId } });
+    Object.assign(req.audit, { targetType: 'tunnel', targetId: row.id, details: { kind: row.kind, port: row.port, name: row.name, vmId: row.vmId, containerId: row.containerId } });
     return { status: 201, body: tunnelDto(row, false, (await forwardHosts([row])).get(row.ownerId)) };
   });
 

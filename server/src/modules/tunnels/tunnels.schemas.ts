@@ -10,11 +10,15 @@ const Port = z.number().int('a whole number').min(1, 'between 1 and 65535').max(
 export const CreateTunnelBody = z.discriminatedUnion('kind', [
   /** Reserve a public port for `ssh -R <port>:localhost:<local>`; omit the port for any of yours. */
   z.object({ kind: z.literal('reverse'), port: Port.optional() }).strict(),
-  /** Reserve a name: `ssh -R <name>:80:localhost:<local>`, or, with vmId, a VM's port by name. */
-  z.object({ kind: z.literal('http'), name: TunnelName, vmId: z.uuid().optional(), targetPort: Port.optional() }).strict(),
-  /** A public port forwarded to a VM's port (needs private networks). */
-  z.object({ kind: z.literal('forward'), vmId: z.uuid(), nicId: z.uuid().optional(), targetPort: Port, protocol: z.literal('tcp').default('tcp') }).strict(),
-]);
+  /** Reserve a name: `ssh -R <name>:80:localhost:<local>`, or, with vmId or containerId, that one's port by name. */
+  z.object({ kind: z.literal('http'), name: TunnelName, vmId: z.uuid().optional(), containerId: z.uuid().optional(), targetPort: Port.optional() }).strict(),
+  /** A public port forwarded to a VM's or a container's port (needs private networks): exactly one of vmId and containerId. */
+  z.object({ kind: z.literal('forward'), vmId: z.uuid().optional(), containerId: z.uuid().optional(), nicId: z.uuid().optional(), targetPort: Port, protocol: z.literal('tcp').default('tcp') }).strict(),
+]).superRefine((b, ctx) => {
+  if (b.kind === 'reverse') return;
+  if (b.vmId && b.containerId) ctx.addIssue({ code: 'custom', path: ['containerId'], message: 'a tunnel targets a VM or a container, not both' });
+  else if (b.kind === 'forward' && !b.vmId && !b.containerId) ctx.addIssue({ code: 'custom', path: ['vmId'], message: 'a forward needs a VM (vmId) or a container (containerId)' });
+});
 export type CreateTunnelBody = z.infer<typeof CreateTunnelBody>;
 
 export const TunnelIdParams = z.object({ id: z.uuid('not a tunnel id') });
@@ -23,7 +27,7 @@ export const TunnelDto = z.object({
   id: z.string(), kind: z.enum(['reverse', 'http', 'frp', 'forward']), state: z.enum(['reserved', 'active']), live: z.boolean(),
   name: z.string().nullable(), port: z.number().nullable(), url: z.string().nullable(), address: z.string().nullable(),
   command: z.string().nullable().describe('What to run on the machine that holds the service'),
-  vmId: z.string().nullable(), targetPort: z.number().nullable(), frpProxyName: z.string().nullable(),
+  vmId: z.string().nullable(), containerId: z.string().nullable(), targetPort: z.number().nullable(), frpProxyName: z.string().nullable(),
   bandwidthLimit: z.number(), bytesIn: z.number(), bytesOut: z.number(), connections: z.number(), totalConnections: z.number(),
   clientAddress: z.string().nullable(), connectedAt: z.string().nullable(), lastActiveAt: z.string().nullable(),
   reservedUntil: z.string().nullable(), createdAt: z.string(),

@@ -3,7 +3,7 @@ import { auditSystemAction } from '../../platform/audit.js';
 import { db } from '../../platform/db.js';
 import { AppError, errors } from '../../platform/errors.js';
 import { execute, query } from '../../platform/sql.js';
-import { forwardHosts, forwardProvider, forwardsAvailable } from './tunnel-forwards.js';
+import { forwardHosts, forwardProvider, forwardsAvailable, publishesPort } from './tunnel-forwards.js';
 import { announceClose, leased } from './tunnel-live.js';
 import { gatewayInfo } from './tunnel-keys.service.js';
 import { nameProblem } from './tunnel-names.js';
@@ -55,10 +55,11 @@ export async function openWithPort(userId: string, t: Omit<NewTunnel, 'port'>, p
  * or null when the port was (read back rather than parsed from the driver's error text).
  */
 async function takenBy(t: Omit<NewTunnel, 'port'>): Promise<AppError | null> {
-  if (t.vmId && t.targetPort != null) {
-    const other = await db.tunnel.findFirst({ where: { vmId: t.vmId, targetPort: t.targetPort }, select: { name: true, port: true } });
+  const target = t.vmId ? { where: { vmId: t.vmId }, what: 'VM', detail: 'vmPort' } : t.containerId ? { where: { containerId: t.containerId }, what: 'container', detail: 'containerPort' } : null;
+  if (target && t.targetPort != null) {
+    const other = await db.tunnel.findFirst({ where: { ...target.where, targetPort: t.targetPort }, select: { name: true, port: true } });
     if (other) {
-      return errors.conflict(`Port ${t.targetPort} of this VM is already published by another tunnel (${other.name ?? `port ${other.port}`}); use that one, or close it first.`, { vmPort: t.targetPort });
+      return errors.conflict(`Port ${t.targetPort} of this ${target.what} is already published by another tunnel (${other.name ?? `port ${other.port}`}); use that one, or close it first.`, { [target.detail]: t.targetPort });
     }
   }
   if (t.name && (await db.tunnel.findUnique({ where: { name: t.name }, select: { id: true } }))) return nameTaken(t.name);
@@ -71,18 +72,16 @@ export async function createTunnel(userId: string, body: CreateTunnelBody): Prom
   await assertMayOpen(userId);
   const bandwidthLimit = config.TUNNEL_BANDWIDTH_BYTES_PER_SEC;
   if (body.kind === 'reverse') return openWithPort(userId, { kind: 'reverse', state: 'reserved', bandwidthLimit }, body.port);
-  if (body.kind === 'http' && !body.vmId) {
+  if (body.kind === 'http' && !body.vmId && !body.containerId) {
     await assertNameFree(body.name);
     return openWithPort(userId, { kind: 'http', state: 'reserved', name: body.name, bandwidthLimit });
   }
-  // A VM's port: the networks module's forward provider does the work on the hosts.
+  // A VM's or a container's port: the networks module's forward provider does the work on the hosts.
   const provider = forwardProvider();
-  const vmId = body.vmId!;
+  const target = await ownTarget(userId, body);
   const targetPort = body.targetPort ?? 80;
-  const vm = await db.vm.findFirst({ where: { id: vmId, ownerId: userId }, select: { id: true } });
-  if (!vm) throw errors.notFound('VM');
   if (body.kind === 'http') await assertNameFree(body.name);
-  const row = await openWithPort(userId, { kind: body.kind, state: 'active', name: body.kind === 'http' ? body.name : null, vmId, targetPort, bandwidthLimit });
+  const row = await openWithPort(userId, { kind: body.kind, state: 'active', name: body.kind === 'http' ? body.name : null, ...target, targetPort, bandwidthLimit });
   try {
     await provider.open(row);
   } catch (e) {
@@ -90,6 +89,18 @@ export async function createTunnel(userId: string, body: CreateTunnelBody): Prom
     throw e;
   }
   return row;
+}
+
+/** The VM or container a tunnel publishes a port of (the schema allows exactly one); 404 unless the user's. */
+async function ownTarget(userId: string, body: { vmId?: string; containerId?: string }): Promise<{ vmId: string } | { containerId: string }> {
+  if (body.containerId) {
+    const c = await db.container.findFirst({ where: { id: body.containerId, ownerId: userId, state: { not: 'deleted' } }, select: { id: true } });
+    if (!c) throw errors.notFound('Container');
+    return { containerId: c.id };
+  }
+  const vm = await db.vm.findFirst({ where: { id: body.vmId!, ownerId: userId }, select: { id: true } });
+  if (!vm) throw errors.notFound('VM');
+  return { vmId: vm.id };
 }
 
 async function assertNameFree(name: string): Promise<void> {
@@ -131,7 +142,7 @@ export const getTunnel = async (userId: string, id: string) => {
 
 /** Closes a tunnel: the row and its quota unit go, the holder drops it, a forward leaves the hosts. */
 export async function closeTunnel(row: TunnelRow, reason: string): Promise<void> {
-  if ((row.kind === 'forward' || row.vmId) && forwardsAvailable()) await forwardProvider().close(row);
+  if ((row.kind === 'forward' || publishesPort(row)) && forwardsAvailable()) await forwardProvider().close(row);
   await deleteTunnelRow(row.id);
   await announceClose(row.id, reason);
 }
@@ -175,7 +186,7 @@ export async function setTunnelQuota(userId: string, maxTunnels: number) {
 /** Disconnected reservations past their time are released; rows whose holder died become reservations. */
 export async function expireReservations(now = new Date()): Promise<number> {
   // A process that died holding tunnels renewed no lease: its rows wait for a reconnect like any dropped client's.
-  const orphans = await query<{ id: string }>("SELECT id FROM Tunnel WHERE state = 'active' AND kind IN ('reverse', 'http') AND vmId IS NULL", []);
+  const orphans = await query<{ id: string }>("SELECT id FROM Tunnel WHERE state = 'active' AND kind IN ('reverse', 'http') AND vmId IS NULL AND containerId IS NULL", []);
   const held = await leased(orphans.map((r) => r.id));
   const until = new Date(now.getTime() + config.TUNNEL_RESERVATION_SECONDS * 1000);
   for (const r of orphans) {
@@ -203,7 +214,7 @@ const appsUrl = (name: string) => {
 function commandFor(r: TunnelRow, host: string): string | null {
   const gw = `-p ${config.TUNNEL_GATEWAY_PORT} tunnel@${config.TUNNEL_PUBLIC_HOST}`;
   if (r.kind === 'reverse' && r.port) return `ssh -N -R ${r.port}:localhost:8080 ${gw}`;
-  if (r.kind === 'http' && !r.vmId && r.name) return `ssh -N -R ${r.name}:80:localhost:8080 ${gw}`;
+  if (r.kind === 'http' && !publishesPort(r) && r.name) return `ssh -N -R ${r.name}:80:localhost:8080 ${gw}`;
   if (r.kind === 'forward' && r.port && r.targetPort === 22) return `ssh -p ${r.port} user@${host}`;
   return null;
 }
@@ -216,7 +227,7 @@ export function tunnelDto(r: TunnelRow, live: boolean, forwardHost?: string): Tu
   return {
     id: r.id, kind: r.kind as TunnelDto['kind'], state: live || r.kind === 'forward' ? 'active' : (r.state as TunnelDto['state']), live,
     name: r.name, port: r.kind === 'http' ? null : r.port, url: r.name ? appsUrl(r.name) : null, address, command: commandFor(r, host),
-    vmId: r.vmId, targetPort: r.targetPort, frpProxyName: r.frpProxyName, bandwidthLimit: r.bandwidthLimit,
+    vmId: r.vmId, containerId: r.containerId, targetPort: r.targetPort, frpProxyName: r.frpProxyName, bandwidthLimit: r.bandwidthLimit,
     bytesIn: Number(r.bytesIn), bytesOut: Number(r.bytesOut), connections: live ? r.connections : 0, totalConnections: r.totalConnections,
     clientAddress: r.clientAddress, connectedAt: iso(r.connectedAt), lastActiveAt: iso(r.lastActiveAt), reservedUntil: iso(r.reservedUntil), createdAt: r.createdAt.toISOString(),
   };

@@ -230,7 +230,7 @@ defineOperation<VmOpParams>({
   kind: 'vm.delete',
   steps: [
     // Port forwards and HTTP names to the VM go first (idempotent: none left is done).
-    { name: 'close-tunnels', run: async (ctx) => { await closeForwardsOf(ctx.params.vmId); } },
+    { name: 'close-tunnels', run: async (ctx) => { await closeForwardsOf({ vmId: ctx.params.vmId }); } },
     { name: 'undefine', run: undefine },
     { name: 'ports', run: async (ctx) => { await removeNicPorts(await nicIdsOf(ctx.params.vmId)); } },
     {

@@ -128,7 +128,7 @@ describe('private networks with real guests', () => {
 
     // The tunnels module's port forward: the router's external address, from this machine.
     const tunnelId = '00000000-0000-4000-8000-00000000f0f0';
-    const fwd = await addPortForward({ tunnelId, ownerId: me.id, vmId: c2.vm.id, vmPort: 8080, publicPort: 18080 });
+    const fwd = await addPortForward({ tunnelId, ownerId: me.id, target: { vmId: c2.vm.id }, targetPort: 8080, publicPort: 18080 });
     expect(fwd.address).toBe(`${detail.externalIp}:18080`);
     const curl = () => { try { return execFileSync('curl', ['-fsS', '--max-time', '5', `http://${fwd.address}/`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }); } catch { return ''; } };
     await expect.poll(curl, { timeout: 30_000, interval: 1000 }).toContain(`<h1>${c2.vm.name}</h1>`);

@@ -200,13 +200,23 @@ describe('hostile input', () => {
     expect(await db.tunnel.count()).toBe(0);
   });
 
-  it("refuses a forward to a VM that is not the caller's (404), reserving nothing", async () => {
+  it("refuses a forward to a VM or a container that is not the caller's (404), and one to both or neither (400), reserving nothing", async () => {
     const { user, id } = await signedUp();
-    for (const body of [{ kind: 'forward', vmId: crypto.randomUUID(), targetPort: 22 }, { kind: 'http', name: 'vm-app', vmId: crypto.randomUUID(), targetPort: 80 }]) {
+    const notMine = [
+      { kind: 'forward', vmId: crypto.randomUUID(), targetPort: 22 }, { kind: 'http', name: 'vm-app', vmId: crypto.randomUUID(), targetPort: 80 },
+      { kind: 'forward', containerId: crypto.randomUUID(), targetPort: 8080 }, { kind: 'http', name: 'ct-app', containerId: crypto.randomUUID(), targetPort: 8080 },
+    ];
+    for (const body of notMine) {
       const r = await user.post('/api/tunnels', body);
-      expect(r.status).toBe(404);
-      expect(r.body.error).toMatchObject({ code: 'NOT_FOUND' });
+      expect(r.status, JSON.stringify(body)).toBe(404);
+      expect(r.body.error).toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching('vmId' in body ? /^VM/ : /^Container/) });
     }
+    const both = await user.post('/api/tunnels', { kind: 'forward', vmId: crypto.randomUUID(), containerId: crypto.randomUUID(), targetPort: 80 });
+    expect(both.status).toBe(400);
+    expect(both.body.error.details.issues).toEqual([expect.objectContaining({ path: 'body.containerId', message: 'a tunnel targets a VM or a container, not both' })]);
+    const neither = await user.post('/api/tunnels', { kind: 'forward', targetPort: 80 });
+    expect(neither.status).toBe(400);
+    expect(neither.body.error.details.issues).toEqual([expect.objectContaining({ path: 'body.vmId' })]);
     expect((await db.quota.findUnique({ where: { userId: id } }))?.usedTunnels).toBe(0);
     expect((await user.get('/api/tunnels')).body.forwardsAvailable).toBe(true);
   });
