@@ -121,6 +121,6 @@ export async function reconcileNow() {
 }
 
 export async function resolveFinding(id: string): Promise<boolean> {
-  const r = await db.finding.updateMany({ where: { id, resolvedAt: null }, data: { resolvedAt: new Date() } });
+  const r = await db.finding.updateMany({ where: { id, resolvedAt: null }, data: { resolvedAt: new Date(), openKey: null } });
   return r.count === 1;
 }

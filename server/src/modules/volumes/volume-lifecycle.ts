@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { db } from '../../platform/db.js';
 import { logger } from '../../platform/logger.js';
 import { auditSystemAction } from '../../platform/audit.js';
@@ -8,6 +7,7 @@ import { registerTrialResource } from '../trials/trial-resources.js';
 import { registerVmDeleteHook } from '../vms/vm-operations.js';
 import { volumeFile } from './volume-operations.js';
 import { deleteVolume } from './volumes.service.js';
+import { recordFinding } from '../vms/findings.js';
 
 // What happens to volumes around them: the hourly meter, reconciliation with the pools'
 // directories, the trial ladder (deleted last), and a VM's delete (kept, or deleted with it).
@@ -49,13 +49,8 @@ export async function reconcileVolumes(): Promise<{ pools: number; findings: num
     for (const file of files) {
       if (known.has(file)) continue;
       // A volume being made right now has its row already; a deleted one's file is a stranger.
-      const open = await db.finding.findFirst({ where: { hostId: pool.hostId, domainName: file.slice(0, 80), kind: 'unknown-volume', resolvedAt: null } });
-      if (open) continue;
-      await db.finding.create({
-        data: { id: randomUUID(), kind: 'unknown-volume', hostId: pool.hostId, domainName: file.slice(0, 80), vmId: null,
-          message: `File ${pool.path}/${file} in pool ${pool.name} on ${pool.host.name} is not a volume the platform knows. It was left untouched.`.slice(0, 1000) },
-      });
-      report.findings++;
+      const message = `File ${pool.path}/${file} in pool ${pool.name} on ${pool.host.name} is not a volume the platform knows. It was left untouched.`.slice(0, 1000);
+      if (await recordFinding('unknown-volume', pool.hostId, file.slice(0, 80), message)) report.findings++;
     }
   }
   return report;
