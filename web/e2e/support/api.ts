@@ -25,32 +25,25 @@ async function expectStatus(response: APIResponse, status: number, what: string)
 }
 
 export async function signUpViaApi(request: APIRequestContext, user: TestUser): Promise<void> {
-  const response = await request.post('/api/auth/signup', {
-    data: user,
-    headers: { 'Idempotency-Key': newIdempotencyKey() },
-  });
-  await expectStatus(response, 201, 'signup');
+  await expectStatus(await postPatiently(request, '/api/auth/signup', user), 201, 'signup');
 }
 
 /**
- * Signs in; a 429 (the server's per-address and per-account sign-in limits, which the specs
- * share: every spec signs in from 127.0.0.1) is waited out as its Retry-After says, up to a minute.
+ * POSTs, waiting out a 429 as its Retry-After says (up to a minute): the server's per-address
+ * limits on sign-ups and sign-ins are shared by every spec, all from 127.0.0.1.
  */
-export async function logInViaApi(request: APIRequestContext, email: string, password: string): Promise<void> {
+async function postPatiently(request: APIRequestContext, url: string, data: unknown): Promise<APIResponse> {
   const deadline = Date.now() + 65_000;
   for (;;) {
-    const response = await request.post('/api/auth/login', {
-      data: { email, password },
-      headers: { 'Idempotency-Key': newIdempotencyKey() },
-    });
+    const response = await request.post(url, { data, headers: { 'Idempotency-Key': newIdempotencyKey() } });
     const wait = Number(response.headers()['retry-after'] ?? 0);
-    if (response.status() === 429 && wait > 0 && Date.now() + wait * 1000 < deadline) {
-      await new Promise((r) => setTimeout(r, wait * 1000 + 200));
-      continue;
-    }
-    await expectStatus(response, 200, 'login');
-    return;
+    if (response.status() !== 429 || !(wait > 0) || Date.now() + wait * 1000 >= deadline) return response;
+    await new Promise((r) => setTimeout(r, wait * 1000 + 200));
   }
+}
+
+export async function logInViaApi(request: APIRequestContext, email: string, password: string): Promise<void> {
+  await expectStatus(await postPatiently(request, '/api/auth/login', { email, password }), 200, 'login');
 }
 
 export async function listTokensViaApi(request: APIRequestContext): Promise<TokenItem[]> {

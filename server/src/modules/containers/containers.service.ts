@@ -25,7 +25,7 @@ import './container-operations.js';
 // credits, placement on a host that holds the image, the row and its operation), then the
 // operation runs on a worker. Users only ever see their own containers.
 
-registerHostResourceCounter('containers', (hostId) => db.container.count({ where: { hostId, state: { not: 'deleted' } } }));
+registerHostResourceCounter('containers', (hostId) => db.container.count({ where: { hostId, state: { not: 'deleted' }, NOT: { state: 'error', quotaHeld: false } } }));
 
 type ContainerNic = { networkId: string; mac: string; ip: string; network: { name: string; cidr: string; gateway: string } };
 type ContainerWithNames = ContainerRow & { host: Pick<Host, 'name'> | null; template?: Pick<TemplateRow, 'ports'> | null; nics: ContainerNic[] };

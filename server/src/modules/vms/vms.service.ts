@@ -25,7 +25,9 @@ import './vm-snapshots.js';
 // A VM request is one short transaction (quota, credits, placement, the VM row and its
 // operation), then the operation runs on a worker. Users only ever see their own VMs.
 
-registerHostResourceCounter('vms', (hostId) => db.vm.count({ where: { hostId, state: { not: 'deleted' } } }));
+// A create that failed and was rolled back (state error, nothing held) has nothing on the host:
+// it does not keep an admin from deleting the host (its row then names no host).
+registerHostResourceCounter('vms', (hostId) => db.vm.count({ where: { hostId, state: { not: 'deleted' }, NOT: { state: 'error', quotaHeld: false } } }));
 
 type VmWithNames = VmRow & { host: Pick<Host, 'name'> | null };
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { db } from '../../../platform/db.js';
@@ -140,6 +141,25 @@ describe('health checks and lifecycle', () => {
     expect((await admin.delete(`/api/admin/hosts/${id}`)).status).toBe(204);
     expect(await db.host.count()).toBe(0);
     expect((await admin.get(`/api/admin/hosts/${id}`)).status).toBe(404);
+  });
+
+  it("a VM holding its share keeps the host; a create that was rolled back does not, and names no host after", async () => {
+    const id = (await register({ name: lab1!.name, address: lab1!.address })).body.host.id;
+    const owner = await new Client(srv.url).signup();
+    const row = (name: string, state: 'running' | 'error', quotaHeld: boolean) => db.vm.create({
+      data: {
+        id: randomUUID(), ownerId: owner.id, name, activeName: name, templateName: 't', hostId: id, state, quotaHeld,
+        vcpus: 1, memoryMiB: 64, diskGiB: 1, creditsPerHour: 1, domainName: `cc-${randomUUID()}`,
+      },
+    });
+    const live = await row('live', 'running', true);
+    const failed = await row('failed', 'error', false);
+    const refused = await admin.delete(`/api/admin/hosts/${id}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.details.resources).toEqual({ vms: 1 });
+    await db.vm.update({ where: { id: live.id }, data: { state: 'deleted', activeName: null, quotaHeld: false } });
+    expect((await admin.delete(`/api/admin/hosts/${id}`)).status).toBe(204);
+    expect((await db.vm.findUniqueOrThrow({ where: { id: failed.id } })).hostId).toBeNull();
   });
 
   it('is for admins only', async () => {
