@@ -10,6 +10,7 @@ import type * as users from '../../../server/src/modules/users/users.schemas';
 import type * as auth from '../../../server/src/modules/auth/auth.schemas';
 import type * as audit from '../../../server/src/modules/audit/audit.schemas';
 import type * as tokens from '../../../server/src/modules/tokens/tokens.schemas';
+import type * as hosts from '../../../server/src/modules/hosts/hosts.schemas';
 
 /** What a zod schema parses to (its output type), without importing zod into the SPA. */
 type Infer<S> = S extends { _output: infer O } ? O : never;
@@ -58,3 +59,10 @@ export type CreateTokenBody = Input<typeof tokens.CreateTokenBody>;
 export type ApiToken = Infer<typeof tokens.Token>;
 export type TokenList = Infer<typeof tokens.TokenList>;
 export type CreatedToken = Infer<typeof tokens.CreatedToken>;
+export type Host = Infer<typeof hosts.Host>;
+export type HostCapacity = Host['capacity'];
+export type HostVersions = Host['versions'];
+export type HostServices = NonNullable<Host['services']>;
+export type PlatformSshKey = Infer<typeof hosts.SshKeyResponse>;
+export type CreateHostBody = Input<typeof hosts.RegisterHostBody>;
+export type HostPatch = Input<typeof hosts.UpdateHostBody>;

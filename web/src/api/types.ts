@@ -1,7 +1,7 @@
 // Wire types of the Campus Cloud API. Those the server's zod schemas already say come from
 // them (./contract.ts: a changed field breaks this build); the rest still mirror them by hand
 // and move to the contract as their pages are touched.
-import type { ApiToken, AuditEntry, Me, Operation, OperationStep, QuotaFigures, Vm } from './contract';
+import type { ApiToken, AuditEntry, Host, Me, Operation, OperationStep, QuotaFigures, Vm } from './contract';
 export type { CreateVmBody } from './contract';
 
 export type { ActivityItem, ActivityPage, CreditEntry, Operation, OperationStep, Vm } from './contract';
@@ -32,61 +32,9 @@ export interface PageQuery {
 /** read: GET requests only; full: everything the user may do (token management needs a session). */
 export type TokenScope = ApiToken['scope'];
 
-export type HostKind = 'libvirt';
-export type HostStatus = 'pending' | 'ready' | 'error' | 'unreachable';
-
-export interface HostCapacity {
-  cpus: number | null;
-  memoryMiB: number | null;
-  diskTotalBytes: number | null;
-  diskFreeBytes: number | null;
-}
-
-export interface HostVersions {
-  libvirt: string | null;
-  qemu: string | null;
-  ovs: string | null;
-  docker: string | null;
-}
-
-export interface HostServices {
-  libvirt: boolean;
-  ovs: boolean;
-  docker: boolean;
-}
-
-/** A hypervisor host the platform drives over SSH; capacity and versions come from probes. */
-export interface Host {
-  id: string;
-  name: string;
-  address: string;
-  port: number;
-  sshUser: string;
-  zone: string;
-  kind: HostKind;
-  status: HostStatus;
-  /** Why the host is not ready, in words; null when ready. */
-  statusReason: string | null;
-  maintenance: boolean;
-  /** Pinned SSH host key fingerprint ("SHA256:..."), set at the first successful probe. */
-  hostKeySha256: string | null;
-  /** Non-null: the host presented a different key, waiting for an admin's approval. */
-  presentedHostKey: string | null;
-  capacity: HostCapacity;
-  versions: HostVersions;
-  services: HostServices | null;
-  lastProbeAt: string | null;
-  lastSeenAt: string | null;
-  createdAt: string;
-}
-
-/** The platform's SSH identity, to install in the SSH user's authorized_keys on a host. */
-export interface PlatformSshKey {
-  publicKey: string;
-  fingerprint: string;
-  /** A ready shell command that installs the key, to run on the host as the SSH user. */
-  installCommand: string;
-}
+export type { Host, HostCapacity, HostServices, HostVersions, PlatformSshKey } from './contract';
+export type HostKind = Host['kind'];
+export type HostStatus = Host['status'];
 
 export interface Pricing {
   creditsPerVcpuHour: number;
@@ -167,22 +115,7 @@ export interface AdminUserQuery extends PageQuery {
   status?: UserStatus;
 }
 
-export interface CreateHostBody {
-  name: string;
-  address: string;
-  /** Default 22. */
-  port?: number;
-  /** Default 'root'. */
-  sshUser?: string;
-  /** Default 'default'. */
-  zone?: string;
-}
-
-export interface HostPatch {
-  maintenance?: boolean;
-  zone?: string;
-}
-
+export type { CreateHostBody, HostPatch } from './contract';
 
 /** Only the limits to change. */
 export type QuotaLimitsPatch = Partial<QuotaFigures>;
