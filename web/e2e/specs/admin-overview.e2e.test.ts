@@ -88,6 +88,13 @@ describe('the admin home and what runs where', () => {
     const refused = await send(page.request, `/api/vms/${vmId}/actions`, { action: 'start' });
     expect(refused.status()).toBe(409);
     const refusedWords = ((await refused.json()) as { error: { message: string } }).error.message;
+    // The student reads why the create failed in words: not the command, not the host's address.
+    await page.goto(`/vms/${brokenId}`);
+    await page.getByText('This template is not usable right now; the administrators have been told. You were not charged.').first().waitFor();
+    const studentSees = (await page.locator('main').textContent()) ?? '';
+    expect(studentSees).not.toContain('qemu-img');
+    expect(studentSees).not.toContain('10.77.0.');
+    await keepScreenshot(page, 'desktop', 'vm-create-failed');
     await fx.context.clearCookies();
 
     // The admin lands on the platform: the lab host is up, with the VM's share allocated.

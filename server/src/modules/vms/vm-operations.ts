@@ -19,6 +19,9 @@ export interface VmOpParams { vmId: string; /** vm.delete: what happens to attac
 type VmDeleteHook = (vm: { id: string; ownerId: string }, volumes: 'keep' | 'delete') => Promise<void>;
 const vmDeleteHooks: VmDeleteHook[] = [];
 
+/** A create whose template image is missing on its host (the create is rolled back and refunded). */
+export const TEMPLATE_UNUSABLE = 'This template is not usable right now; the administrators have been told. You were not charged.';
+
 /** What else lets go of a VM once its domain is gone (volumes: detached, or deleted with it). Must be safe to run again. */
 export function registerVmDeleteHook(hook: VmDeleteHook): void {
   vmDeleteHooks.push(hook);
@@ -118,7 +121,20 @@ defineOperation<VmOpParams>({
         if (!template) throw new PermanentStepError('The template was removed.');
         // An ISO installs onto an empty disk; any other image is the base of a linked clone.
         if (template.format === 'iso') await hypervisor.createBlankDisk(paths.disk, vm.diskGiB);
-        else await hypervisor.createLinkedClone({ base: await templateImageOn(template, vm.hostId), target: paths.disk, sizeGiB: vm.diskGiB });
+        else {
+          const base = await templateImageOn(template, vm.hostId);
+          try {
+            await hypervisor.createLinkedClone({ base, target: paths.disk, sizeGiB: vm.diskGiB });
+          } catch (e) {
+            // The template's image is gone from this host: no retry brings it back, and the
+            // student is told so in words (the command and the host are for admins).
+            // (imageInfo answers null for a missing file; a host it cannot reach throws: retried.)
+            if ((await hypervisor.imageInfo(base).catch(() => undefined)) === null) {
+              throw new PermanentStepError(TEMPLATE_UNUSABLE, e instanceof Error ? e.message : String(e));
+            }
+            throw e;
+          }
+        }
       },
       compensate: async (ctx) => { const { hypervisor, paths } = await vmOf(ctx); await hypervisor.removeFile(paths.disk); },
     },

@@ -83,9 +83,12 @@ export function publicMessage(e: unknown): string {
   return typeof said === 'string' ? said : 'An unexpected error stopped this step.';
 }
 
-/** An error no retry can fix (bad state, refused input): compensate at once. */
+/**
+ * An error no retry can fix (bad state, refused input): compensate at once. The message is what
+ * the person who asked reads; `detail` (host, command, stderr) is for admins only.
+ */
 export class PermanentStepError extends Error {
-  constructor(message: string) {
+  constructor(message: string, readonly detail?: string) {
     super(message);
     this.name = 'PermanentStepError';
   }

@@ -126,7 +126,7 @@ export async function enqueueOperation(id: string, kind: string): Promise<void> 
   });
 }
 
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).slice(0, 1900);
+const message = (e: unknown) => (e instanceof PermanentStepError && e.detail ? e.detail : e instanceof Error ? e.message : String(e)).slice(0, 1900);
 
 async function runOperation(job: Job<{ id: string }>): Promise<void> {
   const row = await db.operation.findUnique({ where: { id: job.data.id } });

@@ -116,6 +116,27 @@ describe('other host faults', () => {
     expect((await user.get('/api/me')).body.user.credits.balance).toBe(100 - r.body.vm.creditsPerHour);
   }, 180_000);
 
+  it("a template whose image is missing on the host: the create fails at once in words, refunded; admins read the command", async () => {
+    await onlyLab2();
+    const missing = `${(await hostRow(lab2!.name)).imageDir}/base/gone-${uniqueSuffix()}.qcow2`;
+    await db.template.update({ where: { id: templateId }, data: { imagePath: missing } });
+    const user = new Client(srv.url);
+    const u = await user.signup();
+    const r = await user.post('/api/vms', vmBody(templateId));
+    expect(r.status).toBe(202);
+    const opId = r.body.operation.id as string;
+    expect((await finished(user, opId)).state).toBe('compensated');
+    const op = await expectStudentView(user, opId, r.body.vm.id);
+    expect(op.error).toBe(`This template is not usable right now; the administrators have been told. You were not charged. Reference: ${opId}.`);
+    // No retry can bring the image back: one try, not three.
+    expect((await db.operation.findUniqueOrThrow({ where: { id: opId } })).attempts).toBe(1);
+    expect((await user.get('/api/me')).body.user.credits.balance).toBe(100);
+    expect(await db.quota.findUniqueOrThrow({ where: { userId: u.id } })).toMatchObject({ usedVms: 0, usedVcpus: 0 });
+    const adminOp = (await admin.get(`/api/operations/${opId}`)).body.operation;
+    expect(adminOp.errorDetail).toContain(missing);
+    expect(adminOp.errorDetail).toContain('qemu-img');
+  }, 180_000);
+
   it('a full disk: the create fails in words, is refunded, and the host leaves placement with admins told', async () => {
     await onlyLab2();
     const host = await hostRow(lab2!.name);
