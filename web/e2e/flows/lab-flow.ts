@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { request, type APIRequestContext } from 'playwright-core';
@@ -11,6 +12,16 @@ import { pollUntil } from '../support/wait';
 const LAB_HOSTS_FILE = fileURLToPath(new URL('../../../.data/lab/hosts.json', import.meta.url));
 
 export interface LabHostEntry { name: string; address: string; port: number; user: string; baseImage: string }
+
+const PLATFORM_KEY = fileURLToPath(new URL('../../../.data/ssh/id_ed25519', import.meta.url));
+
+/** A command on the first lab host, as the platform reaches it (its own SSH key); the arguments are fixed strings. */
+export function onLab(argv: string[], stdin?: string): void {
+  const h = labHostsFile()[0]!;
+  execFileSync('ssh', ['-F', '/dev/null', '-i', PLATFORM_KEY, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no',
+    '-o', 'UserKnownHostsFile=/dev/null', '-p', String(h.port), `${h.user}@${h.address}`, ...argv],
+  { input: stdin, stdio: ['pipe', 'ignore', 'pipe'], timeout: 30_000 });
+}
 
 export function labHostsFile(): LabHostEntry[] {
   const labs = JSON.parse(readFileSync(LAB_HOSTS_FILE, 'utf8')) as LabHostEntry[];

@@ -91,6 +91,9 @@ export default async function setup(): Promise<(() => Promise<void>) | void> {
     MONITORING_TARGETS_DIR: stack.targetsDir,
     MONITORING_STEP_SECONDS: '1',
     ALERT_WEBHOOK_TOKEN_FILE: path.join(stack.dir, 'alert-webhook-token'),
+    // Retries as a person sees them (the unit/integration default of 50 ms would make a retried
+    // step invisible): the retry spec catches "Retrying (try 2)" on the page between tries.
+    OPERATION_BACKOFF_MS: '3000',
     // The meter and the business snapshot every few seconds, so specs see their effects.
     VM_METERING_CRON: '*/5 * * * * *',
     BUSINESS_METRICS_CRON: '*/5 * * * * *',
