@@ -25,4 +25,16 @@ describe('language', () => {
     await eventually(() => dashboard.greeting.textContent()).toBe(`你好，${user.displayName}`);
     expect(await dashboard.dashboardNav.textContent()).toContain('概览');
   });
+
+  it('says what happened in words: an admin page for a student, a VM address that names no VM', async () => {
+    await signedInAsNewUser(fx.page, 'words');
+    await fx.page.goto('/admin/users');
+    await fx.page.waitForURL((url) => url.pathname === '/');
+    await fx.page.getByText('That page is for administrators; here is your dashboard.').waitFor();
+
+    await fx.page.goto('/vms/not-a-vm');
+    await fx.page.locator('[data-test="vm-detail-not-found"]').waitFor();
+    expect(await fx.page.locator('[data-test="vm-detail-not-found"]').textContent()).toContain('This virtual machine does not exist or has been deleted.');
+    expect(await fx.page.getByText('Some fields are not valid').count()).toBe(0);
+  });
 });
