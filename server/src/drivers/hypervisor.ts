@@ -15,7 +15,6 @@ export type {
   NodeInfo,
   SnapshotInfo,
   SnapshotState,
-  VncDisplay,
   VncEndpoint,
 } from './libvirt/virsh-parse.js';
 

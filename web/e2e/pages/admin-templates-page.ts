@@ -71,6 +71,36 @@ export class AdminTemplatesPage extends AppShell {
   }
 }
 
+/** Admin › Templates › VM sizes: the list of named sizes and its Add dialog. */
+export class FlavorsPanel {
+  readonly root: Locator;
+  readonly add: Locator;
+  readonly dialog: Locator;
+  readonly name: Locator;
+  readonly save: Locator;
+
+  constructor(private readonly page: Page) {
+    this.root = byTest(page, 'flavors-panel');
+    this.add = byTest(this.root, 'flavor-add');
+    this.dialog = byTest(page, 'flavor-dialog');
+    this.name = byTest(this.dialog, 'flavor-name');
+    this.save = byTest(this.dialog, 'flavor-save');
+  }
+
+  async open(): Promise<void> {
+    await this.page.goto('/admin/templates');
+    await this.root.waitFor();
+  }
+
+  row(name: string): Locator {
+    return this.root.locator('.el-table__body tr').filter({ has: byTest(this.page, 'flavor-row').getByText(name, { exact: true }) });
+  }
+
+  deleteButton(row: Locator): Locator {
+    return byTest(row, 'flavor-delete');
+  }
+}
+
 export class TemplateDialog {
   readonly page: Page;
   readonly root: Locator;

@@ -1,18 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asAdmin, deleteVmAs, labTemplate, type LabTemplate } from '../flows/lab-flow';
+import { FlavorsPanel } from '../pages/admin-templates-page';
 import { VmCreatePage } from '../pages/vms-page';
-import { signUpViaApi } from '../support/api';
+import { logInViaApi, signUpViaApi } from '../support/api';
 import { useBrowser } from '../support/browser';
 import { byTest } from '../support/dom';
-import { newIdempotencyKey, PASSWORD, uniqueEmail } from '../support/env';
+import { adminCredentials, newIdempotencyKey, PASSWORD, uniqueEmail } from '../support/env';
 import { keepScreenshot } from '../support/screens';
+import { eventually } from '../support/wait';
 
 // A student saves an SSH key under Profile (a too-short RSA key is refused in words, the saved
 // one shows its fingerprint), then creates a VM in the wizard with the key ticked, on the
 // admin's named size the wizard starts on (the smallest that fits the template): the VM has
 // that size, and the create request carries the key (keypairs.integration.test.ts finds it in
-// the seed ISO on the host). On a lab host.
+// the seed ISO on the host). On a lab host. An admin adds and deletes a size in Admin › Templates.
 
 const ED25519 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAII+UyNBtZrGPfUW2jq0IA2UVH7cf7LW2wPj6BTwuIArX ada@laptop';
 const RSA_1024 = 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQDTkdjzRVl09P6dfFOuUR908WX8BCyzdJi9PamJGfRKRm4elNJJwBSPiYaeX1rD/UbveEtrieyOMwp0hakUK15KwS+SejBsbvE/KTFK52bWdNraojMw+tZ+jAh7imLIwtVvM5lrPleTBHBfhf75TKKZtTw4JBFYbWQk1uN+T04uNQ== root@vm';
@@ -83,5 +85,31 @@ describe('key pairs and sizes in the browser', () => {
     expect(body.keyIds).toEqual([saved.items[0]!.id]);
     await page.waitForURL((u) => /^\/vms\/[0-9a-f-]{36}$/.test(u.pathname));
     vmId = new URL(page.url()).pathname.split('/').pop()!;
+  });
+
+  it('an admin adds a size under Admin › Templates, is told under the field what the server refuses, and deletes it', async () => {
+    const page = fx.page;
+    const admin = adminCredentials();
+    await logInViaApi(page.request, admin.email, admin.password);
+    const sizes = new FlavorsPanel(page);
+    await sizes.open();
+
+    await sizes.add.click();
+    await sizes.name.fill('Tiny');
+    await sizes.save.click();
+    await sizes.dialog.locator('.el-form-item__error', { hasText: 'lowercase letters, digits, dots and dashes; starts with a letter (max 32)' }).waitFor();
+
+    const name = `e2e-ui-${suffix}`;
+    await sizes.name.fill(name);
+    await sizes.save.click();
+    await page.getByText(`Size “${name}” added`).waitFor();
+    const row = sizes.row(name);
+    expect(await row.textContent()).toContain('1 vCPU · 1 GiB · 10 GiB');
+
+    await sizes.deleteButton(row).click();
+    await page.locator('.el-message-box .el-button--danger').click();
+    await eventually(() => row.count()).toBe(0);
+    const listed = (await (await page.request.get('/api/flavors')).json()) as { items: { name: string }[] };
+    expect(listed.items.map((f) => f.name)).not.toContain(name);
   });
 });

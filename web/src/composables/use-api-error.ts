@@ -55,13 +55,6 @@ export function fieldErrorsOf(error: unknown): FieldErrors {
   return fields;
 }
 
-/** The form's field errors of a refusal; a refusal that names no field is shown as a toast instead. */
-export function fieldErrorsOrNotify(error: unknown): FieldErrors {
-  const fields = fieldErrorsOf(error);
-  if (!Object.keys(fields).length) notifyError(error);
-  return fields;
-}
-
 /** Shows an error toast; with a request id for server faults so support can find it. */
 export function notifyError(error: unknown): void {
   const message = errorMessage(error);
@@ -70,8 +63,4 @@ export function notifyError(error: unknown): void {
       ? `${message} (${i18n.global.t('common.requestId', { id: error.requestId })})`
       : message;
   ElMessage({ type: 'error', message: withId, grouping: true, showClose: true });
-}
-
-export function useApiError() {
-  return { errorMessage, fieldErrorsOf, notifyError };
 }

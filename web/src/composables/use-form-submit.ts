@@ -18,6 +18,11 @@ export interface FormSubmitOptions {
   onError?: (error: unknown) => void;
   /** Error code -> the field it is about (WRONG_PASSWORD -> 'password'): said under that field, not in a toast. */
   errorFields?: Record<string, string>;
+  /**
+   * A refusal whose issues name fields is said under those fields only; onError runs for the
+   * refusals that name none. Default: onError runs for every failure, fields shown or not.
+   */
+  fieldErrorsSuffice?: boolean;
 }
 
 export interface FormSubmit {
@@ -25,27 +30,28 @@ export interface FormSubmit {
   serverErrors: Ref<FieldErrors>;
   /** Covers client-side validation too, so a double click cannot slip in before the request starts. */
   submitting: Ref<boolean>;
-  /** Validates the form, then runs `send`; a failure fills serverErrors and calls onError. */
+  /** Validates the form (if there is one), then runs `send`; a failure fills serverErrors and calls onError. */
   submit(send: () => Promise<unknown>): Promise<void>;
   /** Forgets the server's and the client's field errors (a dialog closed or reopened). */
   clearErrors(): void;
 }
 
 /**
- * The submit of a form that validates first and shows the server's field errors under the
- * fields. `formRef` is the form's template ref.
+ * The submit of a form that shows the server's field errors (VALIDATION_FAILED issues) under
+ * the fields. `formRef` is the form's template ref, validated first; null for a form without
+ * client-side rules.
  */
-export function useFormSubmit(formRef: Ref<ValidatableForm | undefined>, options: FormSubmitOptions = {}): FormSubmit {
+export function useFormSubmit(formRef: Ref<ValidatableForm | undefined> | null, options: FormSubmitOptions = {}): FormSubmit {
   const serverErrors = ref<FieldErrors>({});
   const submitting = ref(false);
 
   async function submit(send: () => Promise<unknown>): Promise<void> {
-    const form = formRef.value;
-    if (submitting.value || options.busy?.() || !form) return;
+    const form = formRef?.value;
+    if (submitting.value || options.busy?.() || (formRef && !form)) return;
     submitting.value = true;
     serverErrors.value = {};
     try {
-      const valid = await form.validate().catch(() => false);
+      const valid = form ? await form.validate().catch(() => false) : true;
       if (!valid) return;
       await send();
     } catch (error) {
@@ -55,6 +61,7 @@ export function useFormSubmit(formRef: Ref<ValidatableForm | undefined>, options
         return;
       }
       serverErrors.value = fieldErrorsOf(error);
+      if (options.fieldErrorsSuffice && Object.keys(serverErrors.value).length > 0) return;
       (options.onError ?? notifyError)(error);
     } finally {
       submitting.value = false;
@@ -63,7 +70,7 @@ export function useFormSubmit(formRef: Ref<ValidatableForm | undefined>, options
 
   function clearErrors(): void {
     serverErrors.value = {};
-    formRef.value?.clearValidate();
+    formRef?.value?.clearValidate();
   }
 
   return { serverErrors, submitting, submit, clearErrors };

@@ -51,13 +51,6 @@ export interface DomainStats {
   raw: Record<string, string>;
 }
 
-export interface VncDisplay {
-  host: string;
-  display: number;
-  /** TCP port: 5900 + display. */
-  port: number;
-}
-
 /**
  * Where a running domain's VNC server listens: a Unix socket libvirt made for this instance of
  * the domain (its path carries the domain id, new at every start), or, for domains defined
@@ -192,16 +185,6 @@ export function parseDomainStats(text: string): DomainStats {
     block,
     raw,
   };
-}
-
-/** `vncdisplay`: "127.0.0.1:0" (or ":0" when listening on all addresses). */
-export function parseVncDisplay(text: string): VncDisplay {
-  const line = lines(text)[0] ?? '';
-  const m = /^(.*):(\d+)$/.exec(line);
-  if (!m) throw new UnexpectedOutputError('virsh vncdisplay', 'expected HOST:DISPLAY', text);
-  const display = Number(m[2]);
-  const host = (m[1] ?? '').replace(/^\[(.*)\]$/, '$1');
-  return { host: host || '0.0.0.0', display, port: 5900 + display };
 }
 
 /** stderr of a command on a domain that does not exist. */

@@ -15,6 +15,23 @@ beforeAll(async () => { srv = await startServer(); });
 afterAll(async () => { await srv.close(); });
 beforeEach(resetState);
 
+/** Another session (its own connection, as another server process would be) holds a row FOR UPDATE until release(). */
+async function holdRow(table: string, id: string) {
+  const other = await mariadb.createConnection(mariadbOptions(config.DATABASE_URL));
+  try {
+    await other.beginTransaction();
+    await other.query(`SELECT id FROM \`${table}\` WHERE id = ? FOR UPDATE`, [id]);
+  } catch (e) {
+    await other.end();
+    throw e;
+  }
+  return {
+    release: async () => {
+      try { await other.rollback(); } finally { await other.end(); }
+    },
+  };
+}
+
 describe('the database too busy to answer in time', () => {
   it('is a 503 with Retry-After that loses nothing; the retry with the same key is done once', async () => {
     const admin = await adminClient(srv.url);
@@ -22,17 +39,14 @@ describe('the database too busy to answer in time', () => {
     const before = (await db.user.findUniqueOrThrow({ where: { id: student.id } })).creditBalance;
 
     // Another session holds the student's row for longer than a transaction may wait (5 s).
-    const other = await mariadb.createConnection(mariadbOptions(config.DATABASE_URL));
-    await other.beginTransaction();
-    await other.query('SELECT id FROM `User` WHERE id = ? FOR UPDATE', [student.id]);
+    const held = await holdRow('User', student.id);
     const key = randomUUID();
     const t0 = Date.now();
     let busy;
     try {
       busy = await admin.request('POST', `/api/admin/users/${student.id}/credits`, { body: { amount: 10, note: 'lab bonus' }, key });
     } finally {
-      await other.rollback();
-      await other.end();
+      await held.release();
     }
     // Answered within the platform's lock wait (DB_LOCK_WAIT_SECONDS), not InnoDB's 50 s.
     expect(Date.now() - t0).toBeLessThan((config.DB_LOCK_WAIT_SECONDS + 5) * 1000);
@@ -57,15 +71,12 @@ describe('the database too busy to answer in time', () => {
     const admin = await adminClient(srv.url);
     const student = await new Client(srv.url).signup();
     const before = (await db.user.findUniqueOrThrow({ where: { id: student.id } })).creditBalance;
-    const other = await mariadb.createConnection(mariadbOptions(config.DATABASE_URL));
-    await other.beginTransaction();
-    await other.query('SELECT id FROM `User` WHERE id = ? FOR UPDATE', [student.id]);
+    const held = await holdRow('User', student.id);
     // Held past the transaction's 5 s deadline, then let go before the lock wait ends: the
     // waiting UPDATE runs, into a transaction that has already expired.
     const pending = admin.request('POST', `/api/admin/users/${student.id}/credits`, { body: { amount: 10, note: 'late' } });
     await new Promise((r) => setTimeout(r, 7_000));
-    await other.rollback();
-    await other.end();
+    await held.release();
     const busy = await pending;
     expect(busy.status, JSON.stringify(busy.body)).toBe(503);
     expect(busy.body.error.code).toBe('SERVICE_UNAVAILABLE');

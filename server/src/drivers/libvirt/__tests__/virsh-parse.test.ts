@@ -19,7 +19,6 @@ import {
   parseDomainStats,
   parseNodeInfo,
   parseVersion,
-  parseVncDisplay,
 } from '../virsh-parse.js';
 
 // Fixtures are real output captured over SSH from the lab hosts (virsh -q, LC_ALL=C).
@@ -83,18 +82,12 @@ describe('virsh parsers on captured output', () => {
     expect(stats.balloon.rssKiB).toBeUndefined();
   });
 
-  it('vncdisplay', () => {
-    expect(parseVncDisplay(fixture('vncdisplay.txt'))).toEqual({ host: '127.0.0.1', display: 0, port: 5900 });
-    expect(parseVncDisplay(':3\n')).toEqual({ host: '0.0.0.0', display: 3, port: 5903 });
-  });
-
   it('recognises the benign failures by their stderr', () => {
     expect(isDomainMissing(fixture('domstate-missing.stderr.txt'))).toBe(true);
     expect(isDomainNotRunning(fixture('destroy-not-running.stderr.txt'))).toBe(true);
     expect(isDomainNotRunning(fixture('shutdown-not-running.stderr.txt'))).toBe(true);
     expect(isDomainMissing(fixture('undefine-missing.stderr.txt'))).toBe(true);
     expect(isDomainMissing(fixture('start-missing.stderr.txt'))).toBe(true);
-    expect(isDomainNotRunning(fixture('vncdisplay-not-running.stderr.txt'))).toBe(true);
     expect(isDomainAlreadyActive(fixture('start-already-active.stderr.txt'))).toBe(true);
     expect(isDomainMissing(fixture('destroy-not-running.stderr.txt'))).toBe(false);
   });
@@ -105,7 +98,6 @@ describe('virsh parsers on captured output', () => {
     expect(() => parseVersion('Using library: libvirt 9.0.0\n')).toThrow(/Running hypervisor/);
     expect(() => parseDomainState('exploded\n')).toThrow(/unknown state "exploded"/);
     expect(() => parseDomainStats("Domain: 'x'\n")).toThrow(UnexpectedOutputError);
-    expect(() => parseVncDisplay('')).toThrow(UnexpectedOutputError);
   });
 });
 
