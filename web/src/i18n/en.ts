@@ -765,7 +765,7 @@ const en = {
       operation: 'Operation',
       noOperation: 'No operation has run on this VM yet.',
       history: 'Task log',
-      historyHint: 'What was done to this VM, by whom and why: the owner reads the same log',
+      historyHint: 'Who did what, and why; the owner reads the same log',
     },
   },
   findings: {

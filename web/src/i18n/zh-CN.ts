@@ -765,7 +765,7 @@ const zhCN: MessageSchema = {
       operation: '操作',
       noOperation: '该虚拟机上还没有任何操作。',
       history: '任务日志',
-      historyHint: '对这台虚拟机做了什么、由谁发起、原因是什么：所有者看到的是同一份日志',
+      historyHint: '谁做了什么、为什么；所有者看到的是同一份日志',
     },
   },
   findings: {
