@@ -34,6 +34,11 @@ describe('private networks in the browser', () => {
     await networks.name.fill('web');
     await networks.submit.click();
     await expect.poll(async () => (await networks.state('web').textContent())?.trim(), { timeout: 60_000, interval: 500 }).toBe('Ready');
+    // The dashboard's card names it (before: a "being rolled out" placeholder).
+    await page.goto('/');
+    const card = page.locator('[data-test="resource-networks"]');
+    await expect.poll(() => card.getAttribute('data-count'), { timeout: 10_000, interval: 300 }).toBe('1');
+    expect(await card.textContent()).toContain('web (10.200.0.0/24)');
 
     await page.goto('/vms/new');
     const wizard = new VmCreatePage(page);

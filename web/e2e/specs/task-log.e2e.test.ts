@@ -60,7 +60,8 @@ describe('the task log and live VM pages', () => {
     expect((await send(page.request, 'post', `/api/vms/${vmId}/actions`, { action: 'shutdown' })).status()).toBe(202);
     await eventually(async () => (await state.textContent())?.trim(), 60_000).toBe('Stopped');
     await eventually(async () => (await byTest(page, 'operation-log-entry').first().getAttribute('data-kind'))).toBe('vm.shutdown');
-    expect(await byTest(page, 'operation-log-entry').first().textContent()).toMatch(/Shut down.*Succeeded.*by you/s);
+    // The VM reads Stopped a moment before its operation has ended: the log follows.
+    await eventually(async () => byTest(page, 'operation-log-entry').first().textContent(), 30_000).toMatch(/Shut down.*Succeeded.*by you/s);
 
     // An admin takes the credits back: a start is refused in words, and a banner says how to get more.
     await asAdmin(async (api) => {

@@ -27,11 +27,11 @@ export const queueVerificationMail = defineMailTask<{ userId: string }>('verify-
   const { token } = await issueLinkToken(userId, 'verify_email', ttlMs);
   return message(
     user.email,
-    `Confirm your email address · 确认您的邮箱地址 — ${config.SITE_NAME}`,
+    `Confirm your email address · 确认你的邮箱地址 — ${config.SITE_NAME}`,
     [`Hello ${user.displayName},`, `Confirm that ${user.email} is your address to start creating virtual machines and other resources. The link works once, for ${hours(ttlMs)} hours.`,
       'If you did not sign up, ignore this mail.'],
-    [`${user.displayName}，您好：`, `请点击下面的链接确认 ${user.email} 是您的邮箱，确认后即可创建虚拟机等资源。链接仅可使用一次，${hours(ttlMs)} 小时内有效。`,
-      '如果您没有注册，请忽略本邮件。'],
+    [`${user.displayName}，你好：`, `请点击下面的链接确认 ${user.email} 是你的邮箱，确认后即可创建虚拟机等资源。链接仅可使用一次，${hours(ttlMs)} 小时内有效。`,
+      '如果你没有注册，请忽略本邮件。'],
     linkUrl('/verify-email', token),
   );
 });
@@ -51,8 +51,8 @@ export const queuePasswordResetMail = defineMailTask<{ email: string }>('passwor
     `Reset your password · 重置密码 — ${config.SITE_NAME}`,
     [`Hello ${user.displayName},`, `Someone (we hope you) asked to reset the password of ${user.email}. Choose a new one here; the link works once, for ${minutes} minutes, and signs you out everywhere.`,
       'If it was not you, ignore this mail: your password stays as it is.'],
-    [`${user.displayName}，您好：`, `有人（希望是您本人）申请重置 ${user.email} 的密码。请通过下面的链接设置新密码；链接仅可使用一次，${minutes} 分钟内有效，重置后所有设备上的登录都会退出。`,
-      '如果不是您本人操作，请忽略本邮件，您的密码不会改变。'],
+    [`${user.displayName}，你好：`, `有人（希望是你本人）申请重置 ${user.email} 的密码。请通过下面的链接设置新密码；链接仅可使用一次，${minutes} 分钟内有效，重置后所有设备上的登录都会退出。`,
+      '如果不是你本人操作，请忽略本邮件，你的密码不会改变。'],
     linkUrl('/reset-password', token),
   );
 });

@@ -26,6 +26,11 @@ export function defineOperation<P>(def: OperationDef<P>): OperationDef<P> {
   return def;
 }
 
+/** Every registered kind (a test checks the SPA has words for each kind and step). */
+export function operationDefinitions(): OperationDef<unknown>[] {
+  return [...defs.values()];
+}
+
 /** The registered definition of an operation kind (tests reach in to make a step crash its worker). */
 export function operationDefinition(kind: string): OperationDef<unknown> | undefined {
   return defs.get(kind);
