@@ -209,6 +209,13 @@ export const router = createRouter({
           meta: { requiresAdmin: true, title: 'adminVms.title' },
         },
         {
+          path: 'admin/vms/:id',
+          name: 'admin-vm',
+          component: () => import('@/views/AdminVmDetailView.vue'),
+          props: true,
+          meta: { requiresAdmin: true, title: 'adminVms.page.title', menu: '/admin/vms' },
+        },
+        {
           path: 'admin/containers',
           name: 'admin-containers',
           component: () => import('@/views/AdminContainersView.vue'),

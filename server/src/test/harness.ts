@@ -82,7 +82,7 @@ export class Client {
   get<T = any>(path: string) { return this.request<T>('GET', path); }
   post<T = any>(path: string, body?: unknown, key?: string | null) { return this.request<T>('POST', path, { body, key }); }
   patch<T = any>(path: string, body?: unknown) { return this.request<T>('PATCH', path, { body }); }
-  delete<T = any>(path: string) { return this.request<T>('DELETE', path); }
+  delete<T = any>(path: string, body?: unknown) { return this.request<T>('DELETE', path, { body }); }
 
   async signup(email = `u${randomUUID().slice(0, 8)}@example.com`, password = 'correct horse battery', displayName = 'Test User') {
     const r = await this.post('/api/auth/signup', { email, password, displayName });

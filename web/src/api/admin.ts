@@ -6,6 +6,8 @@ import type {
   AdminUserPatch,
   AdminUserQuery,
   AdminVm,
+  AdminVmDetail,
+  Operation,
   AuditEntry,
   AuditQuery,
   Finding,
@@ -67,14 +69,32 @@ export function listAllVms(page: { limit: number; cursor?: string | null }): Pro
   });
 }
 
-/** An administrator's power action on anyone's VM (audited; the owner is told). 409 when its state does not allow it. */
-export function adminVmAction(id: string, action: VmPowerAction, options?: RequestOptions): Promise<VmOperationResult> {
-  return api.post<VmOperationResult>(`/api/admin/vms/${encodeURIComponent(id)}/actions`, { action }, options);
+const adminVmUrl = (id: string) => `/api/admin/vms/${encodeURIComponent(id)}`;
+
+/** Anyone's VM with its owner, host and addresses (a deleted one too). */
+export async function getAdminVm(id: string): Promise<AdminVmDetail> {
+  return (await api.get<{ vm: AdminVmDetail }>(adminVmUrl(id))).vm;
 }
 
-/** Deletes anyone's VM and its disks (202: the VM goes to "deleting"). */
-export function adminDeleteVm(id: string, options?: RequestOptions): Promise<VmOperationResult> {
-  return api.deleteWithBody<VmOperationResult>(`/api/admin/vms/${encodeURIComponent(id)}`, options);
+/** The VM's task log, newest first, with what the hosts said. */
+export async function listAdminVmOperations(id: string): Promise<Operation[]> {
+  return (await api.get<{ items: Operation[] }>(`${adminVmUrl(id)}/operations`)).items;
+}
+
+/** Only a reason with words in it is sent (the server refuses a blank one). */
+const withReason = (reason: string | undefined) => (reason?.trim() ? { reason: reason.trim() } : {});
+
+/**
+ * An administrator's power action on anyone's VM (audited; the owner is told, with `reason`,
+ * which their task log shows). 409 when its state does not allow it.
+ */
+export function adminVmAction(id: string, action: VmPowerAction, reason?: string, options?: RequestOptions): Promise<VmOperationResult> {
+  return api.post<VmOperationResult>(`${adminVmUrl(id)}/actions`, { action, ...withReason(reason) }, options);
+}
+
+/** Deletes anyone's VM and its disks (202: the VM goes to "deleting"); the owner is told why. */
+export function adminDeleteVm(id: string, reason?: string, options?: RequestOptions): Promise<VmOperationResult> {
+  return api.deleteWithBody<VmOperationResult>(adminVmUrl(id), options, withReason(reason));
 }
 
 /** Open findings, or all of them (resolved ones too) with `all`. */

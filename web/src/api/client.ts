@@ -177,9 +177,9 @@ export const api = {
   async delete(url: string, options?: RequestOptions): Promise<void> {
     await http.delete(url, toConfig(options));
   },
-  /** A DELETE that answers with a body (202 with the resource and its operation). */
-  async deleteWithBody<T>(url: string, options?: RequestOptions): Promise<T> {
-    const response = await http.delete<T>(url, toConfig(options));
+  /** A DELETE that answers with a body (202 with the resource and its operation); `body` is sent as JSON when given (an admin's reason). */
+  async deleteWithBody<T>(url: string, options?: RequestOptions, body?: unknown): Promise<T> {
+    const response = await http.delete<T>(url, toConfig(options, body === undefined ? undefined : { data: body }));
     return response.data;
   },
 };

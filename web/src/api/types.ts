@@ -4,7 +4,7 @@
 import type { ApiToken, AuditEntry, Host, Me, Operation, OperationStep, QuotaFigures, Vm } from './contract';
 export type { CreateVmBody } from './contract';
 
-export type { ActivityItem, ActivityPage, CreditEntry, Operation, OperationStep, Vm } from './contract';
+export type { ActivityItem, ActivityPage, AdminVm, AdminVmDetail, CreditEntry, Operation, OperationStep, Vm } from './contract';
 
 export type Role = Me['role'];
 export type UserStatus = Me['status'];
@@ -85,11 +85,6 @@ export interface VmSnapshot {
   createdAt: string;
   /** The domain's state when it was taken, e.g. 'running' or 'shutoff' (shown raw when unknown). */
   state: string;
-}
-
-/** GET /api/admin/vms: every user's VMs, with the owner. */
-export interface AdminVm extends Vm {
-  ownerEmail: string;
 }
 
 /** What reconciliation knows and the platform does not (or the other way round). */

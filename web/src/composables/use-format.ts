@@ -31,6 +31,11 @@ export function useFormat() {
     return numberFormat.value.format(value);
   }
 
+  /** "1 credit", "3 credits" (the plural form by the amount). */
+  function formatCredits(value: number): string {
+    return i18n.global.t('vms.credits', { cost: formatNumber(value) }, value === 1 ? 1 : 2);
+  }
+
   /** Signed amount for ledgers: +100, −25. */
   function formatSigned(value: number): string {
     const formatted = numberFormat.value.format(Math.abs(value));
@@ -39,5 +44,5 @@ export function useFormat() {
     return formatted;
   }
 
-  return { formatDateTime, formatDate, formatNumber, formatSigned };
+  return { formatDateTime, formatDate, formatNumber, formatCredits, formatSigned };
 }

@@ -4,7 +4,7 @@ import { useFormat } from './use-format';
 
 /** Kinds the SPA words itself (in the reader's language); anything else shows the server's English text. */
 const KNOWN = new Set(['vm.stopped.credits', 'vm.stopped.trial', 'container.stopped.credits', 'container.stopped.trial', 'trial.ending', 'trial.ended', 'trial.final-notice', 'trial.deleted', 'trial.extended',
-  'operation.failed', 'alert.firing', 'alert.resolved', 'template.failing']);
+  'operation.failed', 'alert.firing', 'alert.resolved', 'template.failing', 'vm.admin-action']);
 
 export function useNotificationText() {
   const { t, te } = useI18n();
@@ -22,6 +22,12 @@ export function useNotificationText() {
     if (n.kind === 'operation.failed') {
       const opKey = `operations.kinds.${String(p.operation)}`;
       p.operation = te(opKey) ? t(opKey) : String(p.operation ?? '');
+    }
+    if (n.kind === 'vm.admin-action') {
+      // The action in the reader's words; the admin's reason as they wrote it.
+      const verbKey = `notifications.adminVerbs.${String(p.action)}`;
+      p.verb = te(verbKey) ? t(verbKey) : String(p.action ?? '');
+      if (typeof p.reason === 'string' && p.reason) return t(`${key}-reason`, p);
     }
     return t(n.kind === 'trial.ending' && typeof p.hours === 'number' && p.hours < 48 ? `${key}Hours` : key, p);
   };

@@ -14,7 +14,8 @@ export function startedByText(by: StartedBy, viewerId: string | null): string {
     const reason = by.reason && (te(key) || te(key, 'en')) ? t(key) : by.reason;
     return reason ? t('operations.by.platformBecause', { reason }) : t('operations.by.platform');
   }
-  if (by.userId && by.userId === viewerId) return t('operations.by.you');
+  // The administrator reading the log of a VM they acted on: "by you", with the reason they gave.
+  if (by.userId && by.userId === viewerId) return by.reason ? t('operations.by.because', { who: t('operations.by.you'), reason: by.reason }) : t('operations.by.you');
   if (by.kind === 'admin') {
     const who = by.name ? t('operations.by.adminNamed', { name: by.name }) : t('operations.by.admin');
     return by.reason ? t('operations.by.because', { who, reason: by.reason }) : who;

@@ -1,37 +1,36 @@
 import { z } from 'zod';
-import { db } from '../../platform/db.js';
 import { errors } from '../../platform/errors.js';
 import { moduleRouter } from '../../platform/http/route.js';
-import { Vm, VmAccepted, VmActionBody, VmIdParams } from './vms.schemas.js';
-import { adminVmAction, listAllVms, toVmDto } from './vms.service.js';
+import { AdminVmActionBody, AdminVmDeleteBody, AdminVmPage, AdminVmResponse, AdminVmsQuery, OperationList, VmAccepted, VmIdParams } from './vms.schemas.js';
+import { adminVmAction, adminVmOperations, getAdminVm, listAllVms } from './vm-admin.js';
 import { listFindings, reconcileNow, resolveFinding } from './vm-reconcile.js';
 import { Finding, ReconcileResult } from './findings.schemas.js';
 
 export const adminVmsRoutes = moduleRouter('/api/admin/vms', 'admin');
 
-const AdminVm = Vm.extend({ ownerEmail: z.string() });
-const AdminVmsQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(100),
-  cursor: z.string().max(200).optional().describe("The previous page's nextCursor"),
-});
-adminVmsRoutes.get('/', {
-  summary: 'Every live VM across users and hosts, newest first, a page at a time', access: 'admin', query: AdminVmsQuery,
-  responses: { 200: z.object({ items: z.array(AdminVm), nextCursor: z.string().nullable().describe('Absent (null) on the last page') }) },
-}, async ({ query }) => ({ status: 200, body: await listAllVms(query.limit, query.cursor) }));
+adminVmsRoutes.get('/', { summary: 'Every live VM across users and hosts, newest first, a page at a time', access: 'admin', query: AdminVmsQuery, responses: { 200: AdminVmPage } },
+  async ({ query }) => ({ status: 200, body: await listAllVms(query.limit, query.cursor) }));
 
-adminVmsRoutes.post('/:id/actions', { summary: "Start, shut down, power off or reboot anyone's VM (the owner is told)", access: 'admin', params: VmIdParams, body: VmActionBody, responses: { 202: VmAccepted }, audit: 'admin.vm.action' },
+adminVmsRoutes.get('/:id', { summary: "Anyone's VM with its owner, host and addresses (a deleted one too, for its history)", access: 'admin', params: VmIdParams, responses: { 200: AdminVmResponse } },
+  async ({ params }) => ({ status: 200, body: { vm: await getAdminVm(params.id) } }));
+
+adminVmsRoutes.get('/:id/operations', { summary: "The VM's task log, newest first, with what the hosts said", access: 'admin', params: VmIdParams, responses: { 200: OperationList } },
+  async ({ params }) => ({ status: 200, body: await adminVmOperations(params.id) }));
+
+adminVmsRoutes.post('/:id/actions', { summary: "Start, shut down, power off or reboot anyone's VM (the owner is told, with the reason)", access: 'admin', params: VmIdParams, body: AdminVmActionBody, responses: { 202: VmAccepted }, audit: 'admin.vm.action' },
   async ({ params, body, req, user }) => {
-    // Named for the action (admin.vm.shutdown), like the owner's own rows.
-    Object.assign(req.audit, { action: `admin.vm.${body.action}`, targetType: 'vm', targetId: params.id });
-    const { ownerId, name, ...accepted } = await adminVmAction(params.id, body.action, user.userId);
-    Object.assign(req.audit, { details: { action: body.action, ownerId, name, operationId: accepted.operation.id } });
+    // Named for the action (admin.vm.shutdown), like the owner's own rows; a refused one keeps the reason too.
+    Object.assign(req.audit, { action: `admin.vm.${body.action}`, targetType: 'vm', targetId: params.id, details: body });
+    const { ownerId, name, ...accepted } = await adminVmAction(params.id, body.action, { adminId: user.userId, reason: body.reason });
+    req.audit.details = { ...body, ownerId, name, operationId: accepted.operation.id };
     return { status: 202, body: accepted };
   });
 
-adminVmsRoutes.delete('/:id', { summary: "Delete anyone's VM and its disks", access: 'admin', params: VmIdParams, responses: { 202: VmAccepted }, audit: 'admin.vm.delete' },
-  async ({ params, req, user }) => {
-    const { ownerId, name, ...accepted } = await adminVmAction(params.id, 'delete', user.userId);
-    Object.assign(req.audit, { targetType: 'vm', targetId: params.id, details: { ownerId, name, operationId: accepted.operation.id } });
+adminVmsRoutes.delete('/:id', { summary: "Delete anyone's VM and its disks (the owner is told, with the reason; the body is optional)", access: 'admin', params: VmIdParams, body: AdminVmDeleteBody, responses: { 202: VmAccepted }, audit: 'admin.vm.delete' },
+  async ({ params, body, req, user }) => {
+    Object.assign(req.audit, { targetType: 'vm', targetId: params.id, details: body });
+    const { ownerId, name, ...accepted } = await adminVmAction(params.id, 'delete', { adminId: user.userId, reason: body.reason });
+    req.audit.details = { ...body, ownerId, name, operationId: accepted.operation.id };
     return { status: 202, body: accepted };
   });
 

@@ -58,6 +58,24 @@ export const Operation = z.object({
     reason: z.string().nullable().describe("An admin's words, or the platform's code: credits, trial, trial-extended, trial-deleted"),
   }).nullable().describe('Who or what started it; null on operations made before this was recorded'),
 });
+// What an administrator sees and sends: every VM with its owner and host; actions carry the
+// reason the owner reads in the VM's task log and in the notification.
+export const AdminReason = z.string().trim().min(1, 'say why in a few words, or leave it out').max(300, 'at most 300 characters')
+  .describe("Why, in the admin's words: the owner reads it in the VM's task log and in the notification");
+export const AdminVmActionBody = z.object({ action: VmAction, reason: AdminReason.optional() }).strict();
+export const AdminVmDeleteBody = z.object({ reason: AdminReason.optional() }).strict();
+export const AdminVmsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(100),
+  cursor: z.string().max(200).optional().describe("The previous page's nextCursor"),
+});
+export const AdminVm = Vm.extend({ ownerEmail: z.string() });
+export const AdminVmPage = z.object({ items: z.array(AdminVm), nextCursor: z.string().nullable().describe('Absent (null) on the last page') });
+export const AdminVmDetail = AdminVm.extend({
+  ownerId: z.string(), ownerName: z.string(), hostId: z.string().nullable(),
+  addresses: z.array(z.object({ networkId: z.string(), networkName: z.string(), cidr: z.string(), mac: z.string(), ip: z.string() }))
+    .describe("The VM's NICs and their addresses on its owner's private networks, as the platform assigned them"),
+});
+export const AdminVmResponse = z.object({ vm: AdminVmDetail });
 export const VmResponse = z.object({ vm: Vm });
 export const VmList = z.object({ items: z.array(Vm) });
 export const VmAccepted = z.object({ vm: Vm, operation: Operation });
@@ -83,6 +101,7 @@ export type OperationDto = z.infer<typeof Operation>;
 export type ActivityItem = z.infer<typeof ActivityItem>;
 export type CreateVmInput = z.infer<typeof CreateVmBody>;
 export type VmActionName = z.infer<typeof VmAction>;
+export type AdminVmDetailDto = z.infer<typeof AdminVmDetail>;
 
 export const ResizeVmBody = z.object({
   vcpus: z.number().int().min(1).max(16).optional(),

@@ -7,7 +7,7 @@ import { Prisma } from '../../generated/prisma/client.js';
 import type { Host, Operation as OperationRow, Vm as VmRow } from '../../generated/prisma/client.js';
 import type { VmState } from '../../generated/prisma/enums.js';
 import { applyCredit } from '../credits/credits.service.js';
-import { notify, publishChange } from '../notifications/notifications.service.js';
+import { publishChange } from '../notifications/notifications.service.js';
 import { keyLines } from '../keypairs/keypairs.service.js';
 import { creditsPerHour, reserveQuota, stoppedCreditsPerHour } from '../quotas/quotas.service.js';
 import { registerHostResourceCounter } from '../hosts/hosts.service.js';
@@ -56,7 +56,7 @@ export const toOperationDto = (o: OperationRow, viewer: { admin: boolean } = { a
 const STOP_REASONS = ['credits', 'trial', 'disabled'] as const;
 const isStopReason = (r: string | null): r is (typeof STOP_REASONS)[number] => (STOP_REASONS as readonly (string | null)[]).includes(r);
 
-const withNames = { host: { select: { name: true } } } as const;
+export const withNames = { host: { select: { name: true } } } as const;
 
 async function ownVm(ownerId: string, id: string): Promise<VmWithNames> {
   const vm = await db.vm.findFirst({ where: { id, ownerId, state: { not: 'deleted' } }, include: withNames });
@@ -180,34 +180,6 @@ export async function listVms(ownerId: string) {
   return { items: rows.map(toVmDto) };
 }
 
-// Keyset paging for the admin list: the cursor is the last row's (createdAt, id), so a page
-// costs an index walk however deep it is, and rows made meanwhile never shift the pages.
-const encodeCursor = (v: { createdAt: Date; id: string }) => Buffer.from(`${v.createdAt.toISOString()}|${v.id}`).toString('base64url');
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const createdAt = new Date(at ?? '');
-  if (!id || Number.isNaN(createdAt.getTime())) throw errors.validation([{ path: 'query.cursor', message: 'not a cursor from this list' }], 'query');
-  return { createdAt, id };
-}
-
-/** Every live VM with its owner, newest first, `limit` at a time. */
-export async function listAllVms(limit: number, cursor?: string) {
-  const after = cursor ? decodeCursor(cursor) : undefined;
-  const rows = await db.vm.findMany({
-    where: {
-      state: { not: 'deleted' },
-      ...(after ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] } : {}),
-    },
-    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit + 1,
-    include: { ...withNames, owner: { select: { email: true } } },
-  });
-  const page = rows.slice(0, limit);
-  return {
-    items: page.map((v) => ({ ...toVmDto(v), ownerEmail: v.owner.email })),
-    nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null,
-  };
-}
-
 export const getVm = async (ownerId: string, id: string) => toVmDto(await ownVm(ownerId, id));
 
 const ENDED = ['succeeded', 'failed', 'compensated'];
@@ -230,20 +202,11 @@ export async function getOperation(principal: { userId: string; role: string }, 
 /** The VM's operations, newest first: what the detail page shows after a reload. */
 export async function listVmOperations(ownerId: string, vmId: string) {
   await ownVm(ownerId, vmId);
-  const rows = await db.operation.findMany({ where: { targetType: 'vm', targetId: vmId }, orderBy: { createdAt: 'desc' }, take: 50 });
-  return { items: rows.map((o) => toOperationDto(o)) };
+  return vmOperations(vmId);
 }
 
-const ADMIN_VERBS: Record<VmActionName, string> = { start: 'start', shutdown: 'shut down', poweroff: 'power off', reboot: 'reboot' };
-
-/** An administrator's action on anyone's VM: the owner's own rules apply (states, start checks), audited by the route. */
-export async function adminVmAction(vmId: string, action: VmActionName | 'delete', adminId?: string) {
-  const vm = await db.vm.findFirst({ where: { id: vmId, state: { not: 'deleted' } }, select: { ownerId: true, name: true } });
-  if (!vm) throw errors.notFound('VM');
-  const accepted = await runVmAction(vm.ownerId, vmId, action, { kind: 'admin', ...(adminId ? { userId: adminId } : {}) });
-  await notify(vm.ownerId, {
-    kind: 'vm.admin-action', severity: 'warning', link: `/vms/${vmId}`, params: { name: vm.name, action },
-    text: `An administrator asked to ${action === 'delete' ? 'delete' : ADMIN_VERBS[action]} ${vm.name}.`,
-  });
-  return { ...accepted, ownerId: vm.ownerId, name: vm.name };
+/** A VM's last 50 operations, newest first, as `viewer` may see them (the owner's page, or an admin's). */
+export async function vmOperations(vmId: string, viewer: { admin: boolean } = { admin: false }) {
+  const rows = await db.operation.findMany({ where: { targetType: 'vm', targetId: vmId }, orderBy: { createdAt: 'desc' }, take: 50 });
+  return { items: rows.map((o) => toOperationDto(o, viewer)) };
 }

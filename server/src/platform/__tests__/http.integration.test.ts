@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { moduleRouter } from '../http/route.js';
@@ -38,6 +39,10 @@ describe('the API answers every error in one shape', () => {
     const r = await c().request('POST', '/api/auth/login', { raw: 'email=a@b.co', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(r.status).toBe(415);
     expect(r.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    // A DELETE's body too (an admin's reason): not silently dropped.
+    const d = await c().request('DELETE', `/api/admin/vms/${randomUUID()}`, { raw: 'reason=x', headers: { 'content-type': 'text/plain' } });
+    expect(d.status).toBe(415);
+    expect(d.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('unknown route -> 404, under /api and outside it', async () => {

@@ -63,7 +63,8 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
 
 export const notFound: RequestHandler = (req, _res, next) => next(errors.notFound(`${req.method} ${req.originalUrl.split('?')[0]}`));
 
-const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+// DELETE too: an admin's delete carries its reason in a JSON body.
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** A body that is not JSON is refused before anything reads it. */
 export const requireJsonBody: RequestHandler = (req, _res, next) => {
