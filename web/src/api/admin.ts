@@ -6,17 +6,17 @@ import type {
   AdminUserPatch,
   AdminUserQuery,
   AdminVm,
-  AuditEntry,
+  AuditPage,
   AuditQuery,
   Finding,
-  Page,
+  UserPage,
   QuotaLimitsPatch,
   ResetLinkResult,
   UserQuota,
 } from './types';
 
-export function listUsers(query: AdminUserQuery): Promise<Page<AdminUser>> {
-  return api.get<Page<AdminUser>>('/api/admin/users', query);
+export function listUsers(query: AdminUserQuery): Promise<UserPage> {
+  return api.get<UserPage>('/api/admin/users', query);
 }
 
 export async function updateUser(id: string, patch: AdminUserPatch, options?: RequestOptions): Promise<AdminUser> {
@@ -50,8 +50,8 @@ export async function resetTwoFactor(id: string, options?: RequestOptions): Prom
   return user;
 }
 
-export function listAudit(query: AuditQuery): Promise<Page<AuditEntry>> {
-  return api.get<Page<AuditEntry>>('/api/admin/audit', query);
+export function listAudit(query: AuditQuery): Promise<AuditPage> {
+  return api.get<AuditPage>('/api/admin/audit', query);
 }
 
 /** Sets only the given limits; answers with the user's limits and usage. */

@@ -11,6 +11,8 @@ import type * as auth from '../../../server/src/modules/auth/auth.schemas';
 import type * as audit from '../../../server/src/modules/audit/audit.schemas';
 import type * as tokens from '../../../server/src/modules/tokens/tokens.schemas';
 import type * as hosts from '../../../server/src/modules/hosts/hosts.schemas';
+import type * as findings from '../../../server/src/modules/vms/findings.schemas';
+import type { ErrorBody as ServerErrorBody, ErrorCode, ValidationIssue as ServerValidationIssue } from '../../../server/src/platform/errors';
 
 /** What a zod schema parses to (its output type), without importing zod into the SPA. */
 type Infer<S> = S extends { _output: infer O } ? O : never;
@@ -18,6 +20,16 @@ type Infer<S> = S extends { _output: infer O } ? O : never;
 type Input<S> = S extends { _input: infer I } ? I : never;
 
 export type Vm = Infer<typeof vms.Vm>;
+export type VmPowerAction = Infer<typeof vms.VmAction>;
+/** The answer to every VM mutation (202): the VM as it is now and the operation that carries on. */
+export type VmAccepted = Infer<typeof vms.VmAccepted>;
+/** A snapshot of a VM, with the size it was taken at (a revert needs it) and what it is charged. */
+export type VmSnapshot = Infer<typeof vms.SnapshotList>['items'][number];
+/** GET /api/quota: limits, usage, headroom, the price list and the balance. */
+export type QuotaSummary = Infer<typeof vms.QuotaOverview>;
+export type Pricing = Infer<typeof vms.Pricing>;
+/** What reconciliation found; its kind is open (domain-missing, unknown-volume, container-missing ...). */
+export type Finding = Infer<typeof findings.Finding>;
 export type Operation = Infer<typeof vms.Operation>;
 export type OperationStep = Infer<typeof vms.Step>;
 export type ActivityItem = Infer<typeof vms.ActivityItem>;
@@ -45,6 +57,10 @@ export type AdminUser = Infer<typeof users.AdminUser>;
 export type CreditLedger = Infer<typeof credits.CreditPage>;
 export type UserQuota = Infer<typeof users.QuotaView>;
 export type AdminUserPatch = Input<typeof users.UpdateUserBody>;
+export type AdminUserQuery = Input<typeof users.ListUsersQuery>;
+export type UserPage = Infer<typeof users.UserPage>;
+export type QuotaLimitsPatch = Input<typeof users.UpdateQuotaBody>;
+export type PageQuery = Input<typeof credits.CreditsQuery>;
 export type ResizeVmBody = Input<typeof vms.ResizeVmBody>;
 export type SignupBody = Input<typeof auth.SignupBody>;
 export type LoginBody = Input<typeof auth.LoginBody>;
@@ -55,6 +71,8 @@ export type Security = Infer<typeof auth.Security>;
 export type TotpEnrolment = Infer<typeof auth.TotpEnrolment>;
 export type ResetLinkResult = Infer<typeof auth.ResetLinkResult>;
 export type AuditEntry = Infer<typeof audit.AuditEntry>;
+export type AuditQuery = Input<typeof audit.AuditQuery>;
+export type AuditPage = Infer<typeof audit.AuditPage>;
 export type CreateTokenBody = Input<typeof tokens.CreateTokenBody>;
 export type ApiToken = Infer<typeof tokens.Token>;
 export type TokenList = Infer<typeof tokens.TokenList>;
@@ -66,3 +84,10 @@ export type HostServices = NonNullable<Host['services']>;
 export type PlatformSshKey = Infer<typeof hosts.SshKeyResponse>;
 export type CreateHostBody = Input<typeof hosts.RegisterHostBody>;
 export type HostPatch = Input<typeof hosts.UpdateHostBody>;
+
+/** Every code an error answer may carry, from platform/errors.ts. */
+export type ServerErrorCode = ErrorCode;
+/** The one error shape: {"error":{"code","message","details"}}. */
+export type ErrorBody = ServerErrorBody;
+/** One refused field of a VALIDATION_FAILED answer (its details.issues). */
+export type ValidationIssue = ServerValidationIssue;
