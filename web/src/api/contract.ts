@@ -11,6 +11,7 @@ import type * as auth from '../../../server/src/modules/auth/auth.schemas';
 import type * as audit from '../../../server/src/modules/audit/audit.schemas';
 import type * as tokens from '../../../server/src/modules/tokens/tokens.schemas';
 import type * as hosts from '../../../server/src/modules/hosts/hosts.schemas';
+import type * as networks from '../../../server/src/modules/networks/networks.schemas';
 import type * as findings from '../../../server/src/modules/vms/findings.schemas';
 import type { ErrorBody as ServerErrorBody, ErrorCode, ValidationIssue as ServerValidationIssue } from '../../../server/src/platform/errors';
 
@@ -84,6 +85,24 @@ export type HostServices = NonNullable<Host['services']>;
 export type PlatformSshKey = Infer<typeof hosts.SshKeyResponse>;
 export type CreateHostBody = Input<typeof hosts.RegisterHostBody>;
 export type HostPatch = Input<typeof hosts.UpdateHostBody>;
+
+// Private networks (OVN).
+export type Network = Infer<typeof networks.Network>;
+export type NetworkDetail = Infer<typeof networks.NetworkDetail>;
+export type NetworkResponse = Infer<typeof networks.NetworkResponse>;
+export type NetworkList = Infer<typeof networks.NetworkList>;
+export type NetworkAccepted = Infer<typeof networks.NetworkAccepted>;
+/** A VM's NIC or a container's (the other pair is null). */
+export type NetworkPort = Infer<typeof networks.NetworkPort>;
+export type NetworkRule = Infer<typeof networks.Rule>;
+export type RuleAdded = Infer<typeof networks.RuleAdded>;
+export type RuleRemoved = Infer<typeof networks.RuleRemoved>;
+export type CreateNetworkBody = Input<typeof networks.CreateNetworkBody>;
+export type CreateRuleBody = Input<typeof networks.CreateRuleBody>;
+export type VmNic = Infer<typeof networks.VmNic>;
+export type VmNicList = Infer<typeof networks.VmNicList>;
+export type AdminNetwork = Infer<typeof networks.AdminNetwork>;
+export type AdminNetworkList = Infer<typeof networks.AdminNetworkList>;
 
 /** Every code an error answer may carry, from platform/errors.ts. */
 export type ServerErrorCode = ErrorCode;
