@@ -12,6 +12,7 @@ import type * as audit from '../../../server/src/modules/audit/audit.schemas';
 import type * as tokens from '../../../server/src/modules/tokens/tokens.schemas';
 import type * as hosts from '../../../server/src/modules/hosts/hosts.schemas';
 import type * as networks from '../../../server/src/modules/networks/networks.schemas';
+import type * as monitoring from '../../../server/src/modules/monitoring/monitoring.schemas';
 import type * as findings from '../../../server/src/modules/vms/findings.schemas';
 import type { ErrorBody as ServerErrorBody, ErrorCode, ValidationIssue as ServerValidationIssue } from '../../../server/src/platform/errors';
 
@@ -103,6 +104,20 @@ export type VmNic = Infer<typeof networks.VmNic>;
 export type VmNicList = Infer<typeof networks.VmNicList>;
 export type AdminNetwork = Infer<typeof networks.AdminNetwork>;
 export type AdminNetworkList = Infer<typeof networks.AdminNetworkList>;
+
+// Monitoring: charts, the admin's levels and alerts, the SPA's RUM beacons.
+export type ChartRange = Infer<typeof monitoring.ChartRange>;
+export type VmChartKind = Infer<typeof monitoring.VmChartKind>;
+export type Chart = Infer<typeof monitoring.Chart>;
+export type ChartSeries = Infer<typeof monitoring.Series>;
+export type ChartAnswer = Infer<typeof monitoring.ChartResponse>;
+export type MonitoringLevel = Infer<typeof monitoring.MonitoringLevel>;
+export type LevelView = Infer<typeof monitoring.LevelView>;
+export type MonitoringTable = Infer<typeof monitoring.Table>;
+export type Alert = Infer<typeof monitoring.Alert>;
+export type AlertList = Infer<typeof monitoring.AlertList>;
+export type AlertQuery = Input<typeof monitoring.AlertListQuery>;
+export type RumEvent = Input<typeof monitoring.RumEvent>;
 
 /** Every code an error answer may carry, from platform/errors.ts. */
 export type ServerErrorCode = ErrorCode;
