@@ -13,6 +13,8 @@ import type * as tokens from '../../../server/src/modules/tokens/tokens.schemas'
 import type * as hosts from '../../../server/src/modules/hosts/hosts.schemas';
 import type * as networks from '../../../server/src/modules/networks/networks.schemas';
 import type * as monitoring from '../../../server/src/modules/monitoring/monitoring.schemas';
+import type * as oss from '../../../server/src/modules/oss/oss.schemas';
+import type * as tunnels from '../../../server/src/modules/tunnels/tunnels.schemas';
 import type * as findings from '../../../server/src/modules/vms/findings.schemas';
 import type { ErrorBody as ServerErrorBody, ErrorCode, ValidationIssue as ServerValidationIssue } from '../../../server/src/platform/errors';
 
@@ -118,6 +120,46 @@ export type Alert = Infer<typeof monitoring.Alert>;
 export type AlertList = Infer<typeof monitoring.AlertList>;
 export type AlertQuery = Input<typeof monitoring.AlertListQuery>;
 export type RumEvent = Input<typeof monitoring.RumEvent>;
+
+// Object storage: buckets, objects, presigned uploads, S3 access keys.
+export type Bucket = Infer<typeof oss.Bucket>;
+export type BucketList = Infer<typeof oss.BucketList>;
+export type BucketResponse = Infer<typeof oss.BucketResponse>;
+export type StoredObject = Infer<typeof oss.ObjectEntry>;
+export type ObjectListing = Infer<typeof oss.ObjectListing>;
+export type ListObjectsQuery = Input<typeof oss.ListObjectsQuery>;
+export type ObjectQuota = Infer<typeof oss.ObjectQuotaView>;
+export type ObjectQuotaResponse = Infer<typeof oss.ObjectQuotaResponse>;
+export type ObjectQuotaPatch = Input<typeof oss.UpdateObjectQuotaBody>;
+export type Upload = Infer<typeof oss.Upload>;
+export type BeginUploadBody = Input<typeof oss.BeginUploadBody>;
+export type BeganUpload = Infer<typeof oss.BeganUpload>;
+export type UploadStatus = Infer<typeof oss.UploadStatus>;
+export type PresignedPart = Infer<typeof oss.PresignedPart>;
+export type PresignedParts = Infer<typeof oss.PresignedParts>;
+export type CompletedUpload = Infer<typeof oss.CompletedUpload>;
+export type DownloadUrl = Infer<typeof oss.DownloadUrl>;
+export type DeleteObjectsBody = Input<typeof oss.DeleteObjectsBody>;
+export type DeletedObjects = Infer<typeof oss.DeletedObjects>;
+export type RenameObjectBody = Input<typeof oss.RenameObjectBody>;
+export type RenamedObjects = Infer<typeof oss.RenamedObjects>;
+export type CreateFolderBody = Input<typeof oss.CreateFolderBody>;
+export type S3AccessKey = Infer<typeof oss.AccessKey>;
+export type S3KeyList = Infer<typeof oss.AccessKeyList>;
+export type CreatedS3Key = Infer<typeof oss.CreatedAccessKey>;
+
+// Tunnels: ports, names and forwards, the gateway, tunnel keys, the admin's quota.
+export type Tunnel = Infer<typeof tunnels.TunnelDto>;
+export type TunnelList = Infer<typeof tunnels.TunnelList>;
+export type AdminTunnelList = Infer<typeof tunnels.AdminTunnelList>;
+export type AdminTunnelQuery = Input<typeof tunnels.AdminTunnelQuery>;
+export type CreateTunnelBody = Input<typeof tunnels.CreateTunnelBody>;
+export type TunnelGateway = Infer<typeof tunnels.GatewayInfo>;
+export type TunnelKey = Infer<typeof tunnels.TunnelKeyDto>;
+export type TunnelKeyList = Infer<typeof tunnels.TunnelKeyList>;
+export type TunnelKeyBody = Input<typeof tunnels.TunnelKeyBody>;
+export type TunnelQuota = Infer<typeof tunnels.TunnelQuota>;
+export type TunnelQuotaBody = Input<typeof tunnels.TunnelQuotaBody>;
 
 /** Every code an error answer may carry, from platform/errors.ts. */
 export type ServerErrorCode = ErrorCode;
