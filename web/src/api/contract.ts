@@ -15,6 +15,8 @@ import type * as networks from '../../../server/src/modules/networks/networks.sc
 import type * as monitoring from '../../../server/src/modules/monitoring/monitoring.schemas';
 import type * as oss from '../../../server/src/modules/oss/oss.schemas';
 import type * as tunnels from '../../../server/src/modules/tunnels/tunnels.schemas';
+import type * as containers from '../../../server/src/modules/containers/containers.schemas';
+import type * as consoles from '../../../server/src/modules/console/console.schemas';
 import type * as findings from '../../../server/src/modules/vms/findings.schemas';
 import type { ErrorBody as ServerErrorBody, ErrorCode, ValidationIssue as ServerValidationIssue } from '../../../server/src/platform/errors';
 
@@ -34,7 +36,16 @@ export type QuotaSummary = Infer<typeof vms.QuotaOverview>;
 export type Pricing = Infer<typeof vms.Pricing>;
 /** What reconciliation found; its kind is open (domain-missing, unknown-volume, container-missing ...). */
 export type Finding = Infer<typeof findings.Finding>;
+export type VmList = Infer<typeof vms.VmList>;
+export type VmResponse = Infer<typeof vms.VmResponse>;
+export type VmSnapshotList = Infer<typeof vms.SnapshotList>;
+export type CreateSnapshotBody = Input<typeof vms.CreateSnapshotBody>;
+export type VmActionBody = Input<typeof vms.VmActionBody>;
+export type DeleteVmQuery = Input<typeof vms.DeleteVmQuery>;
 export type Operation = Infer<typeof vms.Operation>;
+export type OperationList = Infer<typeof vms.OperationList>;
+export type OperationResponse = Infer<typeof vms.OperationResponse>;
+export type ActivityQuery = Input<typeof vms.ActivityQuery>;
 export type OperationStep = Infer<typeof vms.Step>;
 export type ActivityItem = Infer<typeof vms.ActivityItem>;
 export type ActivityPage = Infer<typeof vms.ActivityPage>;
@@ -160,6 +171,32 @@ export type TunnelKeyList = Infer<typeof tunnels.TunnelKeyList>;
 export type TunnelKeyBody = Input<typeof tunnels.TunnelKeyBody>;
 export type TunnelQuota = Infer<typeof tunnels.TunnelQuota>;
 export type TunnelQuotaBody = Input<typeof tunnels.TunnelQuotaBody>;
+
+// Containers and their images (container templates).
+export type Container = Infer<typeof containers.Container>;
+export type ContainerAction = Infer<typeof containers.ContainerAction>;
+export type ContainerResponse = Infer<typeof containers.ContainerResponse>;
+export type ContainerList = Infer<typeof containers.ContainerList>;
+export type ContainerAccepted = Infer<typeof containers.ContainerAccepted>;
+export type CreateContainerBody = Input<typeof containers.CreateContainerBody>;
+export type ContainerLogs = Infer<typeof containers.ContainerLogs>;
+export type ContainerLogsQuery = Input<typeof containers.LogsQuery>;
+export type ContainerStats = Infer<typeof containers.ContainerStats>;
+export type StreamTicket = Infer<typeof containers.StreamTicket>;
+export type ContainerTemplate = Infer<typeof containers.ContainerTemplate>;
+export type ContainerTemplateList = Infer<typeof containers.ContainerTemplateList>;
+export type ContainerTemplateResponse = Infer<typeof containers.ContainerTemplateResponse>;
+export type ContainerTemplateCreated = Infer<typeof containers.ContainerTemplateCreated>;
+export type CreateContainerTemplateBody = Input<typeof containers.CreateContainerTemplateBody>;
+export type ContainerTemplatePatch = Input<typeof containers.UpdateContainerTemplateBody>;
+export type AdminContainer = Infer<typeof containers.AdminContainer>;
+export type AdminContainerList = Infer<typeof containers.AdminContainerList>;
+export type AdminContainerQuery = Input<typeof containers.AdminContainerQuery>;
+
+// A VM's console and serial log.
+export type ConsoleTicket = Infer<typeof consoles.ConsoleTicket>;
+export type SerialLog = Infer<typeof consoles.SerialLog>;
+export type SerialLogQuery = Input<typeof consoles.SerialLogQuery>;
 
 /** Every code an error answer may carry, from platform/errors.ts. */
 export type ServerErrorCode = ErrorCode;
