@@ -17,6 +17,11 @@ import type * as oss from '../../../server/src/modules/oss/oss.schemas';
 import type * as tunnels from '../../../server/src/modules/tunnels/tunnels.schemas';
 import type * as containers from '../../../server/src/modules/containers/containers.schemas';
 import type * as consoles from '../../../server/src/modules/console/console.schemas';
+import type * as volumes from '../../../server/src/modules/volumes/volumes.schemas';
+import type * as images from '../../../server/src/modules/images/images.schemas';
+import type * as trials from '../../../server/src/modules/trials/trials.schemas';
+import type * as notifications from '../../../server/src/modules/notifications/notifications.schemas';
+import type * as overview from '../../../server/src/modules/overview/overview.schemas';
 import type * as findings from '../../../server/src/modules/vms/findings.schemas';
 import type { ErrorBody as ServerErrorBody, ErrorCode, ValidationIssue as ServerValidationIssue } from '../../../server/src/platform/errors';
 
@@ -36,6 +41,7 @@ export type QuotaSummary = Infer<typeof vms.QuotaOverview>;
 export type Pricing = Infer<typeof vms.Pricing>;
 /** What reconciliation found; its kind is open (domain-missing, unknown-volume, container-missing ...). */
 export type Finding = Infer<typeof findings.Finding>;
+export type ReconcileResult = Infer<typeof findings.ReconcileResult>;
 export type VmList = Infer<typeof vms.VmList>;
 export type VmResponse = Infer<typeof vms.VmResponse>;
 export type VmSnapshotList = Infer<typeof vms.SnapshotList>;
@@ -197,6 +203,47 @@ export type AdminContainerQuery = Input<typeof containers.AdminContainerQuery>;
 export type ConsoleTicket = Infer<typeof consoles.ConsoleTicket>;
 export type SerialLog = Infer<typeof consoles.SerialLog>;
 export type SerialLogQuery = Input<typeof consoles.SerialLogQuery>;
+
+// Volumes and the admins' storage pools.
+export type Volume = Infer<typeof volumes.Volume>;
+export type VolumeList = Infer<typeof volumes.VolumeList>;
+export type VolumeListQuery = Input<typeof volumes.VolumeListQuery>;
+export type VolumeAccepted = Infer<typeof volumes.VolumeAccepted>;
+export type CreateVolumeBody = Input<typeof volumes.CreateVolumeBody>;
+export type ResizeVolumeBody = Input<typeof volumes.ResizeVolumeBody>;
+export type AttachVolumeBody = Input<typeof volumes.AttachVolumeBody>;
+export type CreateVolumeSnapshotBody = Input<typeof volumes.CreateVolumeSnapshotBody>;
+export type VolumeSnapshotList = Infer<typeof volumes.VolumeSnapshotList>;
+export type VolumeSnapshot = VolumeSnapshotList['items'][number];
+export type StoragePool = Infer<typeof volumes.StoragePool>;
+export type PoolList = Infer<typeof volumes.PoolList>;
+export type PoolResponse = Infer<typeof volumes.PoolResponse>;
+export type CreatePoolBody = Input<typeof volumes.CreatePoolBody>;
+export type UpdatePoolBody = Input<typeof volumes.UpdatePoolBody>;
+
+// Images: an uploaded qcow2/ISO turned into a template.
+export type Image = Infer<typeof images.Image>;
+export type ImageList = Infer<typeof images.ImageList>;
+export type CreateImageBody = Input<typeof images.CreateImageBody>;
+export type BeganImage = Infer<typeof images.BeganImage>;
+export type CompletedImageUpload = Infer<typeof images.CompletedImageUpload>;
+
+// The trial ladder.
+export type TrialView = Infer<typeof trials.TrialView>;
+export type TrialResponse = Infer<typeof trials.TrialResponse>;
+
+// The bell.
+export type AppNotification = Infer<typeof notifications.Notification>;
+export type NotificationList = Infer<typeof notifications.NotificationList>;
+export type NotificationListQuery = Input<typeof notifications.NotificationListQuery>;
+export type UnreadCount = Infer<typeof notifications.UnreadCount>;
+
+// The admin's platform overview, a host's instances, the zone -> host -> instance tree.
+export type AdminOverview = Infer<typeof overview.AdminOverview>;
+export type HostLoadSummary = Infer<typeof overview.HostLoadSummary>;
+export type FailedOperation = Infer<typeof overview.FailedOperation>;
+export type HostInstances = Infer<typeof overview.HostInstances>;
+export type ResourceTree = Infer<typeof overview.ResourceTree>;
 
 /** Every code an error answer may carry, from platform/errors.ts. */
 export type ServerErrorCode = ErrorCode;
