@@ -1,33 +1,23 @@
 import { api, type RequestOptions } from './client';
+import type { AdminVm } from './types';
 import type {
-  VmOperationResult,
-  VmPowerAction,
-  AdminUser,
-  AdminUserPatch,
-  AdminUserQuery,
-  AdminVm,
-  AuditPage,
-  AuditQuery,
-  Finding,
-  UserPage,
-  QuotaLimitsPatch,
-  ResetLinkResult,
-  UserQuota,
-} from './types';
+  AdjustCreditsBody, AdminUser, AdminUserPatch, AdminUserQuery, AdminUserResponse, AuditPage, AuditQuery, ExtendTrialBody, Finding, QuotaLimitsPatch, QuotaResponse,
+  ResetLinkResult, UserPage, UserQuota, VmAccepted as VmOperationResult, VmActionBody, VmPowerAction,
+} from './contract';
 
 export function listUsers(query: AdminUserQuery): Promise<UserPage> {
   return api.get<UserPage>('/api/admin/users', query);
 }
 
 export async function updateUser(id: string, patch: AdminUserPatch, options?: RequestOptions): Promise<AdminUser> {
-  const { user } = await api.patch<{ user: AdminUser }>(`/api/admin/users/${encodeURIComponent(id)}`, patch, options);
+  const { user } = await api.patch<AdminUserResponse>(`/api/admin/users/${encodeURIComponent(id)}`, patch, options);
   return user;
 }
 
 export async function extendTrial(id: string, days: number, options?: RequestOptions): Promise<AdminUser> {
-  const { user } = await api.post<{ user: AdminUser }>(
+  const { user } = await api.post<AdminUserResponse>(
     `/api/admin/users/${encodeURIComponent(id)}/extend-trial`,
-    { days },
+    { days } satisfies ExtendTrialBody,
     options,
   );
   return user;
@@ -35,7 +25,7 @@ export async function extendTrial(id: string, days: number, options?: RequestOpt
 
 /** Adds credits to a user's balance (negative: takes some back) as a ledger entry the user sees. */
 export async function adjustCredits(id: string, amount: number, note: string, options?: RequestOptions): Promise<AdminUser> {
-  const { user } = await api.post<{ user: AdminUser }>(`/api/admin/users/${encodeURIComponent(id)}/credits`, { amount, note }, options);
+  const { user } = await api.post<AdminUserResponse>(`/api/admin/users/${encodeURIComponent(id)}/credits`, { amount, note } satisfies AdjustCreditsBody, options);
   return user;
 }
 
@@ -46,7 +36,7 @@ export function sendPasswordReset(id: string, options?: RequestOptions): Promise
 
 /** Turns off the user's two-factor sign-in (a lost phone and recovery codes). */
 export async function resetTwoFactor(id: string, options?: RequestOptions): Promise<AdminUser> {
-  const { user } = await api.post<{ user: AdminUser }>(`/api/admin/users/${encodeURIComponent(id)}/reset-2fa`, undefined, options);
+  const { user } = await api.post<AdminUserResponse>(`/api/admin/users/${encodeURIComponent(id)}/reset-2fa`, undefined, options);
   return user;
 }
 
@@ -56,7 +46,7 @@ export function listAudit(query: AuditQuery): Promise<AuditPage> {
 
 /** Sets only the given limits; answers with the user's limits and usage. */
 export async function setUserQuota(id: string, patch: QuotaLimitsPatch, options?: RequestOptions): Promise<UserQuota> {
-  const { quota } = await api.put<{ quota: UserQuota }>(`/api/admin/users/${encodeURIComponent(id)}/quota`, patch, options);
+  const { quota } = await api.put<QuotaResponse>(`/api/admin/users/${encodeURIComponent(id)}/quota`, patch, options);
   return quota;
 }
 
@@ -69,7 +59,7 @@ export function listAllVms(page: { limit: number; cursor?: string | null }): Pro
 
 /** An administrator's power action on anyone's VM (audited; the owner is told). 409 when its state does not allow it. */
 export function adminVmAction(id: string, action: VmPowerAction, options?: RequestOptions): Promise<VmOperationResult> {
-  return api.post<VmOperationResult>(`/api/admin/vms/${encodeURIComponent(id)}/actions`, { action }, options);
+  return api.post<VmOperationResult>(`/api/admin/vms/${encodeURIComponent(id)}/actions`, { action } satisfies VmActionBody, options);
 }
 
 /** Deletes anyone's VM and its disks (202: the VM goes to "deleting"). */
@@ -87,5 +77,3 @@ export async function listFindings(all: boolean): Promise<Finding[]> {
 export function resolveFinding(id: string, options?: RequestOptions): Promise<void> {
   return api.post<void>(`/api/admin/findings/${encodeURIComponent(id)}/resolve`, undefined, options);
 }
-
-/** Compares every ready host with the database now. */

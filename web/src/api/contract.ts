@@ -30,67 +30,108 @@ type Infer<S> = S extends { _output: infer O } ? O : never;
 /** What a request body may say (defaults still optional): the schema's input type. */
 type Input<S> = S extends { _input: infer I } ? I : never;
 
+// VMs, their operations, snapshots and the quota they are sized against.
 export type Vm = Infer<typeof vms.Vm>;
+export type VmList = Infer<typeof vms.VmList>;
+export type VmResponse = Infer<typeof vms.VmResponse>;
 export type VmPowerAction = Infer<typeof vms.VmAction>;
+export type VmActionBody = Input<typeof vms.VmActionBody>;
+export type CreateVmBody = Input<typeof vms.CreateVmBody>;
+export type ResizeVmBody = Input<typeof vms.ResizeVmBody>;
+export type DeleteVmQuery = Input<typeof vms.DeleteVmQuery>;
 /** The answer to every VM mutation (202): the VM as it is now and the operation that carries on. */
 export type VmAccepted = Infer<typeof vms.VmAccepted>;
+export type VmSnapshotList = Infer<typeof vms.SnapshotList>;
 /** A snapshot of a VM, with the size it was taken at (a revert needs it) and what it is charged. */
-export type VmSnapshot = Infer<typeof vms.SnapshotList>['items'][number];
+export type VmSnapshot = VmSnapshotList['items'][number];
+export type CreateSnapshotBody = Input<typeof vms.CreateSnapshotBody>;
+export type Operation = Infer<typeof vms.Operation>;
+export type OperationStep = Infer<typeof vms.Step>;
+export type OperationList = Infer<typeof vms.OperationList>;
+export type OperationResponse = Infer<typeof vms.OperationResponse>;
+export type ActivityQuery = Input<typeof vms.ActivityQuery>;
+export type ActivityItem = Infer<typeof vms.ActivityItem>;
+export type ActivityPage = Infer<typeof vms.ActivityPage>;
 /** GET /api/quota: limits, usage, headroom, the price list and the balance. */
 export type QuotaSummary = Infer<typeof vms.QuotaOverview>;
 export type Pricing = Infer<typeof vms.Pricing>;
 /** What reconciliation found; its kind is open (domain-missing, unknown-volume, container-missing ...). */
 export type Finding = Infer<typeof findings.Finding>;
 export type ReconcileResult = Infer<typeof findings.ReconcileResult>;
-export type VmList = Infer<typeof vms.VmList>;
-export type VmResponse = Infer<typeof vms.VmResponse>;
-export type VmSnapshotList = Infer<typeof vms.SnapshotList>;
-export type CreateSnapshotBody = Input<typeof vms.CreateSnapshotBody>;
-export type VmActionBody = Input<typeof vms.VmActionBody>;
-export type DeleteVmQuery = Input<typeof vms.DeleteVmQuery>;
-export type Operation = Infer<typeof vms.Operation>;
-export type OperationList = Infer<typeof vms.OperationList>;
-export type OperationResponse = Infer<typeof vms.OperationResponse>;
-export type ActivityQuery = Input<typeof vms.ActivityQuery>;
-export type OperationStep = Infer<typeof vms.Step>;
-export type ActivityItem = Infer<typeof vms.ActivityItem>;
-export type ActivityPage = Infer<typeof vms.ActivityPage>;
-export type CreditEntry = Infer<typeof credits.CreditEntry>;
+
+// Key pairs and sizes.
 export type SshKey = Infer<typeof keypairs.SshKey>;
-export type CreateVmBody = Infer<typeof vms.CreateVmBody>;
+export type SshKeyList = Infer<typeof keypairs.SshKeyList>;
+export type SshKeyResponse = Infer<typeof keypairs.SshKeyResponse>;
+export type CreateKeyBody = Input<typeof keypairs.CreateKeyBody>;
 export type Flavor = Infer<typeof flavors.Flavor>;
+export type FlavorList = Infer<typeof flavors.FlavorList>;
+export type FlavorResponse = Infer<typeof flavors.FlavorResponse>;
+export type FlavorBody = Input<typeof flavors.FlavorBody>;
+
+// Templates and the images on the hosts.
 export type Template = Infer<typeof templates.Template>;
+export type TemplateList = Infer<typeof templates.TemplateList>;
 export type AdminTemplate = Infer<typeof templates.AdminTemplate>;
+export type AdminTemplateList = Infer<typeof templates.AdminTemplateList>;
+export type AdminTemplateResponse = Infer<typeof templates.AdminTemplateResponse>;
 export type ImageCheck = Infer<typeof templates.ImageCheck>;
+export type ImageCheckResult = Infer<typeof templates.ImageCheckResult>;
+export type ImageCheckQuery = Input<typeof templates.ImageCheckQuery>;
 export type FailingCreates = Infer<typeof templates.FailingCreates>;
 export type HostImages = Infer<typeof templates.HostImages>;
+export type HostImagesQuery = Input<typeof templates.HostImagesQuery>;
 export type HostImage = HostImages['items'][number];
-export type TemplateZone = Infer<typeof templates.ZoneList>['items'][number];
+export type ZoneList = Infer<typeof templates.ZoneList>;
+export type TemplateZone = ZoneList['items'][number];
 export type CreateTemplateBody = Input<typeof templates.CreateTemplateBody>;
 export type TemplatePatch = Input<typeof templates.UpdateTemplateBody>;
-export type UserOverview = Infer<typeof users.UserOverview>;
-export type UserSession = Infer<typeof users.UserSession>;
-export type CreditPage = Infer<typeof credits.CreditPage>;
-export type SignedOut = Infer<typeof users.SignedOut>;
-export type QuotaFigures = Infer<typeof users.QuotaNumbers>;
+
+// People: the signed-in user, admins' user pages, quotas, credits.
 export type Me = Infer<typeof users.Me>;
-export type AdminUser = Infer<typeof users.AdminUser>;
-export type CreditLedger = Infer<typeof credits.CreditPage>;
+export type MeResponse = Infer<typeof users.MeResponse>;
+export type QuotaFigures = Infer<typeof users.QuotaNumbers>;
 export type UserQuota = Infer<typeof users.QuotaView>;
+export type QuotaResponse = Infer<typeof users.QuotaResponse>;
+export type QuotaLimitsPatch = Input<typeof users.UpdateQuotaBody>;
+export type AdminUser = Infer<typeof users.AdminUser>;
+export type AdminUserResponse = Infer<typeof users.AdminUserResponse>;
 export type AdminUserPatch = Input<typeof users.UpdateUserBody>;
 export type AdminUserQuery = Input<typeof users.ListUsersQuery>;
 export type UserPage = Infer<typeof users.UserPage>;
-export type QuotaLimitsPatch = Input<typeof users.UpdateQuotaBody>;
+export type ExtendTrialBody = Input<typeof users.ExtendTrialBody>;
+export type AdjustCreditsBody = Input<typeof users.AdjustCreditsBody>;
+export type UserOverview = Infer<typeof users.UserOverview>;
+export type UserSession = Infer<typeof users.UserSession>;
+export type SignedOut = Infer<typeof users.SignedOut>;
+export type CreditEntry = Infer<typeof credits.CreditEntry>;
+export type CreditPage = Infer<typeof credits.CreditPage>;
+export type CreditLedger = CreditPage;
 export type PageQuery = Input<typeof credits.CreditsQuery>;
-export type ResizeVmBody = Input<typeof vms.ResizeVmBody>;
+
+// Signing in and the account's own security.
 export type SignupBody = Input<typeof auth.SignupBody>;
 export type LoginBody = Input<typeof auth.LoginBody>;
+export type LoginResponse = Infer<typeof auth.LoginResponse>;
 export type TwoFactorChallenge = Infer<typeof auth.TwoFactorChallenge>;
+export type TwoFactorLoginBody = Input<typeof auth.TwoFactorLoginBody>;
 export type AuthOptions = Infer<typeof auth.AuthOptions>;
+export type ForgotPasswordBody = Input<typeof auth.ForgotPasswordBody>;
+export type LinkBody = Input<typeof auth.LinkBody>;
+export type ResetLinkInfo = Infer<typeof auth.ResetLinkInfo>;
+export type ResetPasswordBody = Input<typeof auth.ResetPasswordBody>;
+export type EmailResponse = Infer<typeof auth.EmailResponse>;
 export type ChangePasswordBody = Input<typeof auth.ChangePasswordBody>;
+export type ChangePasswordResponse = Infer<typeof auth.ChangePasswordResponse>;
 export type Security = Infer<typeof auth.Security>;
+export type PasswordProofBody = Input<typeof auth.PasswordProofBody>;
 export type TotpEnrolment = Infer<typeof auth.TotpEnrolment>;
+export type ConfirmTotpBody = Input<typeof auth.ConfirmTotpBody>;
+export type PasswordAndCodeBody = Input<typeof auth.PasswordAndCodeBody>;
+export type RecoveryCodes = Infer<typeof auth.RecoveryCodes>;
 export type ResetLinkResult = Infer<typeof auth.ResetLinkResult>;
+
+// The audit log and API tokens.
 export type AuditEntry = Infer<typeof audit.AuditEntry>;
 export type AuditQuery = Input<typeof audit.AuditQuery>;
 export type AuditPage = Infer<typeof audit.AuditPage>;
@@ -98,7 +139,11 @@ export type CreateTokenBody = Input<typeof tokens.CreateTokenBody>;
 export type ApiToken = Infer<typeof tokens.Token>;
 export type TokenList = Infer<typeof tokens.TokenList>;
 export type CreatedToken = Infer<typeof tokens.CreatedToken>;
+
+// Hosts.
 export type Host = Infer<typeof hosts.Host>;
+export type HostList = Infer<typeof hosts.HostList>;
+export type HostResponse = Infer<typeof hosts.HostResponse>;
 export type HostCapacity = Host['capacity'];
 export type HostVersions = Host['versions'];
 export type HostServices = NonNullable<Host['services']>;
@@ -119,6 +164,7 @@ export type RuleAdded = Infer<typeof networks.RuleAdded>;
 export type RuleRemoved = Infer<typeof networks.RuleRemoved>;
 export type CreateNetworkBody = Input<typeof networks.CreateNetworkBody>;
 export type CreateRuleBody = Input<typeof networks.CreateRuleBody>;
+export type AttachNicBody = Input<typeof networks.AttachNicBody>;
 export type VmNic = Infer<typeof networks.VmNic>;
 export type VmNicList = Infer<typeof networks.VmNicList>;
 export type AdminNetwork = Infer<typeof networks.AdminNetwork>;
@@ -237,6 +283,8 @@ export type AppNotification = Infer<typeof notifications.Notification>;
 export type NotificationList = Infer<typeof notifications.NotificationList>;
 export type NotificationListQuery = Input<typeof notifications.NotificationListQuery>;
 export type UnreadCount = Infer<typeof notifications.UnreadCount>;
+/** The stream's change event: one of the person's resources changed. */
+export type ResourceChange = Infer<typeof notifications.ResourceChange>;
 
 // The admin's platform overview, a host's instances, the zone -> host -> instance tree.
 export type AdminOverview = Infer<typeof overview.AdminOverview>;

@@ -2,7 +2,7 @@ import { api, type RequestOptions } from './client';
 import type { NotificationList, NotificationListQuery, UnreadCount } from './contract';
 
 // A notification's text is the server's English; the SPA words known kinds itself from params.
-export type { AppNotification } from './contract';
+export type { AppNotification, ResourceChange, UnreadCount } from './contract';
 
 export function listNotifications(query: { before?: string; limit?: number; unread?: boolean } = {}): Promise<NotificationList> {
   return api.get<NotificationList>('/api/notifications', { ...query, unread: query.unread ? 'true' : undefined } satisfies NotificationListQuery);
