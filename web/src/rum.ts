@@ -1,16 +1,13 @@
 import { nextTick, type App } from 'vue';
 import type { RouteLocationNormalized, Router } from 'vue-router';
 import { onCLS, onFCP, onINP, onLCP, onTTFB, type Metric } from 'web-vitals';
+import type { RumEvent } from './api/contract';
 
 // Real-user monitoring: web vitals (LCP, INP, CLS, FCP, TTFB), how long in-app navigation
 // takes, and uncaught errors (Vue's errorHandler, window errors, unhandled rejections), sent in
 // small batches to /api/rum with navigator.sendBeacon (it survives the page being closed). The
 // route is the router's pattern (/vms/:id), never the address with its ids.
 
-type RumEvent =
-  | { type: 'vital'; name: Metric['name']; value: number; route: string }
-  | { type: 'route'; route: string; ms: number }
-  | { type: 'error'; kind: 'error' | 'unhandledrejection' | 'vue'; message: string; route: string; source?: string };
 
 const ENDPOINT = '/api/rum';
 const BATCH = 50;

@@ -47,6 +47,9 @@ export type ErrorCode = keyof typeof ErrorCode;
 
 export type ErrorDetails = Record<string, unknown>;
 
+/** One field a VALIDATION_FAILED answer refuses (details.issues): `body.email`, `query.page` ... */
+export interface ValidationIssue { path: string; message: string }
+
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: ErrorDetails };
 }
@@ -72,7 +75,7 @@ export class AppError extends Error {
 export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
 
 export const errors = {
-  validation: (issues: { path: string; message: string }[], where = 'request') =>
+  validation: (issues: ValidationIssue[], where = 'request') =>
     new AppError('VALIDATION_FAILED', `The ${where} is invalid: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`, { issues }),
   unauthenticated: (message = 'Sign in to continue.') => new AppError('UNAUTHENTICATED', message),
   forbidden: (message = 'You are not allowed to do this.') => new AppError('FORBIDDEN', message),

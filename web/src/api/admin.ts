@@ -1,35 +1,22 @@
 import { api, type RequestOptions } from './client';
 import type {
-  VmOperationResult,
-  VmPowerAction,
-  AdminUser,
-  AdminUserPatch,
-  AdminUserQuery,
-  AdminVm,
-  AdminVmDetail,
-  Operation,
-  AuditEntry,
-  AuditQuery,
-  Finding,
-  Page,
-  QuotaLimitsPatch,
-  ResetLinkResult,
-  UserQuota,
-} from './types';
+  AdjustCreditsBody, AdminUser, AdminUserPatch, AdminUserQuery, AdminUserResponse, AdminVm, AdminVmDetail, AuditPage, AuditQuery, ExtendTrialBody, Finding, Operation,
+  QuotaLimitsPatch, QuotaResponse, ResetLinkResult, UserPage, UserQuota, VmAccepted as VmOperationResult, VmPowerAction,
+} from './contract';
 
-export function listUsers(query: AdminUserQuery): Promise<Page<AdminUser>> {
-  return api.get<Page<AdminUser>>('/api/admin/users', query);
+export function listUsers(query: AdminUserQuery): Promise<UserPage> {
+  return api.get<UserPage>('/api/admin/users', query);
 }
 
 export async function updateUser(id: string, patch: AdminUserPatch, options?: RequestOptions): Promise<AdminUser> {
-  const { user } = await api.patch<{ user: AdminUser }>(`/api/admin/users/${encodeURIComponent(id)}`, patch, options);
+  const { user } = await api.patch<AdminUserResponse>(`/api/admin/users/${encodeURIComponent(id)}`, patch, options);
   return user;
 }
 
 export async function extendTrial(id: string, days: number, options?: RequestOptions): Promise<AdminUser> {
-  const { user } = await api.post<{ user: AdminUser }>(
+  const { user } = await api.post<AdminUserResponse>(
     `/api/admin/users/${encodeURIComponent(id)}/extend-trial`,
-    { days },
+    { days } satisfies ExtendTrialBody,
     options,
   );
   return user;
@@ -37,7 +24,7 @@ export async function extendTrial(id: string, days: number, options?: RequestOpt
 
 /** Adds credits to a user's balance (negative: takes some back) as a ledger entry the user sees. */
 export async function adjustCredits(id: string, amount: number, note: string, options?: RequestOptions): Promise<AdminUser> {
-  const { user } = await api.post<{ user: AdminUser }>(`/api/admin/users/${encodeURIComponent(id)}/credits`, { amount, note }, options);
+  const { user } = await api.post<AdminUserResponse>(`/api/admin/users/${encodeURIComponent(id)}/credits`, { amount, note } satisfies AdjustCreditsBody, options);
   return user;
 }
 
@@ -48,17 +35,17 @@ export function sendPasswordReset(id: string, options?: RequestOptions): Promise
 
 /** Turns off the user's two-factor sign-in (a lost phone and recovery codes). */
 export async function resetTwoFactor(id: string, options?: RequestOptions): Promise<AdminUser> {
-  const { user } = await api.post<{ user: AdminUser }>(`/api/admin/users/${encodeURIComponent(id)}/reset-2fa`, undefined, options);
+  const { user } = await api.post<AdminUserResponse>(`/api/admin/users/${encodeURIComponent(id)}/reset-2fa`, undefined, options);
   return user;
 }
 
-export function listAudit(query: AuditQuery): Promise<Page<AuditEntry>> {
-  return api.get<Page<AuditEntry>>('/api/admin/audit', query);
+export function listAudit(query: AuditQuery): Promise<AuditPage> {
+  return api.get<AuditPage>('/api/admin/audit', query);
 }
 
 /** Sets only the given limits; answers with the user's limits and usage. */
 export async function setUserQuota(id: string, patch: QuotaLimitsPatch, options?: RequestOptions): Promise<UserQuota> {
-  const { quota } = await api.put<{ quota: UserQuota }>(`/api/admin/users/${encodeURIComponent(id)}/quota`, patch, options);
+  const { quota } = await api.put<QuotaResponse>(`/api/admin/users/${encodeURIComponent(id)}/quota`, patch, options);
   return quota;
 }
 
@@ -107,5 +94,3 @@ export async function listFindings(all: boolean): Promise<Finding[]> {
 export function resolveFinding(id: string, options?: RequestOptions): Promise<void> {
   return api.post<void>(`/api/admin/findings/${encodeURIComponent(id)}/resolve`, undefined, options);
 }
-
-/** Compares every ready host with the database now. */

@@ -55,15 +55,17 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The server's error envelope as read from an answer: its code kept as any string (a proxy, a newer server). */
+export type ParsedErrorBody = Omit<ErrorBody['error'], 'code'> & { code: string };
+
 /** Narrows an unknown response body to the server's error envelope. */
-export function parseErrorBody(data: unknown): ErrorBody['error'] | null {
+export function parseErrorBody(data: unknown): ParsedErrorBody | null {
   if (!isRecord(data) || !isRecord(data.error)) return null;
-  const { code, message, details, requestId } = data.error;
+  const { code, message, details } = data.error;
   if (typeof code !== 'string') return null;
   return {
     code,
     message: typeof message === 'string' ? message : code,
     details: isRecord(details) ? details : undefined,
-    requestId: typeof requestId === 'string' ? requestId : undefined,
   };
 }

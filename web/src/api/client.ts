@@ -148,7 +148,8 @@ export function toApiError(error: unknown): ApiError {
     message: body.message,
     status: response.status,
     details,
-    requestId: body.requestId ?? requestIdHeader,
+    // X-Request-Id is on every answer; a 500 also names it in details.requestId.
+    requestId: requestIdHeader ?? (typeof details.requestId === 'string' ? details.requestId : null),
   });
 }
 

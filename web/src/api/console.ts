@@ -1,13 +1,8 @@
 import { api, type RequestOptions } from './client';
-import type { SerialLogDto as SerialLog } from '../../../server/src/modules/console/console.schemas';
+import type { ConsoleTicket, SerialLog, SerialLogQuery } from './contract';
 
-/** A single-use ticket (valid ~30 s) for one console WebSocket. */
-export interface ConsoleTicket {
-  ticket: string;
-  expiresAt: string;
-  /** Same-origin path of the WebSocket, ticket included: `/api/vms/:id/console/ws?ticket=...`. */
-  path: string;
-}
+// A console ticket is single use (valid ~30 s); its path is same-origin, ticket included.
+export type { ConsoleTicket, SerialLog } from './contract';
 
 /** 404 for a VM that is not yours; 409 CONFLICT when it is not running. */
 export function createConsoleTicket(vmId: string, options?: RequestOptions): Promise<ConsoleTicket> {
@@ -20,10 +15,7 @@ export function consoleWebSocketUrl(path: string, location: Pick<Location, 'prot
   return `${scheme}//${location.host}${path}`;
 }
 
-/** The end of the guest's serial console output (ttyS0), from the server's own schema. */
-export type { SerialLogDto as SerialLog } from '../../../server/src/modules/console/console.schemas';
-
 /** The tail of the VM's serial log; 404 for a VM that is not yours (admins read any). */
 export function getSerialLog(vmId: string, bytes?: number): Promise<SerialLog> {
-  return api.get<SerialLog>(`/api/vms/${encodeURIComponent(vmId)}/serial-log`, { bytes });
+  return api.get<SerialLog>(`/api/vms/${encodeURIComponent(vmId)}/serial-log`, { bytes } satisfies SerialLogQuery);
 }

@@ -1,15 +1,15 @@
 import { api, type RequestOptions } from './client';
-import type { Flavor } from './contract';
+import type { Flavor, FlavorBody, FlavorList, FlavorResponse } from './contract';
 
 export type { Flavor } from './contract';
 
 /** The named sizes, smallest first, with their prices running and stopped. */
 export async function listFlavors(): Promise<Flavor[]> {
-  return (await api.get<{ items: Flavor[] }>('/api/flavors')).items;
+  return (await api.get<FlavorList>('/api/flavors')).items;
 }
 
-export async function createFlavor(body: { name: string; vcpus: number; memoryMiB: number; diskGiB: number }, options?: RequestOptions): Promise<Flavor> {
-  return (await api.post<{ flavor: Flavor }>('/api/admin/flavors', body, options)).flavor;
+export async function createFlavor(body: FlavorBody, options?: RequestOptions): Promise<Flavor> {
+  return (await api.post<FlavorResponse>('/api/admin/flavors', body, options)).flavor;
 }
 
 export function deleteFlavor(id: string, options?: RequestOptions): Promise<void> {

@@ -1,5 +1,5 @@
 import { api, type RequestOptions } from './client';
-import type { CreateHostBody, Host, HostPatch, PlatformSshKey } from './types';
+import type { CreateHostBody, Host, HostList, HostPatch, HostResponse, PlatformSshKey } from './contract';
 
 const hostUrl = (id: string) => `/api/admin/hosts/${encodeURIComponent(id)}`;
 
@@ -8,34 +8,34 @@ export function getPlatformSshKey(): Promise<PlatformSshKey> {
 }
 
 export async function listHosts(): Promise<Host[]> {
-  const { items } = await api.get<{ items: Host[] }>('/api/admin/hosts');
+  const { items } = await api.get<HostList>('/api/admin/hosts');
   return items;
 }
 
 export async function getHost(id: string): Promise<Host> {
-  const { host } = await api.get<{ host: Host }>(hostUrl(id));
+  const { host } = await api.get<HostResponse>(hostUrl(id));
   return host;
 }
 
 /** Registers a host; the server probes it during the call (up to ~15 s). */
 export async function createHost(body: CreateHostBody, options?: RequestOptions): Promise<Host> {
-  const { host } = await api.post<{ host: Host }>('/api/admin/hosts', body, options);
+  const { host } = await api.post<HostResponse>('/api/admin/hosts', body, options);
   return host;
 }
 
 export async function probeHost(id: string, options?: RequestOptions): Promise<Host> {
-  const { host } = await api.post<{ host: Host }>(`${hostUrl(id)}/probe`, {}, options);
+  const { host } = await api.post<HostResponse>(`${hostUrl(id)}/probe`, {}, options);
   return host;
 }
 
 export async function updateHost(id: string, patch: HostPatch, options?: RequestOptions): Promise<Host> {
-  const { host } = await api.patch<{ host: Host }>(hostUrl(id), patch, options);
+  const { host } = await api.patch<HostResponse>(hostUrl(id), patch, options);
   return host;
 }
 
 /** Accepts the SSH host key the host now presents (replacing the pinned one); the server re-probes. */
 export async function approveHostKey(id: string, options?: RequestOptions): Promise<Host> {
-  const { host } = await api.post<{ host: Host }>(`${hostUrl(id)}/approve-host-key`, {}, options);
+  const { host } = await api.post<HostResponse>(`${hostUrl(id)}/approve-host-key`, {}, options);
   return host;
 }
 

@@ -1,27 +1,16 @@
 import { api, type RequestOptions } from './client';
-import type { Operation } from './types';
-import type { PresignedPart, StoredObject, Upload, UploadApi } from './storage';
+import type { BeganImage, CompletedImageUpload, CreateImageBody, ImageList, Operation, OperationResponse, PresignedParts, UploadStatus } from './contract';
+import type { UploadApi } from './storage';
 
 // Images: a qcow2 or ISO uploaded straight to the platform's images bucket, then imported as a
 // template (server/src/modules/images).
 
-export interface ImageHost { hostId: string; hostName: string; state: 'copying' | 'ready' | 'failed'; error: string | null }
-export interface Image {
-  id: string; name: string; osLabel: string; zone: string; public: boolean; mine: boolean;
-  status: 'uploading' | 'importing' | 'ready' | 'failed'; statusReason: string | null; enabled: boolean;
-  format: string | null; sizeBytes: number | null; checksumSha256: string | null;
-  defaultDiskGiB: number; maxDiskGiB: number; minMemoryMiB: number; hosts: ImageHost[]; createdAt: string;
-}
-export interface CreateImageBody {
-  name: string; osLabel: string; fileName: string; size: number; defaultDiskGiB: number; maxDiskGiB: number; minMemoryMiB: number;
-  public?: boolean; zone?: string;
-}
-export interface BeganImage { image: Image; upload: Upload; url: string | null }
+export type { BeganImage, CreateImageBody, Image } from './contract';
 
-export const listImages = async () => (await api.get<{ items: Image[] }>('/api/images')).items;
+export const listImages = async () => (await api.get<ImageList>('/api/images')).items;
 export const createImage = (body: CreateImageBody, options?: RequestOptions) => api.post<BeganImage>('/api/images', body, options);
-export const reimportImage = (id: string, options?: RequestOptions) => api.post<{ operation: Operation }>(`/api/images/${id}/import`, {}, options);
-export const deleteImage = (id: string, options?: RequestOptions) => api.deleteWithBody<{ operation: Operation }>(`/api/images/${id}`, options);
+export const reimportImage = (id: string, options?: RequestOptions) => api.post<OperationResponse>(`/api/images/${id}/import`, {}, options);
+export const deleteImage = (id: string, options?: RequestOptions) => api.deleteWithBody<OperationResponse>(`/api/images/${id}`, options);
 
 /**
  * The upload engine's view of an image upload that has already begun (the image's create
@@ -31,10 +20,10 @@ export function imageUploadApi(began: BeganImage, onImport: (op: Operation) => v
   const base = `/api/images/${began.image.id}/uploads/${began.upload.id}`;
   return {
     begin: async () => ({ upload: began.upload, url: began.url }),
-    parts: async (_id, numbers) => (await api.get<{ parts: PresignedPart[] }>(`${base}/parts`, { numbers: numbers.join(',') })).parts,
-    status: () => api.get(base),
+    parts: async (_id, numbers) => (await api.get<PresignedParts>(`${base}/parts`, { numbers: numbers.join(',') })).parts,
+    status: () => api.get<UploadStatus>(base),
     complete: async () => {
-      const done = await api.post<{ object: StoredObject; operation: Operation }>(`${base}/complete`);
+      const done = await api.post<CompletedImageUpload>(`${base}/complete`);
       onImport(done.operation);
       return { object: done.object };
     },

@@ -1,8 +1,8 @@
 import { api } from './client';
-import type { CreditLedger, Me, PageQuery } from './types';
+import type { CreditLedger, Me, MeResponse, PageQuery } from './contract';
 
 export async function getMe(): Promise<Me> {
-  const { user } = await api.get<{ user: Me }>('/api/me');
+  const { user } = await api.get<MeResponse>('/api/me');
   return user;
 }
 

@@ -1,27 +1,19 @@
 import { api, type RequestOptions } from './client';
+import type { NotificationList, NotificationListQuery, UnreadCount } from './contract';
 
-export interface AppNotification {
-  id: string;
-  kind: string;
-  severity: 'info' | 'warning' | 'critical';
-  /** English wording from the server; the SPA words known kinds itself from `params`. */
-  text: string;
-  params: Record<string, unknown> | null;
-  link: string | null;
-  createdAt: string;
-  readAt: string | null;
+// A notification's text is the server's English; the SPA words known kinds itself from params.
+export type { AppNotification, ResourceChange, UnreadCount } from './contract';
+
+export function listNotifications(query: { before?: string; limit?: number; unread?: boolean } = {}): Promise<NotificationList> {
+  return api.get<NotificationList>('/api/notifications', { ...query, unread: query.unread ? 'true' : undefined } satisfies NotificationListQuery);
 }
 
-export function listNotifications(query: { before?: string; limit?: number; unread?: boolean } = {}): Promise<{ items: AppNotification[]; unread: number }> {
-  return api.get('/api/notifications', { ...query, unread: query.unread ? 'true' : undefined });
+export function markRead(id: string, options?: RequestOptions): Promise<UnreadCount> {
+  return api.post<UnreadCount>(`/api/notifications/${encodeURIComponent(id)}/read`, undefined, options);
 }
 
-export function markRead(id: string, options?: RequestOptions): Promise<{ unread: number }> {
-  return api.post(`/api/notifications/${encodeURIComponent(id)}/read`, undefined, options);
-}
-
-export function markAllRead(options?: RequestOptions): Promise<{ unread: number }> {
-  return api.post('/api/notifications/read-all', undefined, options);
+export function markAllRead(options?: RequestOptions): Promise<UnreadCount> {
+  return api.post<UnreadCount>('/api/notifications/read-all', undefined, options);
 }
 
 /** The live stream (Server-Sent Events, same-origin cookie). */

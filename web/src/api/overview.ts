@@ -1,19 +1,11 @@
 import { api, type RequestOptions } from './client';
-import type * as overview from '../../../server/src/modules/overview/overview.schemas';
-import type * as findings from '../../../server/src/modules/vms/findings.schemas';
+import type { AdminOverview, HostInstances, ReconcileResult, ResourceTree } from './contract';
 
 // The admin's platform overview, what runs on a host, the zone -> host -> instance tree, and
-// what "reconcile now" found: types from the server's schemas (see contract.ts).
+// what "reconcile now" found: types from the server's schemas (./contract.ts).
 
-type Infer<S> = S extends { _output: infer O } ? O : never;
-
-export type AdminOverview = Infer<typeof overview.AdminOverview>;
-export type HostLoadSummary = Infer<typeof overview.HostLoadSummary>;
-export type FailedOperation = Infer<typeof overview.FailedOperation>;
-export type HostInstances = Infer<typeof overview.HostInstances>;
+export type { AdminOverview, FailedOperation, HostInstances, HostLoadSummary, ReconcileResult, ResourceTree } from './contract';
 export type HostInstance = HostInstances['items'][number];
-export type ResourceTree = Infer<typeof overview.ResourceTree>;
-export type ReconcileResult = Infer<typeof findings.ReconcileResult>;
 
 export function getAdminOverview(): Promise<AdminOverview> {
   return api.get<AdminOverview>('/api/admin/overview');

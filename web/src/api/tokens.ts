@@ -1,5 +1,5 @@
 import { api, type RequestOptions } from './client';
-import type { CreateTokenBody, CreatedToken, TokenList } from './types';
+import type { CreateTokenBody, CreatedToken, TokenList } from './contract';
 
 export function listTokens(): Promise<TokenList> {
   return api.get<TokenList>('/api/me/tokens');

@@ -1,5 +1,8 @@
 import { api, type RequestOptions } from './client';
-import type { ActivityPage, CreateVmBody, Operation, QuotaSummary, ResizeVmBody, Vm, VmOperationResult, VmPowerAction, VmSnapshot } from './types';
+import type {
+  ActivityPage, ActivityQuery, AttachNicBody, CreateSnapshotBody, CreateVmBody, DeleteVmQuery, Operation, OperationList, OperationResponse, QuotaSummary, ResizeVmBody, Vm,
+  VmAccepted as VmOperationResult, VmActionBody, VmList, VmPowerAction, VmResponse, VmSnapshot, VmSnapshotList,
+} from './contract';
 
 const vmUrl = (id: string) => `/api/vms/${encodeURIComponent(id)}`;
 
@@ -9,12 +12,12 @@ export function getQuota(): Promise<QuotaSummary> {
 }
 
 export async function listVms(): Promise<Vm[]> {
-  const { items } = await api.get<{ items: Vm[] }>('/api/vms');
+  const { items } = await api.get<VmList>('/api/vms');
   return items;
 }
 
 export async function getVm(id: string): Promise<Vm> {
-  const { vm } = await api.get<{ vm: Vm }>(vmUrl(id));
+  const { vm } = await api.get<VmResponse>(vmUrl(id));
   return vm;
 }
 
@@ -28,11 +31,11 @@ export function createVm(body: CreateVmBody, options?: RequestOptions): Promise<
 
 /** 409 VM_BUSY (details.operationId) while another operation runs on the VM. */
 export function vmAction(id: string, action: VmPowerAction, options?: RequestOptions): Promise<VmOperationResult> {
-  return api.post<VmOperationResult>(`${vmUrl(id)}/actions`, { action }, options);
+  return api.post<VmOperationResult>(`${vmUrl(id)}/actions`, { action } satisfies VmActionBody, options);
 }
 
 /** Accepted (202): the VM goes to "deleting"; unlike other DELETEs this one answers with a body. */
-export function deleteVm(id: string, options?: RequestOptions, volumes: 'keep' | 'delete' = 'keep'): Promise<VmOperationResult> {
+export function deleteVm(id: string, options?: RequestOptions, volumes: NonNullable<DeleteVmQuery['volumes']> = 'keep'): Promise<VmOperationResult> {
   return api.deleteWithBody<VmOperationResult>(`${vmUrl(id)}?volumes=${volumes}`, options);
 }
 
@@ -43,7 +46,7 @@ export function resizeVm(id: string, body: ResizeVmBody, options?: RequestOption
 
 /** Accepted (202) for a stopped VM: the next start has a NIC on that network. 409 while it runs, already on it, or at 4 NICs; 404 for a network not mine. */
 export function attachNic(id: string, networkId: string, options?: RequestOptions): Promise<VmOperationResult> {
-  return api.post<VmOperationResult>(`${vmUrl(id)}/nics`, { networkId }, options);
+  return api.post<VmOperationResult>(`${vmUrl(id)}/nics`, { networkId } satisfies AttachNicBody, options);
 }
 
 /** Accepted (202) for a stopped VM; 409 for its last NIC (a VM stays on at least one network). */
@@ -53,7 +56,7 @@ export function detachNic(id: string, nicId: string, options?: RequestOptions): 
 
 /** Oldest first; read from the VM's host (503 SERVICE_UNAVAILABLE when it does not answer). */
 export async function listSnapshots(id: string): Promise<VmSnapshot[]> {
-  const { items } = await api.get<{ items: VmSnapshot[] }>(`${vmUrl(id)}/snapshots`);
+  const { items } = await api.get<VmSnapshotList>(`${vmUrl(id)}/snapshots`);
   return items;
 }
 
@@ -61,7 +64,7 @@ const snapshotUrl = (id: string, name: string) => `${vmUrl(id)}/snapshots/${enco
 
 /** Accepted (202) when the VM is running or stopped and free. */
 export function createSnapshot(id: string, name: string, options?: RequestOptions): Promise<VmOperationResult> {
-  return api.post<VmOperationResult>(`${vmUrl(id)}/snapshots`, { name }, options);
+  return api.post<VmOperationResult>(`${vmUrl(id)}/snapshots`, { name } satisfies CreateSnapshotBody, options);
 }
 
 /** Accepted (202): the VM returns to the snapshot; changes made since are lost. */
@@ -75,17 +78,17 @@ export function deleteSnapshot(id: string, name: string, options?: RequestOption
 }
 
 export async function getOperation(id: string): Promise<Operation> {
-  const { operation } = await api.get<{ operation: Operation }>(`/api/operations/${encodeURIComponent(id)}`);
+  const { operation } = await api.get<OperationResponse>(`/api/operations/${encodeURIComponent(id)}`);
   return operation;
 }
 
 /** The VM's operations (its task log), newest first, 50 at most, with who or what started each. */
 export async function listVmOperations(id: string): Promise<Operation[]> {
-  const { items } = await api.get<{ items: Operation[] }>(`${vmUrl(id)}/operations`);
+  const { items } = await api.get<OperationList>(`${vmUrl(id)}/operations`);
   return items;
 }
 
 /** My activity: operations on all my resources, newest first. */
 export function listActivity(page: number, pageSize = 20): Promise<ActivityPage> {
-  return api.get<ActivityPage>('/api/operations', { page, pageSize });
+  return api.get<ActivityPage>('/api/operations', { page, pageSize } satisfies ActivityQuery);
 }

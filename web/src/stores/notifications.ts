@@ -2,13 +2,9 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { newIdempotencyKey } from '@/api/client';
 import * as notificationsApi from '@/api/notifications';
-import type { AppNotification } from '@/api/notifications';
+import type { AppNotification, ResourceChange, UnreadCount } from '@/api/notifications';
 
-/** One of the person's resources changed (an operation started or ended on it): pages showing it read it again. */
-export interface ResourceChange {
-  type: string;
-  id: string;
-}
+export type { ResourceChange } from '@/api/notifications';
 
 /** Said after the stream reconnects: anything may have changed meanwhile. */
 export const ANY_CHANGE: ResourceChange = { type: '*', id: '*' };
@@ -59,7 +55,7 @@ export const useNotificationsStore = defineStore('notifications', () => {
     };
     source.onerror = () => { live.value = false; };
     source.addEventListener('unread', (e) => {
-      unread.value = (JSON.parse((e as MessageEvent<string>).data) as { unread: number }).unread;
+      unread.value = (JSON.parse((e as MessageEvent<string>).data) as UnreadCount).unread;
     });
     source.addEventListener('change', (e) => {
       tell(JSON.parse((e as MessageEvent<string>).data) as ResourceChange);

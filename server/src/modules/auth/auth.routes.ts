@@ -50,7 +50,7 @@ authRoutes.post('/login', { summary: 'Sign in with email and password (then the 
     Object.assign(req.audit, { actorId: result.userId, targetType: 'user', targetId: result.userId });
     if ('challenge' in result) {
       req.audit.details = { step: 'password', next: '2fa' };
-      return { status: 200, body: { twoFactorRequired: true, ...result.challenge } };
+      return { status: 200, body: { twoFactorRequired: true as const, ...result.challenge } };
     }
     setSessionCookie(res, result.sessionId);
     return { status: 200, body: { user: result.user } };

@@ -1,15 +1,13 @@
-import { z } from 'zod';
 import { db } from '../../platform/db.js';
 import { moduleRouter } from '../../platform/http/route.js';
-import { Container, ContainerTemplateList, ContainerTemplateResponse, CreateContainerTemplateBody, TemplateIdParams, UpdateContainerTemplateBody } from './containers.schemas.js';
+import { AdminContainerList, AdminContainerQuery, ContainerTemplateCreated, ContainerTemplateList, ContainerTemplateResponse, CreateContainerTemplateBody, TemplateIdParams, UpdateContainerTemplateBody } from './containers.schemas.js';
 import { createTemplate, deleteTemplate, listTemplates, toContainerDto, updateTemplate, withNames } from './containers.service.js';
 
 export const adminContainersRoutes = moduleRouter('/api/admin/containers', 'admin');
 
-const AdminContainer = Container.extend({ ownerEmail: z.string() });
 adminContainersRoutes.get('/', {
   summary: 'Every live container across users, newest first (hostName filters one host)', access: 'admin',
-  query: z.object({ hostName: z.string().max(63).optional() }), responses: { 200: z.object({ items: z.array(AdminContainer) }) },
+  query: AdminContainerQuery, responses: { 200: AdminContainerList },
 }, async ({ query }) => {
   const rows = await db.container.findMany({
     where: { state: { not: 'deleted' }, ...(query.hostName ? { host: { name: query.hostName } } : {}) }, orderBy: { createdAt: 'desc' }, take: 500,
@@ -25,7 +23,7 @@ adminContainerTemplatesRoutes.get('/', { summary: 'Every container template, dis
 
 adminContainerTemplatesRoutes.post('/', {
   summary: 'Publish an image present on the hosts as a container template (answers which hosts hold it)', access: 'admin',
-  body: CreateContainerTemplateBody, responses: { 201: ContainerTemplateResponse }, audit: 'admin.container-template.create',
+  body: CreateContainerTemplateBody, responses: { 201: ContainerTemplateCreated }, audit: 'admin.container-template.create',
 }, async ({ body, req }) => {
   const r = await createTemplate(body);
   Object.assign(req.audit, { targetType: 'container-template', targetId: r.template.id, details: { name: body.name, image: body.image } });

@@ -42,6 +42,9 @@ export const Container = z.object({
 });
 export const ContainerResponse = z.object({ container: Container });
 export const ContainerList = z.object({ items: z.array(Container) });
+export const AdminContainer = Container.extend({ ownerEmail: z.string() });
+export const AdminContainerList = z.object({ items: z.array(AdminContainer) });
+export const AdminContainerQuery = z.object({ hostName: z.string().max(63).optional() });
 export const ContainerAccepted = z.object({ container: Container, operation: Operation });
 
 export const LogsQuery = z.object({
@@ -80,7 +83,10 @@ export const UpdateContainerTemplateBody = z.object({
   minMemoryMiB: z.number().int().min(16).max(16_384).optional(),
 }).strict().refine((b) => Object.keys(b).length > 0, 'give at least one field');
 export const TemplateIdParams = z.object({ id: z.uuid('not a template id') });
-export const ContainerTemplateResponse = z.object({ template: ContainerTemplate, hosts: z.array(z.object({ name: z.string(), present: z.boolean() })).optional() });
+export const ContainerTemplateResponse = z.object({ template: ContainerTemplate });
+export const ContainerTemplateCreated = ContainerTemplateResponse.extend({
+  hosts: z.array(z.object({ name: z.string(), present: z.boolean() })).describe("Each ready host of the template's zone and whether it holds the image"),
+});
 
 export type ContainerDto = z.infer<typeof Container>;
 export type CreateContainerInput = z.infer<typeof CreateContainerBody>;

@@ -1,21 +1,20 @@
 import { moduleRouter } from '../../platform/http/route.js';
-import { BeganUpload, CompletedUpload, PartsQuery, PresignedParts, UploadStatus } from '../oss/oss.schemas.js';
+import { PartsQuery, PresignedParts, UploadStatus } from '../oss/oss.schemas.js';
 import { OperationResponse } from '../vms/vms.schemas.js';
-import { CreateImageBody, Image, ImageIdParams, ImageList, ImageUploadParams } from './images.schemas.js';
+import { BeganImage, CompletedImageUpload, CreateImageBody, ImageIdParams, ImageList, ImageResponse, ImageUploadParams } from './images.schemas.js';
 import {
   abortImageUpload, completeImageUpload, createImage, deleteImage, getImage, imageUploadParts, imageUploadStatus, listImages, reimport,
 } from './images.service.js';
-import { z } from 'zod';
 
 export const imagesRoutes = moduleRouter('/api/images', 'images');
 
 imagesRoutes.get('/', { summary: 'Imported images I can use: public ones and my own', access: 'user', responses: { 200: ImageList } },
   async ({ user }) => ({ status: 200, body: await listImages(user) }));
 
-imagesRoutes.get('/:id', { summary: 'One image, with the hosts that have it', access: 'user', params: ImageIdParams, responses: { 200: z.object({ image: Image }) } },
+imagesRoutes.get('/:id', { summary: 'One image, with the hosts that have it', access: 'user', params: ImageIdParams, responses: { 200: ImageResponse } },
   async ({ params, user }) => ({ status: 200, body: await getImage(user, params.id) }));
 
-imagesRoutes.post('/', { summary: 'Start an image: a template row and a presigned upload into the images bucket', access: 'user', body: CreateImageBody, responses: { 201: BeganUpload.extend({ image: Image }) }, audit: 'image.create' },
+imagesRoutes.post('/', { summary: 'Start an image: a template row and a presigned upload into the images bucket', access: 'user', body: CreateImageBody, responses: { 201: BeganImage }, audit: 'image.create' },
   async ({ body, user, req }) => {
     const created = await createImage(user, body);
     Object.assign(req.audit, { targetType: 'template', targetId: created.image.id, details: { name: body.name, size: body.size, public: created.image.public } });
@@ -28,7 +27,7 @@ imagesRoutes.get('/:id/uploads/:uploadId', { summary: "The image upload and the 
 imagesRoutes.get('/:id/uploads/:uploadId/parts', { summary: 'Presigned PUTs for parts of the image', access: 'user', params: ImageUploadParams, query: PartsQuery, responses: { 200: PresignedParts } },
   async ({ params, query, user }) => ({ status: 200, body: await imageUploadParts(user, params.id, params.uploadId, query.numbers) }));
 
-imagesRoutes.post('/:id/uploads/:uploadId/complete', { summary: 'Finish the upload and start the import to the hosts', access: 'user', params: ImageUploadParams, responses: { 200: CompletedUpload.extend({ operation: OperationResponse.shape.operation }) }, audit: 'image.upload.complete' },
+imagesRoutes.post('/:id/uploads/:uploadId/complete', { summary: 'Finish the upload and start the import to the hosts', access: 'user', params: ImageUploadParams, responses: { 200: CompletedImageUpload }, audit: 'image.upload.complete' },
   async ({ params, user, req }) => {
     Object.assign(req.audit, { targetType: 'template', targetId: params.id });
     return { status: 200, body: await completeImageUpload(user, params.id, params.uploadId) };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { MAX_OBJECT_BYTES } from '../oss/oss.schemas.js';
+import { BeganUpload, CompletedUpload, MAX_OBJECT_BYTES } from '../oss/oss.schemas.js';
+import { Operation } from '../vms/vms.schemas.js';
 
 // Images: a qcow2 or ISO uploaded to the platform's images bucket and turned into a template.
 
@@ -33,4 +34,9 @@ export const Image = z.object({
   hosts: z.array(ImageHost), createdAt: z.string(),
 });
 export const ImageList = z.object({ items: z.array(Image) });
+export const ImageResponse = z.object({ image: Image });
+/** A new image and the presigned upload of its file. */
+export const BeganImage = BeganUpload.extend({ image: Image });
+/** The file is in: the import to the hosts has started. */
+export const CompletedImageUpload = CompletedUpload.extend({ operation: Operation });
 export type ImageDto = z.infer<typeof Image>;

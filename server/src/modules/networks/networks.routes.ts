@@ -1,7 +1,6 @@
 import { moduleRouter } from '../../platform/http/route.js';
-import { AttachNicBody, NicParams, VmNicList, AdminNetworkList, CreateNetworkBody, CreateRuleBody, NetworkAccepted, NetworkIdParams, NetworkList, NetworkResponse, Rule, RuleParams, UpdateNetworkBody } from './networks.schemas.js';
+import { AttachNicBody, NicParams, VmNicList, AdminNetworkList, CreateNetworkBody, CreateRuleBody, NetworkAccepted, NetworkIdParams, NetworkList, NetworkResponse, RuleAdded, RuleParams, RuleRemoved, UpdateNetworkBody } from './networks.schemas.js';
 import { nicsOfVm, addRule, createNetwork, deleteNetwork, deleteRule, getNetwork, listAllNetworks, listNetworks, renameNetwork } from './networks.service.js';
-import { z } from 'zod';
 import { attachNic, detachNic } from '../vms/vm-nics.js';
 import { VmAccepted, VmIdParams } from '../vms/vms.schemas.js';
 import { hostActionLimit } from '../../platform/rate-limit.js';
@@ -33,14 +32,14 @@ networksRoutes.delete('/:id', { summary: 'Delete a network (refused while a VM i
     return { status: 202, body: await deleteNetwork(user.userId, params.id) };
   });
 
-networksRoutes.post('/:id/rules', { summary: 'Allow inbound traffic (protocol, port range, source CIDR) to every VM of the network', access: 'user', params: NetworkIdParams, body: CreateRuleBody, responses: { 201: z.object({ rule: Rule, operationId: z.string() }) }, audit: 'network.rule.add' },
+networksRoutes.post('/:id/rules', { summary: 'Allow inbound traffic (protocol, port range, source CIDR) to every VM of the network', access: 'user', params: NetworkIdParams, body: CreateRuleBody, responses: { 201: RuleAdded }, audit: 'network.rule.add' },
   async ({ params, body, user, req }) => {
     const r = await addRule(user.userId, params.id, body);
     Object.assign(req.audit, { targetType: 'network', targetId: params.id, details: { ...body, ruleId: r.rule.id } });
     return { status: 201, body: r };
   });
 
-networksRoutes.delete('/:id/rules/:ruleId', { summary: 'Remove an inbound rule', access: 'user', params: RuleParams, responses: { 200: z.object({ operationId: z.string() }) }, audit: 'network.rule.delete' },
+networksRoutes.delete('/:id/rules/:ruleId', { summary: 'Remove an inbound rule', access: 'user', params: RuleParams, responses: { 200: RuleRemoved }, audit: 'network.rule.delete' },
   async ({ params, user, req }) => {
     Object.assign(req.audit, { targetType: 'network', targetId: params.id, details: { ruleId: params.ruleId } });
     return { status: 200, body: await deleteRule(user.userId, params.id, params.ruleId) };

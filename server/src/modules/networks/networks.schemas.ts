@@ -36,6 +36,9 @@ export const NetworkPort = z.object({
   nicId: z.string(), vmId: z.string().nullable(), vmName: z.string().nullable(), containerId: z.string().nullable(), containerName: z.string().nullable(),
   mac: z.string(), ip: z.string(), hostName: z.string().nullable(),
 });
+/** A rule added or removed: the change reaches OVN through the operation. */
+export const RuleAdded = z.object({ rule: Rule, operationId: z.string() });
+export const RuleRemoved = z.object({ operationId: z.string() });
 export const NetworkState = z.enum(['creating', 'ready', 'deleting', 'error']);
 export const Network = z.object({
   id: z.string(), name: z.string(), cidr: z.string(), gateway: z.string(), isDefault: z.boolean(), state: NetworkState,

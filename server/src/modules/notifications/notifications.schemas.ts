@@ -24,3 +24,7 @@ export const NotificationListQuery = z.object({
 export const NotificationList = z.object({ items: z.array(Notification), unread: z.number().int() });
 export const NotificationIdParams = z.object({ id: z.string().regex(/^\d{1,19}$/, 'a notification id') });
 export const UnreadCount = z.object({ unread: z.number().int() });
+
+/** The stream's `change` event: one of the person's resources changed; pages showing it read it again. */
+export const ResourceChange = z.object({ type: z.string().describe('The kind of resource: vm, container, volume, network ...'), id: z.string() });
+export type ResourceChange = z.infer<typeof ResourceChange>;

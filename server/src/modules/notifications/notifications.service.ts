@@ -6,7 +6,7 @@ import { redis, rkey } from '../../platform/redis.js';
 import { execute, query, queryOne } from '../../platform/sql.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import type { Notification as NotificationRow } from '../../generated/prisma/client.js';
-import type { NotificationDto } from './notifications.schemas.js';
+import type { NotificationDto, ResourceChange } from './notifications.schemas.js';
 
 // What the platform tells a person: a row per reader (the bell lists them, newest first), and
 // a message on one Redis channel so every server process can push it to that reader's open
@@ -29,9 +29,6 @@ export const toNotificationDto = (n: NotificationRow): NotificationDto => ({
   params: (n.params ?? null) as Record<string, unknown> | null, link: n.link,
   createdAt: n.createdAt.toISOString(), readAt: n.readAt?.toISOString() ?? null,
 });
-
-/** What changed: the kind of resource and its id; pages showing it read it again. */
-export interface ResourceChange { type: string; id: string }
 
 /**
  * Tells the person's open pages, at once and in every server process, that one of their

@@ -15,6 +15,8 @@ export function bucketNameProblem(name: string): string | null {
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 export const MAX_KEY_BYTES = 1024;
+// TextEncoder, not Buffer: the SPA's typecheck reads this file through oss.schemas.ts.
+const utf8 = new TextEncoder();
 
 /**
  * Why an object key is refused, or null. S3 takes almost any UTF-8 up to 1024 bytes; the
@@ -24,7 +26,7 @@ export const MAX_KEY_BYTES = 1024;
  */
 export function objectKeyProblem(key: string, folder = false): string | null {
   if (key.length === 0) return 'must not be empty';
-  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) return `must be at most ${MAX_KEY_BYTES} bytes in UTF-8`;
+  if (utf8.encode(key).length > MAX_KEY_BYTES) return `must be at most ${MAX_KEY_BYTES} bytes in UTF-8`;
   if (CONTROL.test(key)) return 'must not contain control characters';
   if (key.startsWith('/')) return 'must not begin with "/"';
   if (key.endsWith('/') !== folder) return folder ? 'a folder ends with "/"' : 'must not end with "/" (that is a folder)';

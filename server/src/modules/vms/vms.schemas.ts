@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageQuery } from '../users/users.schemas.js';
+import { pageQuery, QuotaNumbers } from '../users/users.schemas.js';
 
 // RFC 1123 host label: the name becomes the guest's hostname.
 export const VmName = z.string().trim().regex(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, 'lowercase letters, digits and dashes; starts with a letter, does not end with a dash (max 63)');
@@ -88,11 +88,10 @@ export const ActivityItem = Operation.extend({
 });
 export const ActivityPage = z.object({ items: z.array(ActivityItem), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() });
 
-// vcpus may be fractional: containers take quarters of a CPU from the same quota.
-export const QuotaNumbers = z.object({ vcpus: z.number(), memoryMiB: z.number().int(), diskGiB: z.number().int(), vms: z.number().int(), containers: z.number().int() });
+export const Pricing = z.object({ creditsPerVcpuHour: z.number(), creditsPerGiBMemoryHour: z.number(), creditsPerTenGiBDiskHour: z.number() });
 export const QuotaOverview = z.object({
   limits: QuotaNumbers, used: QuotaNumbers, headroom: QuotaNumbers,
-  pricing: z.object({ creditsPerVcpuHour: z.number(), creditsPerGiBMemoryHour: z.number(), creditsPerTenGiBDiskHour: z.number() }),
+  pricing: Pricing,
   credits: z.object({ balance: z.number().int(), perHour: z.number().int().describe('What the VMs and containers cost each hour now') }),
 });
 

@@ -13,7 +13,7 @@ import { Client, resetState, startServer, type TestServer } from '../../test/har
 
 let executions = 0;
 const probe = moduleRouter('/api/test-probe', 'test');
-probe.post('/big', { summary: 'test', access: 'public', body: z.object({ n: z.number() }), responses: { 201: undefined } }, async () => {
+probe.post('/big', { summary: 'test', access: 'public', body: z.object({ n: z.number() }), responses: { 201: z.object({ blob: z.string() }) } }, async () => {
   executions++;
   return { status: 201, body: { blob: 'x'.repeat(MAX_STORED_ANSWER_BYTES + 10) } };
 });

@@ -9,12 +9,12 @@ import { Client, resetState, startServer, type TestServer } from '../../test/har
 let release: () => void = () => {};
 let executions = 0;
 const probe = moduleRouter('/api/test-probe', 'test');
-probe.post('/slow', { summary: 'test', access: 'public', body: z.object({ n: z.number() }), responses: { 201: undefined } }, async () => {
+probe.post('/slow', { summary: 'test', access: 'public', body: z.object({ n: z.number() }), responses: { 201: z.object({ executed: z.number() }) } }, async () => {
   executions++;
   await new Promise<void>((r) => { release = r; });
   return { status: 201, body: { executed: executions } };
 });
-probe.post('/once', { summary: 'test', access: 'public', body: z.object({ n: z.number() }), responses: { 201: undefined } }, async () => {
+probe.post('/once', { summary: 'test', access: 'public', body: z.object({ n: z.number() }), responses: { 201: z.object({ executed: z.number(), at: z.number() }) } }, async () => {
   executions++;
   return { status: 201, body: { executed: executions, at: Date.now() } };
 });

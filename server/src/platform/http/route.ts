@@ -12,14 +12,17 @@ z.config({ customError: (iss) => (iss.code === 'invalid_type' && iss.input === u
 
 export type Access = 'public' | 'user' | 'admin';
 
-export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined, P extends z.ZodType | undefined> {
+/** Status -> the schema of that answer's body (undefined for an empty one). */
+export type Responses = Record<number, z.ZodType | undefined>;
+
+export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined, P extends z.ZodType | undefined, R extends Responses = Responses> {
   summary: string;
   access: Access;
   body?: B;
   query?: Q;
   params?: P;
   /** Status -> response schema (undefined for empty bodies). */
-  responses: Record<number, z.ZodType | undefined>;
+  responses: R;
   /** Audit action name; every mutating route is audited, this names it. */
   audit?: string;
   /** A change an account with an unconfirmed email address may make (its own security); others wait for the confirmation. */
@@ -54,6 +57,15 @@ export interface HandlerInput<B, Q, P> {
 export interface Reply {
   status: number;
   body?: unknown;
+}
+
+/**
+ * A handler's answer, its body one of the spec's response schemas (their output type: the SPA
+ * reads the body as that, web/src/api/contract.ts). A service that stops sending a documented
+ * field breaks this typecheck, so the schema, the answer and the SPA's types cannot drift apart.
+ */
+export interface ReplyTo<R extends Responses> extends Reply {
+  body?: { [K in keyof R]: R[K] extends z.ZodType ? z.output<R[K]> : undefined }[keyof R];
 }
 
 export interface RouteDoc {
@@ -97,10 +109,10 @@ export function moduleRouter(prefix: string, tag: string) {
   const router = Router();
   const add =
     (method: 'get' | 'post' | 'put' | 'patch' | 'delete') =>
-    <B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, P extends z.ZodType | undefined = undefined>(
+    <B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, P extends z.ZodType | undefined = undefined, R extends Responses = Responses>(
       path: string,
-      spec: RouteSpec<B, Q, P>,
-      handler: (input: HandlerInput<Out<B>, Out<Q>, Out<P>>) => Promise<Reply>,
+      spec: RouteSpec<B, Q, P, R>,
+      handler: (input: HandlerInput<Out<B>, Out<Q>, Out<P>>) => Promise<ReplyTo<R>>,
     ) => {
       routeDocs.push({ method, path: prefix + path, tag, spec: spec as RouteDoc['spec'] });
       const pattern = prefix + path;

@@ -25,11 +25,11 @@ describe('errorMessage', () => {
     expect(errorMessage(apiError('CONFLICT', ''))).toBe('与当前状态冲突，请刷新后重试。');
   });
 
-  it('translates the host error codes instead of showing the server sentence', () => {
-    const error = apiError('HOST_UNREACHABLE', 'Could not reach 127.0.0.1:1: connection refused.');
-    expect(errorMessage(error)).toBe('The host cannot be reached. Check its address, port and firewall.');
+  it('translates a busy container instead of showing the server sentence', () => {
+    const error = apiError('CONTAINER_BUSY', 'Container web is busy with operation 1234.');
+    expect(errorMessage(error)).toBe('Another operation is running on this container. Wait until it has finished.');
     i18n.global.locale.value = 'zh-CN';
-    expect(errorMessage(error)).toBe('无法连接该主机，请检查其地址、端口和防火墙。');
+    expect(errorMessage(error)).toBe('该容器上正在执行其他操作，请等待其完成。');
   });
 
   it('translates the VM error codes in both languages', () => {

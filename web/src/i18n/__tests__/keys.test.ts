@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import en from '../en';
 import zhCN from '../zh-CN';
+import { API_ERROR_CODES } from '../../api/types';
 
 // Every literal key the SPA passes to t() exists in both languages (a key that does not shows
 // on screen as "storage.title"). Keys built at run time are not checked here.
@@ -20,6 +21,17 @@ describe('i18n keys', () => {
         for (const [lang, messages] of [['en', en], ['zh-CN', zhCN]] as const) {
           if (typeof resolve(messages, key) !== 'string') missing.push(`${lang}: ${key} (${file})`);
         }
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('words every error code the server sends in both languages', () => {
+    const missing: string[] = [];
+    expect(API_ERROR_CODES).toContain('CONTAINER_BUSY');
+    for (const code of API_ERROR_CODES) {
+      for (const [lang, messages] of [['en', en], ['zh-CN', zhCN]] as const) {
+        if (typeof resolve(messages, `errors.${code}`) !== 'string') missing.push(`${lang}: errors.${code}`);
       }
     }
     expect(missing).toEqual([]);
