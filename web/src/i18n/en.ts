@@ -1633,6 +1633,7 @@ const en = {
     published: '“{name}” is published.',
     missingOn: 'Published, but these hosts do not hold the image: {hosts}',
     deleteConfirm: 'Remove the image “{name}” from the list?',
+    noTemplates: 'No image is published yet.',
   },
   containers: {
     title: 'Containers',

@@ -1630,6 +1630,7 @@ const zhCN: MessageSchema = {
     published: '“{name}”已发布。',
     missingOn: '已发布，但以下主机没有该镜像：{hosts}',
     deleteConfirm: '从列表中移除镜像“{name}”？',
+    noTemplates: '还没有发布任何镜像。',
   },
   containers: {
     title: '容器',
