@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { request, type APIRequestContext } from 'playwright-core';
@@ -17,6 +18,19 @@ export function labHostsFile(): LabHostEntry[] {
   if (!labs.length) throw new Error(`${LAB_HOSTS_FILE} lists no lab host: run scripts/lab/lab up 2`);
   return labs;
 }
+
+const PLATFORM_KEY = fileURLToPath(new URL('../../../.data/ssh/id_ed25519', import.meta.url));
+
+/** A command on the first lab host, as the platform reaches it (its own SSH key); the arguments are fixed strings. */
+export function onLab(argv: string[], stdin?: string): void {
+  const h = labHostsFile()[0]!;
+  execFileSync('ssh', ['-F', '/dev/null', '-i', PLATFORM_KEY, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no',
+    '-o', 'UserKnownHostsFile=/dev/null', '-p', String(h.port), `${h.user}@${h.address}`, ...argv],
+  { input: stdin, stdio: ['pipe', 'ignore', 'pipe'], timeout: 30_000 });
+}
+
+/** virsh on the first lab host (qemu:///system). */
+export const virshOnLab = (args: string[], stdin?: string) => onLab(['virsh', '-q', '-c', 'qemu:///system', ...args], stdin);
 
 // One administrator session per spec file, reused (a sign-in per setup step added up to more
 // sign-ins a minute than the server allows one account); signed in again if it has ended.

@@ -1,11 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { APIRequestContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logInThroughUi } from '../flows/auth-flow';
-import { asAdmin, deleteVmAs, labHostsFile, labTemplate, vmStateOf, type LabTemplate } from '../flows/lab-flow';
+import { asAdmin, deleteVmAs, labHostsFile, labTemplate, onLab, virshOnLab, vmStateOf, type LabTemplate } from '../flows/lab-flow';
 import { signUpViaApi } from '../support/api';
 import { PHONE, useBrowser } from '../support/browser';
 import { byTest } from '../support/dom';
@@ -22,20 +20,10 @@ const suffix = randomUUID().slice(0, 6);
 const student = { email: uniqueEmail('overview'), password: PASSWORD, displayName: 'Overview Student' };
 const vmName = `ovw-${suffix}`;
 const ghost = `e2e-ghost-${suffix}`;
-const PLATFORM_KEY = fileURLToPath(new URL('../../../.data/ssh/id_ed25519', import.meta.url));
 let lab: LabTemplate | undefined;
 let brokenTemplateId = '';
 let vmId = '';
 let brokenVmId = '';
-
-/** A command on the lab host, as the platform reaches it (its own SSH key); the arguments are fixed strings. */
-function onLab(argv: string[], stdin?: string): void {
-  const h = labHostsFile()[0]!;
-  execFileSync('ssh', ['-F', '/dev/null', '-i', PLATFORM_KEY, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no',
-    '-o', 'UserKnownHostsFile=/dev/null', '-p', String(h.port), `${h.user}@${h.address}`, ...argv],
-  { input: stdin, stdio: ['pipe', 'ignore', 'pipe'], timeout: 30_000 });
-}
-const virshOnLab = (args: string[], stdin?: string) => onLab(['virsh', '-q', '-c', 'qemu:///system', ...args], stdin);
 
 const send = (api: APIRequestContext, url: string, data: unknown) => api.post(url, { data, headers: { 'Idempotency-Key': newIdempotencyKey() } });
 

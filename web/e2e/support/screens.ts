@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { SCREENS_DIR } from './browser';
+import { expect } from 'vitest';
+import { DESKTOP, PHONE, SCREENS_DIR } from './browser';
 
 // The signed-in pages scroll inside the layout's <main> (el-main), not the document: a full-page
 // screenshot or the document's width alone would miss what lies below the fold or past the edge.
@@ -13,6 +14,8 @@ const SCROLLER = 'main.el-main';
  */
 export async function keepScreenshot(page: Page, size: 'desktop' | 'phone', name: string): Promise<void> {
   await page.waitForFunction(() => document.querySelector('.el-loading-mask') === null);
+  // A dialog fading in, a tab sliding: the picture shows where they end (endless spinners aside).
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity));
   const dir = path.join(SCREENS_DIR, size);
   mkdirSync(dir, { recursive: true });
   const window = page.viewportSize();
@@ -36,4 +39,66 @@ export function horizontalOverflow(page: Page): Promise<number> {
     const document_ = document.documentElement.scrollWidth - window.innerWidth;
     return Math.max(document_, main ? main.scrollWidth - main.clientWidth : 0);
   }, SCROLLER);
+}
+
+/**
+ * What sticks out past the window's right edge inside the page (cut off by its card, or making
+ * it scroll), outermost first, as `tag.class "text"`; things in a box that scrolls sideways on
+ * purpose (a code block, a wide table's own scrollbar, a strip of tabs) are not counted.
+ */
+export function pastTheEdge(page: Page): Promise<string[]> {
+  return page.evaluate((selector) => {
+    const root = document.querySelector(selector) ?? document.body;
+    const limit = window.innerWidth + 1;
+    const scrollsSideways = (el: Element): boolean => {
+      for (let p = el.parentElement; p && p !== root; p = p.parentElement) {
+        const overflow = getComputedStyle(p).overflowX;
+        if (overflow === 'auto' || overflow === 'scroll' || p.classList.contains('el-tabs__nav-scroll')) return true;
+      }
+      return false;
+    };
+    const out: Element[] = [];
+    for (const el of Array.from(root.querySelectorAll('*'))) {
+      const box = el.getBoundingClientRect();
+      if (box.width === 0 || box.height === 0 || box.right <= limit) continue;
+      if (getComputedStyle(el).visibility === 'hidden' || scrollsSideways(el)) continue;
+      if (out.some((o) => o.contains(el))) continue;
+      out.push(el);
+    }
+    return out.map((el) => `${el.tagName.toLowerCase()}.${Array.from(el.classList).join('.')} "${(el.textContent ?? '').trim().slice(0, 40)}" (right ${Math.round(el.getBoundingClientRect().right)})`);
+  }, SCROLLER);
+}
+
+export interface PhoneCheck {
+  /** Where to go first (stays on the current page without one). */
+  route?: string;
+  /** What to do there before checking (open a tab, a dialog). */
+  open?: (page: Page) => Promise<void>;
+  /** A selector that matches once the page has loaded, at both sizes. */
+  ready: string;
+  /** Texts the page shows (a string: exactly, as an element's whole text). */
+  shows?: (string | RegExp)[];
+  /** Names that head a card of a list (ResponsiveTable's phone layout). */
+  cards?: string[];
+}
+
+/**
+ * At phone size: opens the page, waits for what it should show and checks that it does not
+ * scroll sideways; keeps its screenshot at phone and laptop size under `shot`. The window is
+ * a phone's again afterwards.
+ */
+export async function checkOnPhone(page: Page, shot: string, check: PhoneCheck): Promise<void> {
+  await page.setViewportSize(PHONE);
+  if (check.route) await page.goto(check.route);
+  await check.open?.(page);
+  await page.locator(check.ready).first().waitFor();
+  for (const text of check.shows ?? []) await page.getByText(text, { exact: true }).first().waitFor();
+  for (const name of check.cards ?? []) await page.locator('[data-test="row-card"] .row-card-title').filter({ hasText: name }).first().waitFor();
+  expect.soft(await horizontalOverflow(page), `${check.route ?? shot} scrolls sideways on a phone`).toBeLessThanOrEqual(0);
+  expect.soft(await pastTheEdge(page), `${check.route ?? shot}: past the right edge on a phone`).toEqual([]);
+  await keepScreenshot(page, 'phone', shot);
+  await page.setViewportSize(DESKTOP);
+  await page.locator(check.ready).first().waitFor();
+  await keepScreenshot(page, 'desktop', shot);
+  await page.setViewportSize(PHONE);
 }
