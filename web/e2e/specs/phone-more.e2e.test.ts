@@ -155,6 +155,15 @@ describe('the rest of the app on a phone', () => {
     await checkOnPhone(page, 'bucket', { route: `/storage/${names.bucket}`, ready: '[data-test="object-row"]', cards: [names.object] });
     // The VM page: its snapshot and its volume are cards in their own cards.
     await checkOnPhone(page, 'vm-detail-parts', { route: `/vms/${ids.vm}`, ready: '[data-test="vm-snapshot-row"]', cards: [names.vmSnapshot, names.volume] });
+    // The wizard's second step, in one column.
+    await checkOnPhone(page, 'vm-create-size', {
+      route: '/vms/new',
+      open: async (p) => {
+        await p.locator(`[data-test="vm-template-card"][data-template-name="tiny-phm-${suffix}"]`).click();
+        await byTest(p, 'vm-create-next').click();
+      },
+      ready: '[data-test="vm-create-size-step"]',
+    });
     await checkOnPhone(page, 'profile-s3-keys', { route: '/profile', ready: '[data-test="s3key-row"]', cards: [names.s3key] });
   }, 180_000);
 
