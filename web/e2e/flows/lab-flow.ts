@@ -13,6 +13,12 @@ const LAB_HOSTS_FILE = fileURLToPath(new URL('../../../.data/lab/hosts.json', im
 
 export interface LabHostEntry { name: string; address: string; port: number; user: string; baseImage: string }
 
+export function labHostsFile(): LabHostEntry[] {
+  const labs = JSON.parse(readFileSync(LAB_HOSTS_FILE, 'utf8')) as LabHostEntry[];
+  if (!labs.length) throw new Error(`${LAB_HOSTS_FILE} lists no lab host: run scripts/lab/lab up 2`);
+  return labs;
+}
+
 const PLATFORM_KEY = fileURLToPath(new URL('../../../.data/ssh/id_ed25519', import.meta.url));
 
 /** A command on the first lab host, as the platform reaches it (its own SSH key); the arguments are fixed strings. */
@@ -23,11 +29,8 @@ export function onLab(argv: string[], stdin?: string): void {
   { input: stdin, stdio: ['pipe', 'ignore', 'pipe'], timeout: 30_000 });
 }
 
-export function labHostsFile(): LabHostEntry[] {
-  const labs = JSON.parse(readFileSync(LAB_HOSTS_FILE, 'utf8')) as LabHostEntry[];
-  if (!labs.length) throw new Error(`${LAB_HOSTS_FILE} lists no lab host: run scripts/lab/lab up 2`);
-  return labs;
-}
+/** virsh on the first lab host (qemu:///system). */
+export const virshOnLab = (args: string[], stdin?: string) => onLab(['virsh', '-q', '-c', 'qemu:///system', ...args], stdin);
 
 // One administrator session per spec file, reused (a sign-in per setup step added up to more
 // sign-ins a minute than the server allows one account); signed in again if it has ended.

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { APIRequestContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logInThroughUi } from '../flows/auth-flow';
-import { asAdmin, deleteVmAs, labHostsFile, labTemplate, onLab, vmStateOf, type LabTemplate } from '../flows/lab-flow';
+import { asAdmin, deleteVmAs, labHostsFile, labTemplate, onLab, virshOnLab, vmStateOf, type LabTemplate } from '../flows/lab-flow';
 import { signUpViaApi } from '../support/api';
 import { PHONE, useBrowser } from '../support/browser';
 import { byTest } from '../support/dom';
@@ -24,8 +24,6 @@ let lab: LabTemplate | undefined;
 let brokenTemplateId = '';
 let vmId = '';
 let brokenVmId = '';
-
-const virshOnLab = (args: string[], stdin?: string) => onLab(['virsh', '-q', '-c', 'qemu:///system', ...args], stdin);
 
 const send = (api: APIRequestContext, url: string, data: unknown) => api.post(url, { data, headers: { 'Idempotency-Key': newIdempotencyKey() } });
 

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { APIRequestContext, Page } from 'playwright-core';
+import type { APIRequestContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteVmAs, labTemplate, type LabTemplate } from '../flows/lab-flow';
 import { logInViaApi, signUpViaApi } from '../support/api';
-import { DESKTOP, PHONE, useBrowser } from '../support/browser';
+import { PHONE, useBrowser } from '../support/browser';
 import { byTest } from '../support/dom';
 import { adminCredentials, newIdempotencyKey, PASSWORD, uniqueEmail } from '../support/env';
-import { horizontalOverflow, keepScreenshot } from '../support/screens';
+import { checkOnPhone } from '../support/screens';
 
 // A student on a phone (390×844): every main page fits the screen (no sideways scrolling),
 // lists are cards that name their resources next to their actions, and the navigation is a
@@ -25,19 +25,6 @@ async function post(api: APIRequestContext, url: string, data: unknown): Promise
   const res = await api.post(url, { data, headers: { 'Idempotency-Key': newIdempotencyKey() } });
   if (res.status() >= 300) throw new Error(`${url}: ${res.status()} ${await res.text()}`);
   return (await res.json()) as Record<string, unknown>;
-}
-
-/** Opens a page at phone size, checks it fits and names what it should, and keeps both sizes' screenshots. */
-async function checkPage(page: Page, route: string, shot: string, ready: string, shows: string[] = []): Promise<void> {
-  await page.setViewportSize(PHONE);
-  await page.goto(route);
-  await page.locator(ready).first().waitFor();
-  for (const text of shows) await page.getByText(text, { exact: true }).first().waitFor();
-  expect(await horizontalOverflow(page), `${route} scrolls sideways on a phone`).toBeLessThanOrEqual(0);
-  await keepScreenshot(page, 'phone', shot);
-  await page.setViewportSize(DESKTOP);
-  await page.locator(ready).first().waitFor();
-  await keepScreenshot(page, 'desktop', shot);
 }
 
 describe('on a phone', () => {
@@ -62,18 +49,17 @@ describe('on a phone', () => {
     await post(page.request, '/api/buckets', { name: names.bucket });
     await post(page.request, '/api/me/tokens', { name: names.token, expiresInDays: 30 });
 
-    await checkPage(page, '/', 'dashboard', '[data-test="dashboard-greeting"]');
-    await checkPage(page, '/vms', 'vms', '[data-test="vm-row-name"]', [names.vm]);
+    await checkOnPhone(page, 'dashboard', { route: '/', ready: '[data-test="dashboard-greeting"]' });
+    await checkOnPhone(page, 'vms', { route: '/vms', ready: '[data-test="vm-row-name"]', shows: [names.vm] });
     // A VM is a card: its name, its state and its actions together.
-    await page.setViewportSize(PHONE);
     const card = byTest(page, 'row-card').filter({ hasText: names.vm });
     await card.locator('[data-test="vm-state"]').waitFor();
     expect(await card.locator('[data-test^="vm-"]').count()).toBeGreaterThan(2);
-    await checkPage(page, `/vms/${vmId}`, 'vm-detail', '[data-test="vm-card-cost"]', [names.vm]);
-    await checkPage(page, '/vms/new', 'vm-create', '[data-test="vm-template-card"]');
-    await checkPage(page, '/storage', 'storage', '[data-test="bucket-row"]', [names.bucket]);
-    await checkPage(page, '/images', 'images', '[data-test="images-table-cards"], [data-test="images-table"]');
-    await checkPage(page, '/profile', 'profile', '[data-test="token-row"]', [names.token]);
+    await checkOnPhone(page, 'vm-detail', { route: `/vms/${vmId}`, ready: '[data-test="vm-card-cost"]', shows: [names.vm] });
+    await checkOnPhone(page, 'vm-create', { route: '/vms/new', ready: '[data-test="vm-template-card"]' });
+    await checkOnPhone(page, 'storage', { route: '/storage', ready: '[data-test="bucket-row"]', shows: [names.bucket] });
+    await checkOnPhone(page, 'images', { route: '/images', ready: '[data-test="images-table-cards"], [data-test="images-table"]' });
+    await checkOnPhone(page, 'profile', { route: '/profile', ready: '[data-test="token-row"]', shows: [names.token] });
   });
 
   it('the navigation is a drawer that closes on a choice', async () => {
@@ -98,11 +84,11 @@ describe('on a phone', () => {
     const page = fx.page;
     const admin = adminCredentials();
     await logInViaApi(page.request, admin.email, admin.password);
-    await checkPage(page, '/admin/users', 'admin-users', '[data-test="admin-user-row"]');
-    await checkPage(page, '/admin/hosts', 'admin-hosts', '[data-test="host-row-name"]', [`e2e-phone-${suffix}`]);
-    await checkPage(page, '/admin/vms', 'admin-vms', '[data-test="admin-vm-row"]', [names.vm]);
-    await checkPage(page, '/admin/templates', 'admin-templates', '[data-test="template-row-name"]', [lab!.templateName]);
-    await checkPage(page, '/admin/audit', 'admin-audit', '[data-test="audit-row"]');
-    await checkPage(page, `/admin/users/${studentId}`, 'admin-user-page', '[data-test="user-page-resource-name"]', [names.vm]);
+    await checkOnPhone(page, 'admin-users', { route: '/admin/users', ready: '[data-test="admin-user-row"]' });
+    await checkOnPhone(page, 'admin-hosts', { route: '/admin/hosts', ready: '[data-test="host-row-name"]', shows: [`e2e-phone-${suffix}`] });
+    await checkOnPhone(page, 'admin-vms', { route: '/admin/vms', ready: '[data-test="admin-vm-row"]', shows: [names.vm] });
+    await checkOnPhone(page, 'admin-templates', { route: '/admin/templates', ready: '[data-test="template-row-name"]', shows: [lab!.templateName] });
+    await checkOnPhone(page, 'admin-audit', { route: '/admin/audit', ready: '[data-test="audit-row"]' });
+    await checkOnPhone(page, 'admin-user-page', { route: `/admin/users/${studentId}`, ready: '[data-test="user-page-resource-name"]', shows: [names.vm] });
   });
 });

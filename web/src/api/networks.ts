@@ -5,6 +5,7 @@ import type { AdminNetworkList, CreateNetworkBody, CreateRuleBody, NetworkAccept
 
 export type { AdminNetwork, AdminNetworkList, Network, NetworkAccepted, NetworkDetail, NetworkList, NetworkPort, NetworkRule, VmNic } from './contract';
 export type RuleProtocol = CreateRuleBody['protocol'];
+export type NetworkState = NetworkList['items'][number]['state'];
 
 const url = (id: string) => `/api/networks/${encodeURIComponent(id)}`;
 

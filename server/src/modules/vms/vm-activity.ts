@@ -2,18 +2,27 @@ import { db } from '../../platform/db.js';
 import type { ActivityItem } from './vms.schemas.js';
 import { toOperationDto } from './vms.service.js';
 
-// A person's activity: every operation on their resources (VMs, their own templates), newest
-// first, with the name of what it was about and who or what started it (the task log across
-// resources; a VM's own page shows the same rows for one VM).
+// A person's activity: every operation on their resources (VMs, containers, volumes, networks,
+// their own templates), newest first, with the name of what it was about and who or what
+// started it (the task log across resources; a VM's own page shows the same rows for one VM).
 
-/** Names of the targets, deleted ones included (the row keeps its name). */
+type Named = { id: string; name: string };
+/** Where each kind of target keeps its name. */
+const NAMERS: Record<string, (ids: string[]) => Promise<Named[]>> = {
+  vm: (ids) => db.vm.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } }),
+  template: (ids) => db.template.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } }),
+  container: (ids) => db.container.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } }),
+  volume: (ids) => db.volume.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } }),
+  network: (ids) => db.network.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } }),
+};
+
+/** Names of the targets, deleted ones included while their row is kept. */
 async function targetNames(targets: { targetType: string; targetId: string }[]): Promise<Map<string, string>> {
-  const ids = (type: string) => [...new Set(targets.filter((t) => t.targetType === type).map((t) => t.targetId))];
-  const [vms, templates] = await Promise.all([
-    ids('vm').length ? db.vm.findMany({ where: { id: { in: ids('vm') } }, select: { id: true, name: true } }) : [],
-    ids('template').length ? db.template.findMany({ where: { id: { in: ids('template') } }, select: { id: true, name: true } }) : [],
-  ]);
-  return new Map([...vms, ...templates].map((r) => [r.id, r.name]));
+  const found = await Promise.all(Object.entries(NAMERS).map(([type, namesOf]) => {
+    const ids = [...new Set(targets.filter((t) => t.targetType === type).map((t) => t.targetId))];
+    return ids.length ? namesOf(ids) : [];
+  }));
+  return new Map(found.flat().map((r) => [r.id, r.name]));
 }
 
 export async function listActivity(ownerId: string, page: number, pageSize: number) {

@@ -64,6 +64,9 @@ describe('a container from create to delete', () => {
     }
     const history = (await user.get(`/api/containers/${id}/operations`)).body.items as { kind: string }[];
     expect(history.map((o) => o.kind)).toEqual(['container.restart', 'container.start', 'container.stop', 'container.create']);
+    // The owner's activity names the container on each of them.
+    const activity = (await user.get('/api/operations')).body.items as { targetType: string; targetName: string | null }[];
+    expect(activity.filter((o) => o.targetType === 'container').map((o) => o.targetName)).toEqual(Array(4).fill(created.body.container.name));
 
     const del = await user.delete(`/api/containers/${id}`);
     expect(del.status).toBe(202);

@@ -50,6 +50,9 @@ describe('networks as a resource', () => {
     const list = (await c.get('/api/networks')).body;
     expect(list.quota).toEqual({ max: 2, used: 2 });
     expect(list.items.map((n: { name: string; state: string }) => [n.name, n.state])).toEqual([['lab-net', 'ready'], ['second', 'ready']]);
+    // The owner's activity names the network each operation was about.
+    const activity = (await c.get('/api/operations')).body.items as { kind: string; targetName: string | null }[];
+    expect(activity.filter((o) => o.kind === 'network.create').map((o) => o.targetName)).toEqual(['second', 'lab-net']);
     const third = await c.post('/api/networks', { name: 'third' });
     expect(third.status).toBe(409);
     expect(third.body.error).toMatchObject({ code: 'QUOTA_EXCEEDED', details: { resource: 'networks', available: 0 } });
