@@ -787,6 +787,8 @@ const en = {
       'state-changed': 'State changed',
       'unknown-domain': 'Unknown domain',
       'unknown-volume': 'Unknown volume file',
+      'container-missing': 'Container missing',
+      'unknown-container': 'Unknown container',
     },
     host: 'Host',
     domain: 'Domain',

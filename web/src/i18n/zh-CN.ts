@@ -787,6 +787,8 @@ const zhCN: MessageSchema = {
       'state-changed': '状态已变化',
       'unknown-domain': '未知的域',
       'unknown-volume': '未知的云硬盘文件',
+      'container-missing': '容器不存在',
+      'unknown-container': '未知的容器',
     },
     host: '宿主机',
     domain: '域',
