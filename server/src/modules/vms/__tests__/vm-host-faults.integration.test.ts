@@ -53,6 +53,17 @@ async function expectStudentView(user: Client, opId: string, vmId: string) {
   return op as { error: string; steps: { name: string; state: string; error: string | null; detail?: string }[] };
 }
 
+/** A new student's create that the platform rolls back: the student, the operation's id and what the student reads of it. */
+async function rolledBackCreate() {
+  const user = new Client(srv.url);
+  const u = await user.signup();
+  const r = await user.post('/api/vms', vmBody(templateId));
+  expect(r.status).toBe(202);
+  const opId = r.body.operation.id as string;
+  expect((await finished(user, opId)).state).toBe('compensated');
+  return { user, userId: u.id as string, opId, op: await expectStudentView(user, opId, r.body.vm.id) };
+}
+
 describe('libvirtd not answering (lab2, the lab locked exclusively for these seconds)', () => {
   holdLab('x');
   it('libvirtd not answering: a create fails cleanly and is refunded; a probe marks the host in words', async () => {
@@ -120,18 +131,12 @@ describe('other host faults', () => {
     await onlyLab2();
     const missing = `${(await hostRow(lab2!.name)).imageDir}/base/gone-${uniqueSuffix()}.qcow2`;
     await db.template.update({ where: { id: templateId }, data: { imagePath: missing } });
-    const user = new Client(srv.url);
-    const u = await user.signup();
-    const r = await user.post('/api/vms', vmBody(templateId));
-    expect(r.status).toBe(202);
-    const opId = r.body.operation.id as string;
-    expect((await finished(user, opId)).state).toBe('compensated');
-    const op = await expectStudentView(user, opId, r.body.vm.id);
+    const { user, userId, opId, op } = await rolledBackCreate();
     expect(op.error).toBe(`This template is not usable right now; the administrators have been told. You were not charged. Reference: ${opId}.`);
     // No retry can bring the image back: one try, not three.
     expect((await db.operation.findUniqueOrThrow({ where: { id: opId } })).attempts).toBe(1);
     expect((await user.get('/api/me')).body.user.credits.balance).toBe(100);
-    expect(await db.quota.findUniqueOrThrow({ where: { userId: u.id } })).toMatchObject({ usedVms: 0, usedVcpus: 0 });
+    expect(await db.quota.findUniqueOrThrow({ where: { userId } })).toMatchObject({ usedVms: 0, usedVcpus: 0 });
     const adminOp = (await admin.get(`/api/operations/${opId}`)).body.operation;
     expect(adminOp.errorDetail).toContain(missing);
     expect(adminOp.errorDetail).toContain('qemu-img');
@@ -151,15 +156,9 @@ describe('other host faults', () => {
       await db.template.update({ where: { id: templateId }, data: { imagePath: `${dir}/base/tiny.qcow2` } });
       await closeHostConnections(); // drivers are cached with the old image directory
 
-      const user = new Client(srv.url);
-      const u = await user.signup();
-      const r = await user.post('/api/vms', vmBody(templateId));
-      expect(r.status).toBe(202);
-      const opId = r.body.operation.id as string;
-      expect((await finished(user, opId)).state).toBe('compensated');
-      const op = await expectStudentView(user, opId, r.body.vm.id);
+      const { user, userId, opId, op } = await rolledBackCreate();
       expect(op.error).toBe(`The host ran out of disk space; an administrator has been told. Reference: ${opId}.`);
-      expect(await db.quota.findUniqueOrThrow({ where: { userId: u.id } })).toMatchObject({ usedVms: 0, usedDiskGiB: 0 });
+      expect(await db.quota.findUniqueOrThrow({ where: { userId } })).toMatchObject({ usedVms: 0, usedDiskGiB: 0 });
       expect((await user.get('/api/me')).body.user.credits.balance).toBe(100);
 
       await expect.poll(async () => (await hostRow(lab2!.name)).status).toBe('error');
